@@ -1,0 +1,60 @@
+# Wikimedia partner intake. `make help` lists the targets.
+SHELL := /bin/bash
+PY_VERSION := 3.10
+VENV := .venv
+PY := $(VENV)/bin/python
+SPACY_MODEL := models/spacy/intake_xx
+export SQLALCHEMY_WARN_20 := 0
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+.PHONY: help install domain spacy train run test test-unit test-integration test-e2e validate rasa-test lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@command -v python$(PY_VERSION) >/dev/null || { echo "python$(PY_VERSION) is needed (pyenv: .python-version)"; exit 1; }
+	test -x $(PY) || python$(PY_VERSION) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check 'pip>=24' 'setuptools==70.3.0' 'wheel'
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(VENV)/.installed ## create .venv with the locked dependencies
+
+domain: install ## merge the per-language replies into the Rasa domain
+	@$(PY) -m bot.i18n
+
+spacy: install ## build the project's spaCy pipeline (skipped when its inputs are unchanged)
+	@$(PY) -m bot.nlp.spacy_builder --out $(SPACY_MODEL) --data data
+
+train: domain spacy ## train the Rasa model when its inputs changed
+	@$(PY) -m bot.ops.train
+
+run: train ## start Rasa, the action server and the console; Ctrl-C stops them
+	@$(PY) -m bot.ops.run
+
+validate: domain ## rasa data validate --fail-on-warnings
+	$(PY) -m rasa data validate --fail-on-warnings --config config.yml --domain bot/domain --data data/nlu data/rules data/stories
+
+rasa-test: train ## Rasa test stories with --fail-on-prediction-errors
+	$(PY) -m rasa test core --model $$($(PY) -m bot.ops.train --print-path) --stories tests/stories --fail-on-prediction-errors --out var/rasa-test-results
+
+test-unit: install domain ## pure unit tests
+	$(PY) -m pytest tests/unit -q
+
+test: train ## the full suite: units, integration (SQLite + PostgreSQL if configured), Rasa checks, end-to-end
+	$(MAKE) --no-print-directory validate
+	$(MAKE) --no-print-directory rasa-test
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+lint: install ## ruff
+	$(PY) -m ruff check bot actions integrations tests
+
+bench: train ## per-message latency, throughput and memory of a whole intake over REST
+	$(PY) -m tests.bench.intake_bench
+
+clean: ## remove trained models, built pipeline and local database
+	rm -rf models var

@@ -1,0 +1,95 @@
+"""Questions of the intake form: plain at first, with buttons after two unrecognised answers."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import conversation
+from bot.i18n import country_name, language_name, load_catalog, supported_languages
+
+
+def _payload(intent: str, entity: str, value: str) -> str:
+    return f"/{intent}{json.dumps({entity: value}, ensure_ascii=False)}"
+
+
+def buttons_for(slot: str, language: str) -> List[Dict[Text, Any]]:
+    """Buttons that answer `slot` directly, titled in the conversation language."""
+    catalog = load_catalog(language)
+    if slot in ("partnership_type", "organization_type", "licence"):
+        return [
+            {"title": title, "payload": _payload("inform", slot, value)}
+            for value, title in (catalog.values.get(slot) or load_catalog("en").values[slot]).items()
+        ]
+    if slot == "country":
+        codes = catalog.values.get("country_buttons") or load_catalog("en").values["country_buttons"]
+        buttons = [{"title": country_name(code, language), "payload": _payload("inform", "country", code)}
+                   for code in codes]
+        buttons.append({"title": catalog.label("international"),
+                        "payload": _payload("inform", "country", "international")})
+        return buttons
+    if slot == "content_language":
+        codes = list(supported_languages())
+        return [{"title": language_name(code, language), "payload": _payload("inform", "content_language", code)}
+                for code in codes]
+    if slot == "field":
+        return [{"title": catalog.label(name), "payload": _payload("correct", "field", name)}
+                for name in conversation.CORRECTABLE]
+    return []
+
+
+class AskSlot:
+    """Mixin of the `action_ask_<slot>` actions (not an Action itself, so rasa-sdk does not
+    register the base)."""
+
+    slot = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        language = tracker.get_slot("language") or "en"
+        if conversation.should_offer_buttons(tracker.get_slot("misses"), self.slot):
+            dispatcher.utter_message(response=f"utter_ask_{self.slot}_buttons",
+                                     buttons=buttons_for(self.slot, language))
+        else:
+            dispatcher.utter_message(response=f"utter_ask_{self.slot}")
+        return []
+
+
+class AskPartnershipType(AskSlot, Action):
+    slot = "partnership_type"
+
+
+class AskOrganizationType(AskSlot, Action):
+    slot = "organization_type"
+
+
+class AskCountry(AskSlot, Action):
+    slot = "country"
+
+
+class AskRegion(AskSlot, Action):
+    slot = "region"
+
+
+class AskContentLanguage(AskSlot, Action):
+    slot = "content_language"
+
+
+class AskLicence(AskSlot, Action):
+    slot = "licence"
+
+
+class AskField(Action):
+    """Which answer to change: always with buttons, one per answer."""
+
+    def name(self) -> Text:
+        return "action_ask_field"
+
+    async def run(self, dispatcher, tracker, domain):
+        language = tracker.get_slot("language") or "en"
+        dispatcher.utter_message(response="utter_ask_field", buttons=buttons_for("field", language))
+        return []

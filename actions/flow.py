@@ -1,0 +1,155 @@
+"""Actions around the form: session start, summary, corrections, submission, stop, deflection."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime
+from bot import conversation
+from bot.i18n import country_name, language_name, load_catalog, resolve_language
+from bot.service import StoreUnavailable, deflect, submit
+
+logger = logging.getLogger(__name__)
+
+
+def _language(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or "en"
+
+
+def _forget_inquiry() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in conversation.INQUIRY_SLOTS] + [SlotSet("stage", None)]
+
+
+class ActionSessionStart(Action):
+    """Starts a session in the language the page asked for (metadata `language`)."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        metadata = tracker.get_slot("session_started_metadata") or {}
+        language = resolve_language(metadata.get("language") if isinstance(metadata, dict) else None)
+        return [SessionStarted(), SlotSet("language", language), ActionExecuted("action_listen")]
+
+
+class ActionExplainWhy(Action):
+    def name(self) -> Text:
+        return "action_explain_why"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        slot = tracker.get_slot("requested_slot")
+        response = f"utter_why_{slot}"
+        if slot and response in domain.get("responses", {}):
+            dispatcher.utter_message(response=response)
+        else:
+            dispatcher.utter_message(response="utter_why_general")
+        return []
+
+
+class ActionShowSummary(Action):
+    def name(self) -> Text:
+        return "action_show_summary"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        if tracker.get_slot("stage") == "submitted":
+            dispatcher.utter_message(response="utter_already_submitted", reference=tracker.get_slot("reference"))
+            return []
+        language = _language(tracker)
+        lines = conversation.summary_lines(
+            tracker.slots,
+            load_catalog(language),
+            country_name=lambda code: country_name(code, language),
+            language_name=lambda code: language_name(code, language),
+        )
+        dispatcher.utter_message(response="utter_summary", summary="\n".join(lines))
+        return [SlotSet("stage", "summary")]
+
+
+class ActionCorrectField(Action):
+    """Forget one answer so the form asks it again; without a named answer, ask which."""
+
+    def name(self) -> Text:
+        return "action_correct_field"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        catalog = load_catalog(_language(tracker))
+        field = tracker.get_slot("field")
+        if field not in conversation.CORRECTABLE:
+            field = conversation.field_from_text(tracker.latest_message.get("text"), catalog)
+        if field is None:
+            return [SlotSet("field", None), SlotSet("stage", "choosing")]
+        events = [SlotSet("field", None), SlotSet(field, None), SlotSet("stage", "collecting")]
+        if field == "country":
+            events += [SlotSet("international", None), SlotSet("region", None)]
+        if field == "consent":
+            events += [SlotSet("contact_name", None), SlotSet("contact_email", None)]
+        return events
+
+
+class ActionSubmitInquiry(Action):
+    def name(self) -> Text:
+        return "action_submit_inquiry"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        if tracker.get_slot("stage") == "submitted":
+            dispatcher.utter_message(response="utter_already_submitted", reference=tracker.get_slot("reference"))
+            return []
+        try:
+            result = await asyncio.to_thread(
+                submit,
+                sessionmaker=runtime.sessionmaker(),
+                router=runtime.router(),
+                conversation_id=tracker.sender_id,
+                slots=dict(tracker.slots),
+            )
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_submit_failed")
+            return [SlotSet("stage", "summary")]
+        response = "utter_submitted" if tracker.get_slot("consent") else "utter_submitted_no_contact"
+        dispatcher.utter_message(
+            response=response,
+            reference=result.reference,
+            affiliate_name=result.affiliate_name,
+            reason=result.reason,
+            general_contact=runtime.settings().general_contact,
+        )
+        return [SlotSet("reference", result.reference), SlotSet("confirmed", True), SlotSet("stage", "submitted")]
+
+
+class ActionStopIntake(Action):
+    def name(self) -> Text:
+        return "action_stop_intake"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        in_progress = tracker.active_loop.get("name") or tracker.get_slot("stage") in ("collecting", "choosing", "summary")
+        if not in_progress:
+            dispatcher.utter_message(response="utter_nothing_to_stop")
+            return []
+        dispatcher.utter_message(response="utter_stopped")
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + _forget_inquiry()
+
+
+class ActionDeflectArticle(Action):
+    """Articles about the partner itself are not partnerships: guidance, recorded as deflected."""
+
+    def name(self) -> Text:
+        return "action_deflect_article"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        dispatcher.utter_message(response="utter_deflect_article")
+        try:
+            await asyncio.to_thread(
+                deflect, sessionmaker=runtime.sessionmaker(), conversation_id=tracker.sender_id,
+                slots=dict(tracker.slots),
+            )
+        except StoreUnavailable:
+            logger.warning("a deflection could not be recorded")
+        events: List[Dict[Text, Any]] = []
+        if tracker.active_loop.get("name"):
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events + _forget_inquiry()

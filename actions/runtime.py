@@ -1,0 +1,27 @@
+"""Process-wide resources of the action server, built on first use (never at import:
+rasa-sdk imports and instantiates every action when it starts)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from bot.service import Router, router_for, sessionmaker_for
+from bot.settings import Settings
+from bot.vocab.regions import countries_needing_region
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+def router() -> Router:
+    return router_for(str(settings().data_dir))
+
+
+def sessionmaker():
+    return sessionmaker_for(settings().database_url)
+
+
+@lru_cache(maxsize=1)
+def region_countries() -> frozenset[str]:
+    return frozenset(countries_needing_region(settings().data_dir))

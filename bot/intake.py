@@ -1,0 +1,179 @@
+"""The inquiry a partner makes, its enumerations and its qualification.
+
+Pure: no Rasa, SQLAlchemy or aiohttp imports. Slot values from the conversation become an
+`Inquiry`; `qualify()` decides the tier exactly as ROUTING.md says.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from enum import Enum
+from typing import Any, Mapping
+
+
+class PartnershipType(str, Enum):
+    CONTENT_DONATION = "content_donation"
+    DATA_DONATION = "data_donation"
+    EDUCATION = "education"
+    EVENT = "event"
+    TECHNOLOGY = "technology"
+    RESEARCH = "research"
+    FUNDING = "funding"
+    MEDIA = "media"
+    OTHER = "other"
+
+
+class OrganizationType(str, Enum):
+    MUSEUM = "museum"
+    LIBRARY = "library"
+    ARCHIVE = "archive"
+    GALLERY = "gallery"
+    UNIVERSITY = "university"
+    SCHOOL = "school"
+    RESEARCH_INSTITUTE = "research_institute"
+    GOVERNMENT = "government"
+    NONPROFIT = "nonprofit"
+    COMPANY = "company"
+    MEDIA = "media"
+    INDIVIDUAL = "individual"
+    OTHER = "other"
+
+
+class Licence(str, Enum):
+    PUBLIC_DOMAIN = "public_domain"
+    CC0 = "cc0"
+    CC_BY = "cc_by"
+    CC_BY_SA = "cc_by_sa"
+    RESTRICTED = "restricted"
+    UNSURE = "unsure"
+
+
+class Tier(str, Enum):
+    QUALIFIED = "qualified"
+    NEEDS_REVIEW = "needs_review"
+    NOT_ELIGIBLE = "not_eligible"
+
+
+class Status(str, Enum):
+    ROUTED = "routed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    DEFLECTED = "deflected"
+    CLOSED = "closed"
+
+
+#: Partnership types that donate material and therefore need a licence.
+LICENSED_TYPES = frozenset({PartnershipType.CONTENT_DONATION, PartnershipType.DATA_DONATION})
+#: Partnership types whose material or community has a language worth asking about.
+LANGUAGE_TYPES = frozenset(
+    {
+        PartnershipType.CONTENT_DONATION,
+        PartnershipType.DATA_DONATION,
+        PartnershipType.EDUCATION,
+        PartnershipType.EVENT,
+    }
+)
+COMMONS_LICENCES = frozenset({Licence.PUBLIC_DOMAIN, Licence.CC0, Licence.CC_BY, Licence.CC_BY_SA})
+WIKIDATA_LICENCES = frozenset({Licence.PUBLIC_DOMAIN, Licence.CC0})
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    """What the partner told us, normalised to the contract's enumerations."""
+
+    conversation_id: str
+    partnership_type: PartnershipType
+    language: str = "en"
+    organization_name: str | None = None
+    organization_type: OrganizationType | None = None
+    country: str | None = None
+    region: str | None = None
+    content_language: str | None = None
+    licence: Licence | None = None
+    description: str | None = None
+    contact_name: str | None = field(default=None, repr=False)
+    contact_email: str | None = field(default=None, repr=False)
+    consent: bool = False
+
+    @classmethod
+    def from_slots(cls, conversation_id: str, slots: Mapping[str, Any]) -> "Inquiry":
+        """Build from Rasa slot values; contact details are dropped without consent."""
+        consent = slots.get("consent") is True
+        ptype = slots.get("partnership_type") or PartnershipType.OTHER.value
+        otype = slots.get("organization_type")
+        licence = slots.get("licence")
+        language = slots.get("language") or "en"
+        return cls(
+            conversation_id=conversation_id,
+            partnership_type=PartnershipType(ptype),
+            language=language,
+            organization_name=slots.get("organization_name"),
+            organization_type=OrganizationType(otype) if otype else None,
+            country=slots.get("country"),
+            region=slots.get("region"),
+            content_language=slots.get("content_language") or language,
+            licence=Licence(licence) if licence else None,
+            description=slots.get("project_description"),
+            contact_name=slots.get("contact_name") if consent else None,
+            contact_email=slots.get("contact_email") if consent else None,
+            consent=consent,
+        )
+
+    def without_personal_data(self) -> "Inquiry":
+        return replace(self, contact_name=None, contact_email=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = value.value if isinstance(value, Enum) else value
+        return out
+
+
+@dataclass(frozen=True)
+class Qualification:
+    tier: Tier
+    reasons: tuple[str, ...]
+
+
+def missing_fields(inquiry: Inquiry) -> list[str]:
+    """Required fields the partner has not given (licence only for donations)."""
+    required = ["organization_name", "organization_type", "description"]
+    missing = [name for name in required if not getattr(inquiry, name)]
+    if inquiry.partnership_type in LICENSED_TYPES and inquiry.licence is None:
+        missing.append("licence")
+    if inquiry.consent and not inquiry.contact_email:
+        missing.append("contact_email")
+    return missing
+
+
+def qualify(inquiry: Inquiry) -> Qualification:
+    """The qualification tier with its reasons in plain words (ROUTING.md)."""
+    ptype, licence = inquiry.partnership_type, inquiry.licence
+    if ptype in LICENSED_TYPES and licence is Licence.RESTRICTED:
+        target = "Wikimedia Commons" if ptype is PartnershipType.CONTENT_DONATION else "Wikidata"
+        return Qualification(
+            Tier.NOT_ELIGIBLE,
+            (
+                f"{target} only accepts material that anyone may reuse, also commercially and "
+                "with changes; a non-commercial, no-derivatives or all-rights-reserved licence "
+                "does not allow that.",
+            ),
+        )
+    review: list[str] = []
+    if ptype in LICENSED_TYPES and licence is Licence.UNSURE:
+        review.append("The partner is not sure which licence applies.")
+    if ptype is PartnershipType.DATA_DONATION and licence in (Licence.CC_BY, Licence.CC_BY_SA):
+        review.append("Wikidata takes CC0 data only; the data is offered under an attribution licence.")
+    if review:
+        return Qualification(Tier.NEEDS_REVIEW, tuple(review))
+    missing = missing_fields(inquiry)
+    if missing:
+        review.append("Missing: " + ", ".join(name.replace("_", " ") for name in missing) + ".")
+    if not inquiry.consent:
+        review.append("No consent to store contact details, so the affiliate cannot reply directly.")
+    if review:
+        return Qualification(Tier.NEEDS_REVIEW, tuple(review))
+    reasons = ["Every required answer was given and consent to be contacted was granted."]
+    if ptype in LICENSED_TYPES and licence is not None:
+        reasons.append(f"The licence ({licence.value}) is accepted for this kind of donation.")
+    return Qualification(Tier.QUALIFIED, tuple(reasons))

@@ -1,0 +1,85 @@
+"""`make run`: migrate the database, start every process, print the URLs and the API token.
+
+Ctrl-C (or SIGTERM) stops them all.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+
+from bot.ops.processes import ROOT, Stack, base_env
+from bot.ops.train import model_path
+
+
+def api_token(var_dir: Path) -> str:
+    """INTAKE_API_TOKEN, or one generated once and kept in var/api_token (mode 0600)."""
+    token = os.environ.get("INTAKE_API_TOKEN")
+    if token:
+        return token
+    path = var_dir / "api_token"
+    if path.exists():
+        return path.read_text().strip()
+    token = secrets.token_urlsafe(32)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    return token
+
+
+def main() -> int:
+    var = ROOT / "var"
+    var.mkdir(exist_ok=True)
+    env = base_env(INTAKE_API_TOKEN=api_token(var))
+    model = model_path()
+    if not model.exists():
+        print(f"model {model.name} is missing: run `make train`", file=sys.stderr)
+        return 1
+    from bot.store import upgrade
+
+    upgrade(env["INTAKE_DATABASE_URL"])
+    stack = Stack(env=env, model=model, log_dir=var / "logs")
+    stopping = False
+
+    def _stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    stack.start()
+    try:
+        stack.wait_ready()
+        print(
+            "\nWikimedia partner intake is running:\n"
+            f"  Rasa REST     {stack.rasa_url}/webhooks/rest/webhook\n"
+            f"  Rasa socket.io {stack.rasa_url}/socket.io\n"
+            f"  Actions       {stack.actions_url}/webhook\n"
+            f"  Console API   {stack.console_url}/api/inquiries  (health: {stack.console_url}/health)\n"
+            f"  API token     {env['INTAKE_API_TOKEN']}\n"
+            f"  Database      {env['INTAKE_DATABASE_URL']}\n"
+            f"  Logs          {stack.log_dir}/\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while not stopping:
+            for name, proc in stack.procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} stopped ({proc.returncode}):\n{stack.log_tail(name)}", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        print("stopping…", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The intake service: slots -> Inquiry -> qualify + route -> one transaction in the store.
+
+Actions call these functions; they hold no Rasa code so they are tested directly.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.intake import Inquiry, qualify
+from bot.routing import Router, default_router
+from bot.store import (
+    accepted_affiliate_for,
+    get_inquiry,
+    make_engine,
+    make_sessionmaker,
+    record_deflection,
+    submit_inquiry,
+    upgrade,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The database could not be reached or refused the write; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    reference: str
+    affiliate_id: str
+    affiliate_name: str
+    reason: str
+    tier: str
+    status: str
+
+
+def router_for(data_dir: str) -> Router:
+    """The routing data of a data folder, loaded once per process."""
+    return default_router(data_dir)
+
+
+_SESSIONMAKERS: dict[str, Any] = {}
+
+
+def sessionmaker_for(database_url: str, *, migrate: bool = True):
+    """One engine per database URL per process, migrated on first use."""
+    maker = _SESSIONMAKERS.get(database_url)
+    if maker is None:
+        if migrate:
+            upgrade(database_url)
+        maker = make_sessionmaker(make_engine(database_url))
+        _SESSIONMAKERS[database_url] = maker
+    return maker
+
+
+def submit(*, sessionmaker, router: Router, conversation_id: str, slots: Mapping[str, Any]) -> Submission:
+    """Qualify, route and store an inquiry in one transaction; idempotent per conversation.
+
+    A conversation that was already submitted gets its stored inquiry back, so a second tab or
+    a retried "yes" never creates a duplicate.
+    """
+    inquiry = Inquiry.from_slots(conversation_id, slots)
+    qualification = qualify(inquiry)
+    try:
+        with sessionmaker.begin() as session:
+            continuity = None
+            if inquiry.organization_name:
+                continuity = accepted_affiliate_for(
+                    session=session, organization_name=inquiry.organization_name, country=inquiry.country
+                )
+            decision = router.route(inquiry, accepted_affiliate=continuity)
+            stored = submit_inquiry(session=session, inquiry=inquiry, qualification=qualification, decision=decision)
+            shown = get_inquiry(session=session, reference=stored.reference) or {}
+    except SQLAlchemyError as error:
+        logger.warning("submit failed: %s", type(error).__name__)
+        raise StoreUnavailable(type(error).__name__) from error
+    routing = shown.get("routing") or decision.as_dict()
+    affiliate_id = routing["affiliate_id"]
+    return Submission(
+        reference=stored.reference,
+        affiliate_id=affiliate_id,
+        affiliate_name=router.directory.get(affiliate_id).name,
+        reason=(list(routing.get("reasons") or []) or [""])[0],
+        tier=(shown.get("qualification") or {}).get("tier") or qualification.tier.value,
+        status=str(shown.get("status") or stored.status.value),
+    )
+
+
+def deflect(*, sessionmaker, conversation_id: str, slots: Mapping[str, Any]) -> None:
+    """Record a request for an article about the organisation as `deflected`."""
+    try:
+        with sessionmaker.begin() as session:
+            record_deflection(
+                session=session,
+                conversation_id=conversation_id,
+                language=slots.get("language") or "en",
+                organization_name=slots.get("organization_name"),
+                description=slots.get("project_description"),
+            )
+    except SQLAlchemyError as error:
+        raise StoreUnavailable(str(type(error).__name__)) from error

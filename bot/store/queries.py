@@ -1,0 +1,139 @@
+"""Reading inquiries in the JSON API shape of DESIGN.md, and the continuity lookup."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from bot.intake import Status
+from bot.store.names import canonical_reference, normalize_org_name
+from bot.store.tables import inquiries, organizations, routing_decisions, status_history
+
+#: The most rows `list_inquiries` returns at once.
+MAX_LIMIT = 1000
+
+_current_decision = and_(
+    routing_decisions.c.inquiry_id == inquiries.c.id,
+    routing_decisions.c.is_current.is_(True),
+)
+
+
+def get_inquiry(*, session: Session, reference: str) -> dict[str, Any] | None:
+    """The inquiry with this reference in the JSON API shape, or None.
+
+    The reference may be typed loosely ("wmp-1abc o2de" finds "WMP-1ABC02DE").
+    """
+    stmt = _select_api_rows().where(inquiries.c.reference == canonical_reference(reference))
+    row = session.execute(stmt).first()
+    return None if row is None else _as_api_dict(row)
+
+
+def list_inquiries(
+    *,
+    session: Session,
+    conversation_id: str | None = None,
+    status: Status | str | None = None,
+    affiliate: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Inquiries in the JSON API shape, newest first, filtered by conversation, status and
+    the affiliate of the current routing decision."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise ValueError("offset must not be negative")
+    stmt = _select_api_rows()
+    if conversation_id is not None:
+        stmt = stmt.where(inquiries.c.conversation_id == conversation_id)
+    if status is not None:
+        stmt = stmt.where(inquiries.c.status == Status(status).value)
+    if affiliate is not None:
+        stmt = stmt.where(routing_decisions.c.affiliate_id == affiliate)
+    stmt = stmt.order_by(inquiries.c.created_at.desc(), inquiries.c.id.desc())
+    rows = session.execute(stmt.limit(limit).offset(offset)).all()
+    return [_as_api_dict(row) for row in rows]
+
+
+def accepted_affiliate_for(
+    *, session: Session, organization_name: str | None, country: str | None
+) -> str | None:
+    """The affiliate that accepted the latest earlier inquiry of the same organisation
+    (normalised name and country), for routing rule 1 (continuity); None if there is none.
+
+    An inquiry counts when it was accepted and is still accepted or has since been closed.
+    """
+    normalized = normalize_org_name(organization_name)
+    if not normalized:
+        return None
+    stmt = (
+        select(routing_decisions.c.affiliate_id)
+        .select_from(
+            status_history.join(inquiries, status_history.c.inquiry_id == inquiries.c.id)
+            .join(organizations, inquiries.c.organization_id == organizations.c.id)
+            .join(routing_decisions, _current_decision)
+        )
+        .where(organizations.c.normalized_name == normalized)
+        .where(func.coalesce(organizations.c.country, "") == (country or ""))
+        .where(status_history.c.to_status == Status.ACCEPTED.value)
+        .where(inquiries.c.status.in_([Status.ACCEPTED.value, Status.CLOSED.value]))
+        .order_by(status_history.c.created_at.desc(), status_history.c.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def _select_api_rows() -> Select:
+    return select(
+        inquiries,
+        organizations.c.name.label("organization_name"),
+        organizations.c.type.label("organization_type"),
+        routing_decisions.c.id.label("decision_id"),
+        routing_decisions.c.affiliate_id,
+        routing_decisions.c.rule,
+        routing_decisions.c.reasons.label("routing_reasons"),
+        routing_decisions.c.alternatives,
+    ).select_from(
+        inquiries.outerjoin(organizations, inquiries.c.organization_id == organizations.c.id).outerjoin(
+            routing_decisions, _current_decision
+        )
+    )
+
+
+def _as_api_dict(row: Row) -> dict[str, Any]:
+    routing = None
+    if row.decision_id is not None:
+        routing = {
+            "affiliate_id": row.affiliate_id,
+            "rule": row.rule,
+            "reasons": list(row.routing_reasons or []),
+            "alternatives": list(row.alternatives or []),
+        }
+    return {
+        "reference": row.reference,
+        "conversation_id": row.conversation_id,
+        "status": row.status,
+        "created_at": _iso_utc(row.created_at),
+        "language": row.language,
+        "partnership_type": row.partnership_type,
+        "organization": {"name": row.organization_name, "type": row.organization_type},
+        "country": row.country,
+        "region": row.region,
+        "content_language": row.content_language,
+        "licence": row.licence,
+        "description": row.description,
+        "contact": {"name": row.contact_name, "email": row.contact_email},
+        "consent": bool(row.consent),
+        "qualification": {"tier": row.tier, "reasons": list(row.qualification_reasons or [])},
+        "routing": routing,
+    }
+
+
+def _iso_utc(value: datetime) -> str:
+    """ISO 8601 in UTC with a Z, to the second: 2024-11-24T03:45:12Z."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"

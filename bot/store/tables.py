@@ -1,0 +1,141 @@
+"""The intake tables, in SQLAlchemy Core (1.4, 2.0 style).
+
+The shared database also holds Rasa's tracker store (its `events` table); nothing here may use
+that name, and the Alembic environment only looks at the tables of `metadata`.
+
+Deflected conversations are stored as inquiries with status `deflected` and no routing decision.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.types import TypeDecorator
+
+#: Names every constraint and index the same way on SQLite and PostgreSQL (Alembic needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always written and read as aware UTC.
+
+    PostgreSQL stores `timestamptz`; SQLite has no time zones, so the naive value stored there
+    is UTC by construction and is given back its zone on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("normalized_name", String(300), nullable=False),
+    Column("type", String(40)),
+    Column("country", String(2)),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+# One organisation per normalised name and country; "no country" counts as one value.
+Index(
+    "uq_organizations_normalized_name_country",
+    organizations.c.normalized_name,
+    func.coalesce(organizations.c.country, ""),
+    unique=True,
+)
+
+inquiries = Table(
+    "inquiries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(20), nullable=False, unique=True),
+    Column("conversation_id", String(255), nullable=False, unique=True),
+    Column("status", String(20), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow, index=True),
+    Column("language", String(10), nullable=False),
+    Column("partnership_type", String(40)),
+    Column("organization_id", ForeignKey("organizations.id"), index=True),
+    Column("country", String(2)),
+    Column("region", String(10)),
+    Column("content_language", String(10)),
+    Column("licence", String(20)),
+    Column("description", Text),
+    Column("contact_name", String(300)),
+    Column("contact_email", String(320)),
+    Column("consent", Boolean(create_constraint=False), nullable=False, default=False),
+    Column("tier", String(20)),
+    Column("qualification_reasons", JSON, nullable=False, default=list),
+)
+
+routing_decisions = Table(
+    "routing_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("inquiry_id", ForeignKey("inquiries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("affiliate_id", String(64), nullable=False, index=True),
+    Column("rule", String(64), nullable=False),
+    Column("reasons", JSON, nullable=False, default=list),
+    Column("alternatives", JSON, nullable=False, default=list),
+    Column("wikimedia_region", String(64)),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("is_current", Boolean(create_constraint=False), nullable=False, default=True),
+)
+
+status_history = Table(
+    "status_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("inquiry_id", ForeignKey("inquiries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("from_status", String(20)),
+    Column("to_status", String(20), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+#: The tables this package owns (and Alembic manages); anything else in the database is left alone.
+OWNED_TABLES = frozenset(metadata.tables)

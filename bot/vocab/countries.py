@@ -1,0 +1,151 @@
+"""Countries (ISO 3166-1 alpha-2) from names, aliases and codes, and a small city gazetteer.
+
+Names come from Babel (localised, CLDR) for the countries of data/countries.csv, aliases and
+abbreviations from data/terms.yml, cities from data/cities.yml. Only real countries are known:
+Babel's macro-regions ("001", "150") are not in countries.csv and never match.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from bot.vocab.text import (
+    REPO_DATA_DIR,
+    Lexicon,
+    Phrase,
+    code_mode,
+    language_list,
+    load_data,
+    phrase_mode,
+    place_variants,
+)
+from bot.vocab.text import primary_language as _lang
+
+_PARENTHESIS = re.compile(r"^(.*?)\s*\((.*?)\)\s*$")
+
+
+@lru_cache(maxsize=8)
+def _alpha3(data_dir: str) -> dict[str, str]:
+    with open(Path(data_dir) / "countries.csv", encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle)
+        return {
+            r["iso2"].strip().upper(): (r.get("iso3") or "").strip().upper()
+            for r in rows
+            if (r.get("iso2") or "").strip()
+        }
+
+
+def country_codes(data_dir: Path | str | None = None) -> frozenset[str]:
+    """The ISO alpha-2 codes of the real countries listed in countries.csv."""
+    return frozenset(_alpha3(str(data_dir or REPO_DATA_DIR)))
+
+
+@lru_cache(maxsize=32)
+def babel_country_names(language: str) -> dict[str, str]:
+    """Babel's country names in `language` by alpha-2 code ({} for an unknown locale)."""
+    try:
+        import babel
+
+        return dict(babel.Locale.parse(language).territories)
+    except Exception:  # unknown or malformed locale: no names rather than an error
+        return {}
+
+
+def name_variants(name: str) -> set[str]:
+    """CLDR display names made matchable: "Myanmar (Burma)" -> also "Myanmar" and "Burma"."""
+    names = {name, name.replace(" - ", "-")}
+    match = _PARENTHESIS.match(name)
+    if match:
+        names |= {match.group(1), match.group(2)}
+    names |= {re.sub(r"\s+SAR China$", "", n) for n in names}
+    out: set[str] = set()
+    for n in names:
+        out |= place_variants(n)
+    return out
+
+
+def country_phrases(language: str = "en", data_dir: Path | str | None = None) -> list[Phrase]:
+    """Country phrases in priority order, value = alpha-2.
+
+    Aliases and Babel names of `language` and English match anywhere (modes from terms.yml);
+    names in the other Babel languages of terms.yml and bare ISO codes only as a whole answer;
+    abbreviations ("USA", "UK") in running text only when written in capitals.
+    """
+    language = _lang(language)
+    iso = _alpha3(str(data_dir or REPO_DATA_DIR))
+    terms = load_data("terms.yml")
+    common = terms.get("common") or {}
+    out: list[Phrase] = []
+    for lang in dict.fromkeys((language, "en")):
+        for code, aliases in ((terms.get(lang) or {}).get("countries") or {}).items():
+            out += [Phrase(a, str(code), phrase_mode(a, lang)) for a in aliases]
+    for code, abbreviations in (common.get("country_codes") or {}).items():
+        out += [Phrase(a, str(code), "upper") for a in abbreviations]
+    for lang in dict.fromkeys((language, "en", *common.get("country_name_languages", ()))):
+        local = lang in (language, "en")
+        for code, name in babel_country_names(lang).items():
+            if code in iso:
+                mode = phrase_mode(name, lang) if local else "exact"
+                out += [Phrase(v, code, mode) for v in sorted(name_variants(name))]
+    out += [Phrase(code, code, code_mode(code, language)) for code in sorted(iso)]
+    out += [Phrase(a3, code, "exact_upper") for code, a3 in sorted(iso.items()) if a3]
+    return [p for p in out if p.value in iso]
+
+
+@lru_cache(maxsize=32)
+def _country_lexicon(language: str) -> Lexicon:
+    from bot.vocab.regions import region_phrases  # regions imports this module
+
+    phrases = country_phrases(language)
+    # A subdivision name means its country ("New Mexico" is in the US, not Mexico).
+    phrases += [Phrase(p.text, p.value.split("-")[0], p.mode) for p in region_phrases()]
+    return Lexicon(phrases, strip_leading=language_list("articles", language))
+
+
+def normalize_country(text: object, language: str = "en") -> str | None:
+    """ISO 3166-1 alpha-2 of the country named in `text`, or None.
+
+    Whole answers ("U.K.", "the Netherlands", "Côte d'Ivoire", "fr") are tried first, then the
+    first country named in running text ("We are based in Lyon, France"). A subdivision of a
+    routed country gives that country ("Ohio" -> "US"). Cities are not countries: see
+    `city_location`. Never raises.
+    """
+    if not isinstance(text, str):
+        return None
+    return _country_lexicon(_lang(language)).find(text)
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, str]:
+    return {str(k): str(v) for k, v in (load_data("cities.yml").get("cities") or {}).items()}
+
+
+def city_phrases() -> list[Phrase]:
+    """Gazetteer phrases: value = "FR" (alpha-2) or "US-OH" (ISO 3166-2, routed regions)."""
+    return [
+        Phrase(variant, where, phrase_mode(name))
+        for name, where in _cities().items()
+        for variant in sorted(place_variants(name))
+    ]
+
+
+@lru_cache(maxsize=1)
+def _city_lexicon() -> Lexicon:
+    return Lexicon(city_phrases())
+
+
+def city_location(text: object) -> tuple[str, str | None] | None:
+    """(alpha-2 country, ISO 3166-2 region or None) of a gazetteer city in `text`, or None.
+
+    The region is given only where routing needs one: "Columbus" -> ("US", "US-OH"),
+    "Lyon" -> ("FR", None).
+    """
+    if not isinstance(text, str):
+        return None
+    where = _city_lexicon().find(text)
+    if where is None:
+        return None
+    country, _, _ = where.partition("-")
+    return country, (where if "-" in where else None)

@@ -1,0 +1,144 @@
+"""Organisation types, partnership types, licences and content languages from free text.
+
+Phrase tables are data/terms.yml (keyed by language, English as the fallback); language names
+come from Babel. Each normaliser accepts a whole answer ("museum", "CC BY-SA 4.0", "Catalan")
+or picks the value out of a sentence ("we are a small city museum").
+"""
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+
+from bot.intake import Licence, OrganizationType, PartnershipType
+from bot.vocab.text import Lexicon, Phrase, code_mode, load_data, phrase_mode
+from bot.vocab.text import primary_language as _lang
+
+KINDS = ("organization_type", "partnership_type", "licence")
+#: When a licence answer mentions several, the most restrictive reading wins.
+_LICENCE_PRIORITY = (Licence.RESTRICTED.value, Licence.UNSURE.value)
+
+
+def term_phrases(kind: str, language: str = "en") -> list[Phrase]:
+    """Phrases of one kind (see KINDS) for `language` then English; value = enum value."""
+    terms = load_data("terms.yml")
+    out: list[Phrase] = []
+    for lang in dict.fromkeys((_lang(language), "en")):
+        for value, phrases in ((terms.get(lang) or {}).get(kind) or {}).items():
+            out += [Phrase(str(p), str(value), phrase_mode(str(p), lang)) for p in phrases]
+            out.append(Phrase(str(value), str(value), "exact"))  # "research_institute"
+    return out
+
+
+@lru_cache(maxsize=32)
+def _lexicon(kind: str, language: str) -> Lexicon:
+    return Lexicon(term_phrases(kind, language))
+
+
+def _normalize(kind: str, text: object, language: str) -> str | None:
+    if not isinstance(text, str):
+        return None
+    language = _lang(language)
+    lexicon = _lexicon(kind, language)
+    value = lexicon.exact(text)
+    if value is not None:
+        return value
+    found = lexicon.scan(text)
+    if kind == "partnership_type":  # "research institute" is who they are, not what they want
+        orgs = [(s, e) for s, e, _ in _lexicon("organization_type", language).scan(text)]
+        found = [m for m in found if not any(s <= m[0] and m[1] <= e and e - s > m[1] - m[0] for s, e in orgs)]
+    values = [v for _, _, v in found]
+    if not values:
+        return None
+    if kind == "licence":
+        for value in _LICENCE_PRIORITY:
+            if value in values:
+                return value
+        return values[0]
+    counts = Counter(values)
+    return max(values, key=lambda v: (counts[v], -values.index(v)))
+
+
+def normalize_organization_type(text: object, language: str = "en") -> OrganizationType | None:
+    """The kind of organisation described ("city museum" -> MUSEUM, "NGO" -> NONPROFIT)."""
+    value = _normalize("organization_type", text, language)
+    return OrganizationType(value) if value else None
+
+
+def normalize_partnership_type(text: object, language: str = "en") -> PartnershipType | None:
+    """What the partner wants to do ("donate 2,000 photos" -> CONTENT_DONATION)."""
+    value = _normalize("partnership_type", text, language)
+    return PartnershipType(value) if value else None
+
+
+def normalize_licence(text: object, language: str = "en") -> Licence | None:
+    """The licence offered; any NC/ND/all-rights-reserved mention makes it RESTRICTED.
+
+    "CC BY-NC-SA" -> RESTRICTED (not CC_BY_SA), "cc-by-sa 4.0" -> CC_BY_SA, "CC0" -> CC0,
+    "out of copyright" -> PUBLIC_DOMAIN, "not sure" -> UNSURE.
+    """
+    value = _normalize("licence", text, language)
+    return Licence(value) if value else None
+
+
+@lru_cache(maxsize=32)
+def _babel_languages(language: str) -> dict[str, str]:
+    """ISO 639-1 -> name in `language`; regional variants map to their base ("pt_BR")."""
+    try:
+        import babel
+
+        names = babel.Locale.parse(language).languages
+    except Exception:  # unknown locale: no names
+        return {}
+    return {k: n for k, n in names.items() if len(k.split("_")[0]) == 2 and k[:2].isalpha()}
+
+
+@lru_cache(maxsize=1)
+def _autonyms() -> dict[str, str]:
+    """Each language's name for itself ("català", "Deutsch"), where Babel knows it."""
+    import babel
+
+    out = {}
+    for code in _babel_languages("en"):
+        if "_" in code:
+            continue
+        try:
+            name = babel.Locale.parse(code).languages.get(code)
+        except Exception:  # no CLDR locale for this language
+            continue
+        if name:
+            out[code] = name
+    return out
+
+
+def language_phrases(ui_language: str = "en") -> list[Phrase]:
+    """Language-name phrases (aliases, Babel names, autonyms, codes); value = ISO 639-1."""
+    language = _lang(ui_language)
+    terms = load_data("terms.yml")
+    out: list[Phrase] = []
+    for lang in dict.fromkeys((language, "en")):
+        for code, aliases in ((terms.get(lang) or {}).get("languages") or {}).items():
+            out += [Phrase(str(a), str(code), phrase_mode(str(a), lang)) for a in aliases]
+    for lang in dict.fromkeys((language, "en")):
+        for key, name in _babel_languages(lang).items():
+            out.append(Phrase(name, key.split("_")[0], phrase_mode(name, lang)))
+    out += [Phrase(name, code, phrase_mode(name, language)) for code, name in _autonyms().items()]
+    codes = sorted(k for k in _babel_languages("en") if "_" not in k)
+    out += [Phrase(code, code, code_mode(code, language)) for code in codes]
+    return out
+
+
+@lru_cache(maxsize=32)
+def _language_lexicon(language: str) -> Lexicon:
+    return Lexicon(language_phrases(language))
+
+
+def normalize_language(text: object, ui_language: str = "en") -> str | None:
+    """ISO 639-1 code of the language named in `text` ("Catalan" -> "ca"), or None.
+
+    Names in the conversation language and English, autonyms ("español") and two-letter codes
+    are accepted; languages without a two-letter code are not.
+    """
+    if not isinstance(text, str):
+        return None
+    return _language_lexicon(_lang(ui_language)).find(text)
+

@@ -1,0 +1,206 @@
+"""Shared text helpers for the vocabulary: cleaning, folding and phrase lexicons.
+
+Everything here is pure. `fold()` is the matching key used on both sides (table phrases and
+user text): HTML removed, length capped, accents stripped, case folded, punctuation turned into
+spaces (apostrophes and dots inside abbreviations are dropped: "U.K." -> "uk", "d'Ivoire" ->
+"divoire"), whitespace collapsed.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, NamedTuple
+
+#: Text longer than this is cut before matching (a chat message, not a document).
+MAX_MATCH_CHARS = 2000
+#: Longest phrase, in words, that a lexicon scan tries.
+MAX_PHRASE_WORDS = 8
+DATA_DIR = Path(__file__).resolve().parent / "data"
+#: The repository's reference data (countries.csv, affiliates.csv).
+REPO_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+_SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_APOSTROPHE = re.compile(r"['’ʼ`´‘]")
+_INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
+
+#: Phrase modes. any: everywhere, any case. title / upper: in running text only when written
+#: capitalised / in capitals, any case as a whole answer. scan: anywhere in text but never an
+#: entity-ruler pattern. exact: only as the whole answer. exact_upper: whole answer in capitals.
+MODES = ("any", "title", "upper", "scan", "exact", "exact_upper")
+RULER_MODES = frozenset({"any", "title", "upper"})
+
+
+class Phrase(NamedTuple):
+    """A surface form, the normalised value it stands for, and how it may match."""
+
+    text: str
+    value: str
+    mode: str = "any"
+
+
+def primary_language(language: object) -> str:
+    """The primary subtag of a language tag ("pt-BR" -> "pt"); "en" for anything unusable."""
+    if not isinstance(language, str):
+        return "en"
+    primary = re.split(r"[-_]", language.strip(), maxsplit=1)[0].lower()
+    return primary if primary.isalpha() and len(primary) <= 8 else "en"
+
+
+def strip_tags(text: str) -> str:
+    """Remove HTML tags (and script/style bodies) and unescape entities."""
+    text = _SCRIPT_STYLE.sub(" ", text)
+    return html.unescape(_TAG.sub(" ", text))
+
+
+def clean(text: Any, limit: int = MAX_MATCH_CHARS) -> str:
+    """Untagged, NFKC-normalised text, cut at `limit` characters, whitespace collapsed."""
+    if not isinstance(text, str):
+        return ""
+    text = strip_tags(text[: limit * 4])
+    text = unicodedata.normalize("NFKC", text)[:limit]
+    return _SPACE.sub(" ", text).strip()
+
+
+def strip_accents(text: str) -> str:
+    """Remove combining marks: "Côte" -> "Cote"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+def words(text: Any) -> list[str]:
+    """The words of `text` with their case kept; punctuation and symbols split words."""
+    cleaned = clean(text).replace("&", " and ")
+    cleaned = _INNER_DOT.sub("", _APOSTROPHE.sub("", cleaned))
+    chars = (" " if unicodedata.category(c)[0] in "PSZC" else c for c in cleaned)
+    return "".join(chars).split()
+
+
+def fold_word(word: str) -> str:
+    """The matching key of one word."""
+    return strip_accents(word).casefold()
+
+
+def fold(text: Any) -> str:
+    """The matching key of a text (see the module docstring)."""
+    return " ".join(fold_word(w) for w in words(text))
+
+
+class Lexicon:
+    """Folded phrases mapped to values; the first phrase given for a key wins."""
+
+    def __init__(self, phrases: Iterable[Phrase], strip_leading: Iterable[str] = ()) -> None:
+        self._table: dict[str, tuple[str, str]] = {}
+        for phrase in phrases:
+            key = fold(phrase.text)
+            if key and key not in self._table:
+                self._table[key] = (phrase.value, phrase.mode)
+        self._strip = frozenset(fold(w) for w in strip_leading)
+        longest = max((k.count(" ") + 1 for k in self._table), default=1)
+        self._max_words = min(longest, MAX_PHRASE_WORDS)
+
+    def exact(self, text: Any) -> str | None:
+        """The value of the whole text, or None."""
+        raw = words(text)
+        while len(raw) > 1 and fold_word(raw[0]) in self._strip:
+            raw = raw[1:]
+        hit = self._table.get(" ".join(fold_word(w) for w in raw))
+        if hit is None:
+            return None
+        value, mode = hit
+        if mode == "exact_upper" and not all(w.isupper() for w in raw):
+            return None
+        return value
+
+    def scan(self, text: Any) -> list[tuple[int, int, str]]:
+        """Longest-leftmost non-overlapping matches in running text: (start, end, value)."""
+        raw = words(text)
+        keys = [fold_word(w) for w in raw]
+        found: list[tuple[int, int, str]] = []
+        i = 0
+        while i < len(keys):
+            for size in range(min(self._max_words, len(keys) - i), 0, -1):
+                hit = self._table.get(" ".join(keys[i : i + size]))
+                if hit and _scan_allows(hit[1], raw[i : i + size]):
+                    found.append((i, i + size, hit[0]))
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
+
+    def find(self, text: Any) -> str | None:
+        """The whole-text value, else the first value found in running text."""
+        value = self.exact(text)
+        if value is not None:
+            return value
+        found = self.scan(text)
+        return found[0][2] if found else None
+
+
+def _scan_allows(mode: str, original: list[str]) -> bool:
+    if mode in ("any", "scan"):
+        return True
+    if mode == "title":
+        return original[0][:1].isupper()
+    if mode == "upper":
+        return all(w.isupper() for w in original)
+    return False
+
+
+def place_variants(name: str) -> set[str]:
+    """Spelling variants of a place name: "&"/"and", "St."/"St"/"Saint", hyphen/space."""
+    out = {name}
+    for old, new in (("&", "and"), ("St. ", "Saint "), ("St. ", "St "), ("-", " ")):
+        out |= {v.replace(old, new) for v in out}
+    return {_SPACE.sub(" ", v).strip() for v in out if v.strip()}
+
+
+@lru_cache(maxsize=None)
+def load_data(name: str) -> Any:
+    """A YAML file of bot/vocab/data, parsed once."""
+    import yaml
+
+    with open(DATA_DIR / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def language_list(key: str, language: str) -> list[str]:
+    """terms.yml[language][key] followed by the English list (the fallback language)."""
+    terms = load_data("terms.yml")
+    out: list[str] = []
+    for lang in dict.fromkeys((language, "en")):
+        out.extend(str(x) for x in (terms.get(lang) or {}).get(key) or ())
+    return out
+
+
+@lru_cache(maxsize=None)
+def _mode_sets(language: str) -> tuple[frozenset[str], ...]:
+    keys = ("exact_only", "abbreviations", "capitalised", "no_ruler")
+    return tuple(frozenset(fold(x) for x in language_list(k, language)) for k in keys)
+
+
+def phrase_mode(text: str, language: str = "en") -> str:
+    """The mode of a vocabulary phrase from terms.yml's per-language lists (default "any")."""
+    key = fold(text)
+    for sets, mode in zip(_mode_sets(language), ("exact", "upper", "title", "scan")):
+        if key in sets:
+            return mode
+    return "any"
+
+
+def code_mode(code: str, language: str = "en") -> str:
+    """Whole-answer mode of a bare code: capitals only when it is also a common word."""
+    stop = _stopwords(language)
+    return "exact_upper" if fold(code) in stop else "exact"
+
+
+@lru_cache(maxsize=None)
+def _stopwords(language: str) -> frozenset[str]:
+    return frozenset(fold(x) for x in language_list("code_stopwords", language))

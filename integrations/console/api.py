@@ -1,0 +1,146 @@
+"""Handlers of the console: /health and the JSON API (DESIGN.md, "JSON API")."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.intake import Status
+from bot.settings import Settings
+from bot.store import get_inquiry, list_inquiries
+from bot.store.queries import MAX_LIMIT
+from integrations.console.auth import Handler
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", Engine)
+SESSIONS = web.AppKey("sessions", sessionmaker)
+AFFILIATES = web.AppKey("affiliates", list)
+
+STATUSES = tuple(status.value for status in Status)
+
+
+class BadRequest(ValueError):
+    """A query parameter the API cannot use; becomes a 400 JSON error."""
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the console's routes on `app`."""
+    app.router.add_get("/health", health)
+    app.router.add_get("/api/inquiries", inquiries_list)
+    app.router.add_get("/api/inquiries/{reference}", inquiry_detail)
+    app.router.add_get("/api/affiliates", affiliates)
+
+
+async def health(request: web.Request) -> web.Response:
+    """200 {"status": "ok", "database": "ok"}, or 503 when the database cannot be reached."""
+    try:
+        await asyncio.to_thread(_ping, request.app[ENGINE])
+    except Exception as exc:  # any failure to reach the database means "not healthy"
+        log.warning("health check: database unavailable (%s)", type(exc).__name__)
+        return web.json_response(
+            {"status": "error", "database": "unavailable", "error": type(exc).__name__},
+            status=503,
+        )
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def inquiries_list(request: web.Request) -> web.Response:
+    """GET /api/inquiries?conversation_id=&status=&affiliate=&limit=&offset="""
+    query = request.rel_url.query
+    try:
+        filters = {
+            "conversation_id": query.get("conversation_id") or None,
+            "status": _status(query.get("status")),
+            "affiliate": query.get("affiliate") or None,
+            "limit": _integer(query, "limit", 100, 1, MAX_LIMIT),
+            "offset": _integer(query, "offset", 0, 0, None),
+        }
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    rows = await _read(request, list_inquiries, **filters)
+    return web.json_response(rows)
+
+
+async def inquiry_detail(request: web.Request) -> web.Response:
+    """GET /api/inquiries/{reference}: one inquiry, or 404."""
+    reference = request.match_info["reference"]
+    found = await _read(request, get_inquiry, reference=reference)
+    if found is None:
+        return _error(404, "inquiry not found")
+    return web.json_response(found)
+
+
+async def affiliates(request: web.Request) -> web.Response:
+    """GET /api/affiliates: the affiliate directory (data/affiliates.csv)."""
+    return web.json_response(request.app[AFFILIATES])
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer errors under /api (unknown route, wrong method, crash) in JSON, without details."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if not request.path.startswith("/api") or exc.status < 400:
+            raise
+        return web.json_response({"error": exc.reason}, status=exc.status, headers=_allow(exc))
+    except Exception as exc:
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path)
+        return _error(500, "internal error")
+
+
+def _allow(exc: web.HTTPException) -> dict[str, str]:
+    allow = exc.headers.get("Allow")
+    return {"Allow": allow} if allow else {}
+
+
+async def _read(request: web.Request, query: Callable[..., T], **kwargs: Any) -> T:
+    factory = request.app[SESSIONS]
+
+    def run() -> T:
+        with factory.begin() as session:
+            return query(session=session, **kwargs)
+
+    return await asyncio.to_thread(run)
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _status(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if raw not in STATUSES:
+        raise BadRequest(f"status must be one of: {', '.join(STATUSES)}")
+    return raw
+
+
+def _integer(query: Any, name: str, default: int, low: int, high: int | None) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer") from None
+    if high is not None and not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}")
+    if value < low:
+        raise BadRequest(f"{name} must be at least {low}")
+    return value
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)

@@ -1,0 +1,62 @@
+"""The console web app: `create_app(settings)` with its resources in `cleanup_ctx`."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.settings import Settings
+from bot.store import make_engine, make_sessionmaker
+from integrations.console import api
+from integrations.console.auth import bearer_auth_middleware
+
+#: Columns of data/affiliates.csv published by /api/affiliates (notes stay internal).
+AFFILIATE_FIELDS = ("id", "name", "kind", "countries", "subdivisions", "languages", "topics", "website")
+_LIST_FIELDS = frozenset({"countries", "subdivisions", "languages", "topics"})
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the console application; the database is opened on startup, closed on cleanup."""
+    app = web.Application(middlewares=[api.json_errors, bearer_auth_middleware(settings.api_token)])
+    app[api.SETTINGS] = settings
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_affiliate_directory)
+    api.add_routes(app)
+    return app
+
+
+def load_affiliates(path: Path) -> list[dict[str, Any]]:
+    """The affiliate directory as JSON-ready rows; `;`-separated columns become lists."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [_affiliate(row) for row in csv.DictReader(handle)]
+
+
+def _affiliate(row: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in AFFILIATE_FIELDS:
+        value = (row.get(name) or "").strip()
+        if name in _LIST_FIELDS:
+            out[name] = [item.strip() for item in value.split(";") if item.strip()]
+        else:
+            out[name] = value or None
+    return out
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    # The console only reads: DEFERRED transactions never wait for SQLite writers.
+    engine = make_engine(app[api.SETTINGS].database_url, sqlite_begin="DEFERRED")
+    app[api.ENGINE] = engine
+    app[api.SESSIONS] = make_sessionmaker(engine)
+    try:
+        yield
+    finally:
+        engine.dispose()
+
+
+async def _affiliate_directory(app: web.Application) -> AsyncIterator[None]:
+    app[api.AFFILIATES] = load_affiliates(app[api.SETTINGS].data_dir / "affiliates.csv")
+    yield

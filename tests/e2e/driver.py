@@ -1,0 +1,84 @@
+"""Holds a conversation with the real Rasa server over REST, answering whatever the form asks.
+
+The driver reads `requested_slot` from Rasa's tracker API after each message and answers from a
+scenario's answers, so a scenario states facts, not a fixed script. Used by the end-to-end tests
+and by `make bench`.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+REFERENCE = re.compile(r"\bWMP-[0-9A-Z]{4,}\b")
+
+
+@dataclass
+class Turn:
+    sent: str
+    replies: list[dict]
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.get("text", "") for r in self.replies)
+
+
+@dataclass
+class Conversation:
+    rasa_url: str
+    token: str
+    sender: str
+    metadata: dict = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
+
+    def send(self, message: str) -> Turn:
+        body = json.dumps({"sender": self.sender, "message": message, "metadata": self.metadata}).encode()
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+        )
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:
+            replies = json.loads(response.read() or b"[]")
+        turn = Turn(message, replies, time.perf_counter() - started)
+        self.turns.append(turn)
+        return turn
+
+    def tracker(self) -> dict:
+        url = f"{self.rasa_url}/conversations/{self.sender}/tracker?token={self.token}&include_events=NONE"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read())
+
+    def slots(self) -> dict:
+        return self.tracker()["slots"]
+
+    def complete_intake(self, opening: str, answers: dict[str, str], *, max_turns: int = 25) -> str | None:
+        """Open with `opening`, answer every question, accept the summary; return the reference."""
+        self.send(opening)
+        for _ in range(max_turns):
+            slots = self.slots()
+            asked = slots.get("requested_slot")
+            if asked:
+                if asked not in answers:
+                    raise AssertionError(f"unexpected question {asked!r}; transcript:\n{self.transcript()}")
+                self.send(answers[asked])
+                continue
+            if slots.get("stage") == "summary":
+                turn = self.send("yes")
+                found = REFERENCE.search(turn.text)
+                return found.group(0) if found else None
+            if slots.get("stage") == "submitted":
+                return slots.get("reference")
+            raise AssertionError(f"the intake stalled; transcript:\n{self.transcript()}")
+        raise AssertionError(f"no summary after {max_turns} turns; transcript:\n{self.transcript()}")
+
+    def transcript(self) -> str:
+        return "\n".join(f"> {t.sent}\n< {t.text}" for t in self.turns)
+
+
+def get_json(url: str, token: str) -> dict | list:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())

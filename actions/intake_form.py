@@ -22,7 +22,7 @@ from bot.vocab.terms import (
     normalize_organization_type,
     normalize_partnership_type,
 )
-from bot.vocab.text import strip_html
+from bot.vocab.text import strip_tags as strip_html
 
 INTERNATIONAL = {"international", "internationally", "online", "online only", "worldwide", "global",
                  "none", "no country", "everywhere", "we work online", "we work online only"}

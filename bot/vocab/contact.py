@@ -1,4 +1,5 @@
 """Contact details typed in a chat: an e-mail address and a person's name."""
+
 from __future__ import annotations
 
 import re
@@ -9,6 +10,7 @@ from bot.vocab.text import clean, language_list
 MAX_EMAIL = 254
 MAX_LOCAL = 64
 MAX_NAME = 100
+MAX_MESSAGE = 20_000
 
 _CANDIDATE = re.compile(r"[^\s<>@,;:\"()\[\]]+@[^\s<>@,;:\"()\[\]]+")
 _LOCAL = re.compile(r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*")
@@ -28,11 +30,10 @@ def normalize_email(text: object) -> str | None:
     """
     if not isinstance(text, str) or "@" not in text:
         return None
-    match = _CANDIDATE.search(clean(text, limit=4 * MAX_EMAIL))
+    match = _CANDIDATE.search(clean(text, limit=MAX_MESSAGE))
     if not match:
         return None
     address = match.group(0).rstrip(_TRAILING)
-    address = address.removeprefix("mailto:")
     if len(address) > MAX_EMAIL or ".." in address:
         return None
     local, _, domain = address.rpartition("@")
@@ -62,8 +63,8 @@ def normalize_person_name(text: object, language: str = "en") -> str | None:
         if stripped != name:
             name = stripped
             break
-    name = name.strip(" ,.").strip() if name.endswith((",", " .")) else name
-    if not name or len(name) > MAX_NAME or len(clean(text)) > 4 * MAX_NAME:
+    name = name.strip(" ,")
+    if not name or len(name) > MAX_NAME:
         return None
     if not any(c.isalpha() for c in name):
         return None

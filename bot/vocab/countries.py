@@ -4,6 +4,7 @@ Names come from Babel (localised, CLDR) for the countries of data/countries.csv,
 abbreviations from data/terms.yml, cities from data/cities.yml. Only real countries are known:
 Babel's macro-regions ("001", "150") are not in countries.csv and never match.
 """
+
 from __future__ import annotations
 
 import csv

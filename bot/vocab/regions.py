@@ -3,6 +3,7 @@
 The subdivision table is data/subdivisions.yml; which countries need a region is derived from
 data/affiliates.csv (an affiliate there declares `subdivisions`), read at call time.
 """
+
 from __future__ import annotations
 
 import csv

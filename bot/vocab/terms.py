@@ -4,6 +4,7 @@ Phrase tables are data/terms.yml (keyed by language, English as the fallback); l
 come from Babel. Each normaliser accepts a whole answer ("museum", "CC BY-SA 4.0", "Catalan")
 or picks the value out of a sentence ("we are a small city museum").
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -45,7 +46,9 @@ def _normalize(kind: str, text: object, language: str) -> str | None:
     found = lexicon.scan(text)
     if kind == "partnership_type":  # "research institute" is who they are, not what they want
         orgs = [(s, e) for s, e, _ in _lexicon("organization_type", language).scan(text)]
-        found = [m for m in found if not any(s <= m[0] and m[1] <= e and e - s > m[1] - m[0] for s, e in orgs)]
+        found = [
+            m for m in found if not any(s <= m[0] and m[1] <= e and e - s > m[1] - m[0] for s, e in orgs)
+        ]
     values = [v for _, _, v in found]
     if not values:
         return None
@@ -141,4 +144,3 @@ def normalize_language(text: object, ui_language: str = "en") -> str | None:
     if not isinstance(text, str):
         return None
     return _language_lexicon(_lang(ui_language)).find(text)
-

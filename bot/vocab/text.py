@@ -5,14 +5,16 @@ user text): HTML removed, length capped, accents stripped, case folded, punctuat
 spaces (apostrophes and dots inside abbreviations are dropped: "U.K." -> "uk", "d'Ivoire" ->
 "divoire"), whitespace collapsed.
 """
+
 from __future__ import annotations
 
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 #: Text longer than this is cut before matching (a chat message, not a document).
 MAX_MATCH_CHARS = 2000
@@ -69,9 +71,7 @@ def clean(text: Any, limit: int = MAX_MATCH_CHARS) -> str:
 def strip_accents(text: str) -> str:
     """Remove combining marks: "Côte" -> "Cote"."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def words(text: Any) -> list[str]:
@@ -162,7 +162,7 @@ def place_variants(name: str) -> set[str]:
     return {_SPACE.sub(" ", v).strip() for v in out if v.strip()}
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=64)
 def load_data(name: str) -> Any:
     """A YAML file of bot/vocab/data, parsed once."""
     import yaml
@@ -180,7 +180,7 @@ def language_list(key: str, language: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=64)
 def _mode_sets(language: str) -> tuple[frozenset[str], ...]:
     keys = ("exact_only", "abbreviations", "capitalised", "no_ruler")
     return tuple(frozenset(fold(x) for x in language_list(k, language)) for k in keys)
@@ -189,7 +189,7 @@ def _mode_sets(language: str) -> tuple[frozenset[str], ...]:
 def phrase_mode(text: str, language: str = "en") -> str:
     """The mode of a vocabulary phrase from terms.yml's per-language lists (default "any")."""
     key = fold(text)
-    for sets, mode in zip(_mode_sets(language), ("exact", "upper", "title", "scan")):
+    for sets, mode in zip(_mode_sets(language), ("exact", "upper", "title", "scan"), strict=True):
         if key in sets:
             return mode
     return "any"
@@ -201,6 +201,6 @@ def code_mode(code: str, language: str = "en") -> str:
     return "exact_upper" if fold(code) in stop else "exact"
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=64)
 def _stopwords(language: str) -> frozenset[str]:
     return frozenset(fold(x) for x in language_list("code_stopwords", language))

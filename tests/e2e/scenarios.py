@@ -8,6 +8,8 @@ SCENARIOS = [
     dict(id="lyon-museum", expect=("wm-fr", "country:chapter", "qualified"),
          opening="We are a museum in Lyon and want to donate 2,000 photos under CC BY-SA",
          answers={"organization_name": "Musée d'histoire de Lyon", "content_language": "French",
+                  "partnership_type": "content donation", "organization_type": "museum", "country": "France",
+                  "licence": "CC BY-SA",
                   "project_description": "2,000 photographs of the city from 1900 to 1950", **CONTACT}),
     dict(id="irish-company-api", expect=("wmf-enterprise", "team:technology-commercial", "qualified"),
          opening="Our company in Ireland wants high-volume API access to Wikipedia content",

@@ -1,0 +1,89 @@
+"""Consistency of the assistant's definition: domain <-> code, languages, data files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from rasa_sdk import Action
+
+import actions.ask
+import actions.flow
+import actions.intake_form  # noqa: F401  (registers the validation action)
+from bot.conversation import FORM_SLOTS
+from bot.i18n import load_catalog, merged_responses, supported_languages
+from bot.routing import default_router
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = ROOT / "bot" / "domain"
+CONTRACT_SLOTS = {
+    "partnership_type", "organization_name", "organization_type", "country", "region", "content_language",
+    "licence", "project_description", "contact_name", "contact_email", "consent", "confirmed", "language",
+}
+
+
+def _domain() -> dict:
+    merged: dict = {}
+    for path in sorted(DOMAIN.glob("*.yml")):
+        for key, value in (yaml.safe_load(path.read_text()) or {}).items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+    merged["responses"] = merged_responses()
+    return merged
+
+
+def _code_actions() -> set[str]:
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    names = set()
+    for cls in subclasses(Action):
+        if cls.__module__.startswith("actions."):
+            names.add(cls().name())
+    return names
+
+
+def test_every_domain_action_exists_in_code_and_back():
+    declared = set(_domain()["actions"])
+    assert declared == _code_actions()
+
+
+def test_contract_slots_exist_and_form_asks_known_slots():
+    slots = _domain()["slots"]
+    assert CONTRACT_SLOTS <= set(slots)
+    assert list(_domain()["forms"]["intake_form"]["required_slots"]) == list(FORM_SLOTS)
+
+
+def test_every_response_used_by_actions_exists():
+    responses = set(_domain()["responses"])
+    for slot in FORM_SLOTS[1:]:
+        if slot != "field":
+            assert f"utter_invalid_{slot}" in responses, slot
+        assert f"utter_ask_{slot}" in responses or f"action_ask_{slot}" in _domain()["actions"], slot
+    for slot in ("partnership_type", "organization_type", "country", "region", "content_language", "licence"):
+        assert f"utter_ask_{slot}_buttons" in responses
+
+
+def test_every_response_has_a_variation_for_every_language():
+    languages = set(supported_languages())
+    for key, variations in merged_responses().items():
+        have = {v["condition"][0]["value"] for v in variations}
+        assert have == languages, f"{key} lacks {languages - have}"
+
+
+def test_every_language_catalogue_has_every_label_and_value():
+    english = load_catalog("en")
+    for language in supported_languages():
+        catalog = load_catalog(language)
+        assert set(catalog.labels) == set(english.labels), language
+        for slot in ("partnership_type", "organization_type", "licence"):
+            assert set(catalog.values[slot]) == set(english.values[slot]), (language, slot)
+
+
+def test_every_affiliate_row_validates_and_rules_reference_known_affiliates():
+    router = default_router(ROOT / "data")
+    assert len(router.directory.affiliates) == 169
+    assert set(router.rules.affiliate_ids()) <= {a.id for a in router.directory.affiliates}

@@ -7,6 +7,7 @@ SPACY_MODEL := models/spacy/intake_xx
 export SQLALCHEMY_WARN_20 := 0
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
+export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
 .PHONY: help install domain spacy train run test test-unit test-integration test-e2e validate rasa-test lint bench clean

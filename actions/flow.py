@@ -6,7 +6,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
@@ -153,3 +153,20 @@ class ActionDeflectArticle(Action):
         if tracker.active_loop.get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events + _forget_inquiry()
+
+
+class ActionNluFallback(Action):
+    """A message the assistant is unsure about: if it names things the intake needs (a
+    licence, a country, a type of organisation) start the intake with them; else ask again."""
+
+    INTAKE_ENTITIES = {"partnership_type", "organization_type", "licence", "country", "city", "region"}
+
+    def name(self) -> Text:
+        return "action_nlu_fallback"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+        if len(entities & self.INTAKE_ENTITIES) >= 2 and tracker.get_slot("stage") != "submitted":
+            return [FollowupAction("intake_form")]
+        dispatcher.utter_message(response="utter_default")
+        return []

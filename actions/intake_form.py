@@ -30,6 +30,20 @@ YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "of course", "i agree", 
 NO = {"no", "n", "nope", "no thanks", "no thank you", "rather not", "false"}
 
 
+FREE_TEXT = {"organization_name", "project_description", "contact_name", "contact_email"}
+
+
+def previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest partner message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
 def _clean(value: Any) -> str:
     return strip_html(str(value)).strip() if value is not None else ""
 
@@ -46,9 +60,18 @@ class ValidateIntakeForm(FormValidationAction):
         # opening sentence may give the licence before we know it is a content donation.
         slots: Dict[Text, Any] = tracker.slots_to_validate()
         known = set(self.domain_slots(domain))
+        asked = tracker.get_slot("requested_slot")
         for slot_name, value in list(slots.items()):
             if slot_name not in known:
                 continue
+            if asked in FREE_TEXT and slot_name != asked:
+                # Words inside a name or description ("Institute for Web Studies") must not
+                # overwrite an answer already given; they may still fill an empty one.
+                earlier = previous_value(tracker, slot_name)
+                if earlier is not None:
+                    slots[slot_name] = earlier
+                    tracker.slots[slot_name] = earlier
+                    continue
             method = getattr(self, f"validate_{slot_name}", None)
             if method is None:
                 continue

@@ -126,5 +126,6 @@ def base_env(**overrides: str) -> dict[str, str]:
     env.update(overrides)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["RASA_TELEMETRY_ENABLED"] = "false"  # no network here, and no phoning home
     env.setdefault("SQLALCHEMY_WARN_20", "0")
     return env

@@ -47,7 +47,7 @@ def train(root: Path = ROOT, force: bool = False) -> Path:
             sys.executable, "-m", "rasa", "train",
             "--config", "config.yml", "--domain", "bot/domain",
             "--data", *TRAINING_DATA,
-            "--out", "models", "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+            "--out", "models", "--fixed-model-name", target.name.removesuffix(".tar.gz"), "--quiet",
         ]
         subprocess.run(command, cwd=root, check=True)
         print(f"trained {target.name} in {time.monotonic() - started:.1f} s", flush=True)

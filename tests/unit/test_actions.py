@@ -181,3 +181,18 @@ def test_stop_forgets_the_inquiry():
     events = run(ActionStopIntake().run(dispatcher, tracker({"organization_name": "X"}), DOMAIN))
     assert dispatcher.messages[0]["response"] == "utter_stopped"
     assert SlotSet("organization_name", None) in events
+
+
+def test_words_in_a_description_do_not_overwrite_earlier_answers():
+    events = [
+        {"event": "slot", "name": "partnership_type", "value": "technology"},
+        {"event": "user", "text": "Institute for Web Studies"},
+        {"event": "slot", "name": "partnership_type", "value": "Studies"},
+        {"event": "slot", "name": "organization_name", "value": "Institute for Web Studies"},
+    ]
+    t = tracker({"requested_slot": "organization_name", "partnership_type": "Studies",
+                 "organization_name": "Institute for Web Studies"}, text="Institute for Web Studies", events=events)
+    result = run(ValidateIntakeForm().get_validation_events(CollectingDispatcher(), t, DOMAIN))
+    values = {e["name"]: e["value"] for e in result}
+    assert values["partnership_type"] == "technology"
+    assert values["organization_name"] == "Institute for Web Studies"

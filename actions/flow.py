@@ -82,7 +82,7 @@ class ActionCorrectField(Action):
         if field not in conversation.CORRECTABLE:
             field = conversation.field_from_text(tracker.latest_message.get("text"), catalog)
         if field is None:
-            return [SlotSet("field", None), SlotSet("stage", "choosing")]
+            return [SlotSet("field", None), SlotSet("choosing_field", True), SlotSet("stage", "collecting")]
         events = [SlotSet("field", None), SlotSet(field, None), SlotSet("stage", "collecting")]
         if field == "country":
             events += [SlotSet("international", None), SlotSet("region", None)]
@@ -126,7 +126,7 @@ class ActionStopIntake(Action):
         return "action_stop_intake"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        in_progress = tracker.active_loop.get("name") or tracker.get_slot("stage") in ("collecting", "choosing", "summary")
+        in_progress = tracker.active_loop.get("name") or tracker.get_slot("stage") in ("collecting", "summary")
         if not in_progress:
             dispatcher.utter_message(response="utter_nothing_to_stop")
             return []
@@ -166,7 +166,9 @@ class ActionNluFallback(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
-        if len(entities & self.INTAKE_ENTITIES) >= 2 and tracker.get_slot("stage") != "submitted":
+        # At the summary one named thing is a correction ("Belgium"); elsewhere it takes two.
+        enough = 1 if tracker.get_slot("stage") == "summary" else 2
+        if len(entities & self.INTAKE_ENTITIES) >= enough and tracker.get_slot("stage") != "submitted":
             return [FollowupAction("intake_form")]
         dispatcher.utter_message(response="utter_default")
         return []

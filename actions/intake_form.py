@@ -61,7 +61,12 @@ class ValidateIntakeForm(FormValidationAction):
         slots: Dict[Text, Any] = tracker.slots_to_validate()
         known = set(self.domain_slots(domain))
         asked = tracker.get_slot("requested_slot")
-        for slot_name, value in list(slots.items()):
+        text = (tracker.latest_message or {}).get("text")
+        changed_other = False
+        # The question just asked is validated last: if the message instead changed another
+        # answer ("actually we are in Belgium"), it is not a wrong answer to this question.
+        for slot_name in sorted(slots, key=lambda name: name == asked):
+            value = slots[slot_name]
             if slot_name not in known:
                 continue
             if asked in FREE_TEXT and slot_name != asked:
@@ -72,10 +77,16 @@ class ValidateIntakeForm(FormValidationAction):
                     slots[slot_name] = earlier
                     tracker.slots[slot_name] = earlier
                     continue
+            if slot_name == asked and changed_other and value == text:
+                slots[slot_name] = None
+                tracker.slots[slot_name] = None
+                continue
             method = getattr(self, f"validate_{slot_name}", None)
             if method is None:
                 continue
             output = await method(value, dispatcher, tracker, domain)
+            if slot_name != asked and output.get(slot_name) is not None:
+                changed_other = True
             slots.update(output)
             tracker.slots.update(output)
         return [SlotSet(slot, value) for slot, value in slots.items()]
@@ -211,7 +222,7 @@ class ValidateIntakeForm(FormValidationAction):
         slot = conversation.field_from_text(_clean(value), catalog)
         if slot is None:
             return {"field": None}  # asked again, with buttons, by action_ask_field
-        reset: Dict[Text, Any] = {"field": None, slot: None, "stage": "collecting"}
+        reset: Dict[Text, Any] = {"field": None, "choosing_field": False, slot: None}
         if slot == "country":
             reset.update(international=None, region=None)
         if slot == "consent":

@@ -27,7 +27,9 @@ FORM_SLOTS = (
 #: Slots the partner may correct from the summary, in the summary's order.
 CORRECTABLE = FORM_SLOTS[1:]
 #: Slots forgotten when the partner stops or after a submission.
-INQUIRY_SLOTS = CORRECTABLE + ("city", "international", "field", "misses", "offer_buttons", "confirmed")
+INQUIRY_SLOTS = CORRECTABLE + (
+    "city", "international", "field", "choosing_field", "misses", "offer_buttons", "confirmed",
+)
 #: After this many unrecognised answers to one question, offer buttons.
 MISSES_BEFORE_BUTTONS = 2
 
@@ -44,7 +46,7 @@ def needed_slots(slots: Mapping[str, Any], *, region_countries: Iterable[str]) -
     if slots.get("stage") == "submitted":
         return []
     needed: list[str] = []
-    if slots.get("stage") == "choosing":
+    if slots.get("choosing_field"):
         needed.append("field")
     needed += ["partnership_type", "organization_name", "organization_type"]
     if not slots.get("international"):

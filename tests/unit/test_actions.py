@@ -173,7 +173,7 @@ def test_correcting_a_named_answer_forgets_only_that_answer():
     assert SlotSet("country", None) in events and SlotSet("stage", "collecting") in events
     events = run(ActionCorrectField().run(
         CollectingDispatcher(), tracker({}, text="I want to change something", intent="correct"), DOMAIN))
-    assert SlotSet("stage", "choosing") in events
+    assert SlotSet("choosing_field", True) in events and SlotSet("stage", "collecting") in events
 
 
 def test_stop_forgets_the_inquiry():
@@ -196,3 +196,19 @@ def test_words_in_a_description_do_not_overwrite_earlier_answers():
     values = {e["name"]: e["value"] for e in result}
     assert values["partnership_type"] == "technology"
     assert values["organization_name"] == "Institute for Web Studies"
+
+
+def test_changing_another_answer_is_not_a_wrong_answer_to_the_question():
+    events = [
+        {"event": "slot", "name": "country", "value": "FR"},
+        {"event": "user", "text": "actually we are in Belgium"},
+        {"event": "slot", "name": "country", "value": "Belgium"},
+        {"event": "slot", "name": "organization_type", "value": "actually we are in Belgium"},
+    ]
+    t = tracker({"requested_slot": "organization_type", "country": "Belgium",
+                 "organization_type": "actually we are in Belgium"}, text="actually we are in Belgium", events=events)
+    dispatcher = CollectingDispatcher()
+    result = run(ValidateIntakeForm().get_validation_events(dispatcher, t, DOMAIN))
+    values = {e["name"]: e["value"] for e in result}
+    assert values["country"] == "BE" and values["organization_type"] is None
+    assert dispatcher.messages == []

@@ -46,13 +46,15 @@ rasa-test: train ## Rasa test stories with --fail-on-prediction-errors
 test-unit: install domain ## pure unit tests
 	$(PY) -m pytest tests/unit -q
 
-test: train ## the full suite: units, integration (SQLite + PostgreSQL if configured), Rasa checks, end-to-end
+test: train ## the full suite: lint, units, integration (SQLite + PostgreSQL if configured), Rasa checks, end-to-end
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory validate
 	$(MAKE) --no-print-directory rasa-test
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
-lint: install ## ruff
+lint: install ## ruff and mypy
 	$(PY) -m ruff check bot actions integrations tests
+	$(PY) -m mypy bot actions integrations
 
 bench: train ## per-message latency, throughput and memory of a whole intake over REST
 	$(PY) -m tests.bench.intake_bench

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +15,7 @@ def _payload(intent: str, entity: str, value: str) -> str:
     return f"/{intent}{json.dumps({entity: value}, ensure_ascii=False)}"
 
 
-def buttons_for(slot: str, language: str) -> List[Dict[Text, Any]]:
+def buttons_for(slot: str, language: str) -> list[dict[str, Any]]:
     """Buttons that answer `slot` directly, titled in the conversation language."""
     catalog = load_catalog(language)
     if slot in ("partnership_type", "organization_type", "licence"):
@@ -46,10 +46,10 @@ class AskSlot:
 
     slot = ""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{self.slot}"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
         if conversation.should_offer_buttons(tracker.get_slot("misses"), self.slot):
             dispatcher.utter_message(response=f"utter_ask_{self.slot}_buttons",
@@ -86,7 +86,7 @@ class AskLicence(AskSlot, Action):
 class AskField(Action):
     """Which answer to change: always with buttons, one per answer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_field"
 
     async def run(self, dispatcher, tracker, domain):

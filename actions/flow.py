@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, FollowupAction, SessionStarted, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from bot import conversation
@@ -21,27 +20,27 @@ def _language(tracker: Tracker) -> str:
     return tracker.get_slot("language") or "en"
 
 
-def _forget_inquiry() -> List[EventType]:
+def _forget_inquiry() -> list[EventType]:
     return [SlotSet(slot, None) for slot in conversation.INQUIRY_SLOTS] + [SlotSet("stage", None)]
 
 
 class ActionSessionStart(Action):
     """Starts a session in the language the page asked for (metadata `language`)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_session_start"
 
-    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         metadata = tracker.get_slot("session_started_metadata") or {}
         language = resolve_language(metadata.get("language") if isinstance(metadata, dict) else None)
         return [SessionStarted(), SlotSet("language", language), ActionExecuted("action_listen")]
 
 
 class ActionExplainWhy(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_explain_why"
 
-    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         slot = tracker.get_slot("requested_slot")
         response = f"utter_why_{slot}"
         if slot and response in domain.get("responses", {}):
@@ -52,10 +51,10 @@ class ActionExplainWhy(Action):
 
 
 class ActionShowSummary(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_summary"
 
-    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         if tracker.get_slot("stage") == "submitted":
             dispatcher.utter_message(response="utter_already_submitted", reference=tracker.get_slot("reference"))
             return []
@@ -73,10 +72,10 @@ class ActionShowSummary(Action):
 class ActionCorrectField(Action):
     """Forget one answer so the form asks it again; without a named answer, ask which."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_correct_field"
 
-    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         catalog = load_catalog(_language(tracker))
         field = tracker.get_slot("field")
         if field not in conversation.CORRECTABLE:
@@ -92,10 +91,10 @@ class ActionCorrectField(Action):
 
 
 class ActionSubmitInquiry(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_inquiry"
 
-    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         if tracker.get_slot("stage") == "submitted":
             dispatcher.utter_message(response="utter_already_submitted", reference=tracker.get_slot("reference"))
             return []
@@ -122,10 +121,10 @@ class ActionSubmitInquiry(Action):
 
 
 class ActionStopIntake(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop_intake"
 
-    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         in_progress = tracker.active_loop.get("name") or tracker.get_slot("stage") in ("collecting", "summary")
         if not in_progress:
             dispatcher.utter_message(response="utter_nothing_to_stop")
@@ -137,10 +136,10 @@ class ActionStopIntake(Action):
 class ActionDeflectArticle(Action):
     """Articles about the partner itself are not partnerships: guidance, recorded as deflected."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_deflect_article"
 
-    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         dispatcher.utter_message(response="utter_deflect_article")
         try:
             await asyncio.to_thread(
@@ -149,7 +148,7 @@ class ActionDeflectArticle(Action):
             )
         except StoreUnavailable:
             logger.warning("a deflection could not be recorded")
-        events: List[Dict[Text, Any]] = []
+        events: list[dict[str, Any]] = []
         if tracker.active_loop.get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events + _forget_inquiry()
@@ -161,10 +160,10 @@ class ActionNluFallback(Action):
 
     INTAKE_ENTITIES = {"partnership_type", "organization_type", "licence", "country", "city", "region"}
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_nlu_fallback"
 
-    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
         # At the summary one named thing is a correction ("Belgium"); elsewhere it takes two.
         enough = 1 if tracker.get_slot("stage") == "summary" else 2

@@ -1,13 +1,12 @@
 """Validation of the intake form: every answer normalised to the contract's values."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
-from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from bot import conversation
@@ -49,16 +48,16 @@ def _clean(value: Any) -> str:
 
 
 class ValidateIntakeForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_intake_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         return conversation.needed_slots(tracker.slots, region_countries=runtime.region_countries())
 
-    async def get_validation_events(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+    async def get_validation_events(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
         # Validate every form slot set by this message, not only the ones needed so far: an
         # opening sentence may give the licence before we know it is a content donation.
-        slots: Dict[Text, Any] = tracker.slots_to_validate()
+        slots: dict[str, Any] = tracker.slots_to_validate()
         known = set(self.domain_slots(domain))
         asked = tracker.get_slot("requested_slot")
         text = (tracker.latest_message or {}).get("text")
@@ -91,7 +90,7 @@ class ValidateIntakeForm(FormValidationAction):
             tracker.slots.update(output)
         return [SlotSet(slot, value) for slot, value in slots.items()]
 
-    async def extract_country(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def extract_country(self, dispatcher, tracker, domain) -> dict[str, Any]:
         """A city in the message gives country and region when the partner named no country."""
         if tracker.get_slot("country") or tracker.get_slot("international"):
             return {}
@@ -103,13 +102,13 @@ class ValidateIntakeForm(FormValidationAction):
         return {}
 
     # -- helpers -----------------------------------------------------------------------
-    def _miss(self, slot: str, tracker: Tracker, dispatcher: CollectingDispatcher, **kwargs) -> Dict[Text, Any]:
+    def _miss(self, slot: str, tracker: Tracker, dispatcher: CollectingDispatcher, **kwargs) -> dict[str, Any]:
         dispatcher.utter_message(response=f"utter_invalid_{slot}", **kwargs)
         misses = conversation.count_miss(tracker.get_slot("misses"), slot)
         return {slot: None, "misses": misses}
 
     @staticmethod
-    def _ok(slot: str, value: Any, tracker: Tracker, **more: Any) -> Dict[Text, Any]:
+    def _ok(slot: str, value: Any, tracker: Tracker, **more: Any) -> dict[str, Any]:
         return {slot: value, "misses": conversation.clear_miss(tracker.get_slot("misses"), slot), **more}
 
     @staticmethod
@@ -222,7 +221,7 @@ class ValidateIntakeForm(FormValidationAction):
         slot = conversation.field_from_text(_clean(value), catalog)
         if slot is None:
             return {"field": None}  # asked again, with buttons, by action_ask_field
-        reset: Dict[Text, Any] = {"field": None, "choosing_field": False, slot: None}
+        reset: dict[str, Any] = {"field": None, "choosing_field": False, slot: None}
         if slot == "country":
             reset.update(international=None, region=None)
         if slot == "consent":

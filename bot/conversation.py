@@ -4,7 +4,8 @@ Kept free of Rasa so it can be tested without a server; the actions in `actions/
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from bot.i18n import Catalog
 from bot.intake import LANGUAGE_TYPES, LICENSED_TYPES, PartnershipType

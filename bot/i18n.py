@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ def supported_languages(directory: Path = RESPONSES_DIR) -> tuple[str, ...]:
     return tuple(sorted(codes, key=lambda c: (c != DEFAULT_LANGUAGE, c)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_catalog(language: str, directory: Path = RESPONSES_DIR) -> Catalog:
     """The catalogue of one language; unknown languages get English."""
     path = directory / f"{language}.yml"

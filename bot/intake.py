@@ -5,9 +5,10 @@ Pure: no Rasa, SQLAlchemy or aiohttp imports. Slot values from the conversation 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 
 class PartnershipType(str, Enum):
@@ -95,7 +96,7 @@ class Inquiry:
     consent: bool = False
 
     @classmethod
-    def from_slots(cls, conversation_id: str, slots: Mapping[str, Any]) -> "Inquiry":
+    def from_slots(cls, conversation_id: str, slots: Mapping[str, Any]) -> Inquiry:
         """Build from Rasa slot values; contact details are dropped without consent."""
         consent = slots.get("consent") is True
         ptype = slots.get("partnership_type") or PartnershipType.OTHER.value
@@ -118,7 +119,7 @@ class Inquiry:
             consent=consent,
         )
 
-    def without_personal_data(self) -> "Inquiry":
+    def without_personal_data(self) -> Inquiry:
         return replace(self, contact_name=None, contact_email=None)
 
     def as_dict(self) -> dict[str, Any]:

@@ -5,8 +5,9 @@ Actions call these functions; they hold no Rasa code so they are tested directly
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 

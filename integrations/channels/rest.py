@@ -3,7 +3,7 @@
 blank message is answered with help instead of silence."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
@@ -14,15 +14,15 @@ BLANK_MESSAGE = "/help"
 
 class IntakeRestInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
+    def _extract_message(self, req: Request) -> str | None:
         message = (req.json or {}).get("message")
         if not isinstance(message, str) or not message.strip():
             return BLANK_MESSAGE
         return message
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
         metadata = (request.json or {}).get("metadata")
         return metadata if isinstance(metadata, dict) else None

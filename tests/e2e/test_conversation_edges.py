@@ -7,7 +7,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from driver import Conversation, get_json
 
 pytestmark = pytest.mark.e2e

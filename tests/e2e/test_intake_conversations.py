@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from driver import Conversation, get_json
 from scenarios import SCENARIOS
 

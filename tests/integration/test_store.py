@@ -327,13 +327,15 @@ def test_concurrent_submits_of_one_organisation_share_its_row(sessionmaker, engi
     assert count(engine, organizations) == 1
 
 
-def test_sqlite_connections_use_wal_and_a_busy_timeout(db_url, engine):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("SQLite only")
+def test_sqlite_connections_use_wal_and_a_busy_timeout(tmp_path):
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    upgrade(url)
+    engine = make_engine(url)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 5000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    engine.dispose()
 
 
 def test_concurrent_upgrades_take_turns(db_url):

@@ -127,5 +127,8 @@ def base_env(**overrides: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["RASA_TELEMETRY_ENABLED"] = "false"  # no network here, and no phoning home
+    # rasa-sdk has no --interface option; it reads SANIC_HOST. The action server has no
+    # authentication, so it listens on loopback unless told otherwise.
+    env["SANIC_HOST"] = env.get("INTAKE_ACTIONS_HOST", "127.0.0.1")
     env.setdefault("SQLALCHEMY_WARN_20", "0")
     return env

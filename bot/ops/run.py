@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bot.ops.processes import ROOT, Stack, base_env
 from bot.ops.train import model_path
 
@@ -61,7 +63,7 @@ def main() -> int:
             f"  Actions       {stack.actions_url}/webhook\n"
             f"  Console API   {stack.console_url}/api/inquiries  (health: {stack.console_url}/health)\n"
             f"  API token     {env['INTAKE_API_TOKEN']}\n"
-            f"  Database      {env['INTAKE_DATABASE_URL']}\n"
+            f"  Database      {make_url(env['INTAKE_DATABASE_URL']).render_as_string(hide_password=True)}\n"
             f"  Logs          {stack.log_dir}/\n"
             "Press Ctrl-C to stop.",
             flush=True,

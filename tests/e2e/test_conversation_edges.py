@@ -136,3 +136,37 @@ def test_two_tabs_confirming_at_once_store_one_inquiry(stack):
     texts = " ".join(r.get("text", "") for reply in replies for r in reply)
     items = stored(stack, c.sender)
     assert len(items) == 1 and texts.count(items[0]["reference"]) == 2
+
+
+def test_start_over_forgets_the_answers(stack):
+    c = chat(stack)
+    c.send("We are a museum in Lyon and want to donate photos")
+    assert c.slots()["organization_type"] == "museum"
+    c.send("start over")
+    slots = c.slots()
+    assert slots["organization_type"] is None and slots["requested_slot"] is None
+
+
+def test_metadata_language_sets_the_conversation_language(stack):
+    c = chat(stack)
+    c.metadata = {"language": "en-GB"}
+    c.send("hello")
+    assert c.slots()["language"] == "en"
+    other = chat(stack)
+    other.metadata = {"language": "xx-unknown"}
+    turn = other.send("hello")
+    assert other.slots()["language"] == "en" and "Wikimedia" in turn.text  # unsupported: English
+
+
+def test_transcript_is_in_the_shared_database(stack):
+    c = chat(stack)
+    c.send("hello")
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(stack.env["INTAKE_DATABASE_URL"], future=True)
+    with engine.connect() as connection:
+        count = connection.execute(
+            sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": c.sender}
+        ).scalar_one()
+    engine.dispose()
+    assert count == 1

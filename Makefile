@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install domain spacy train run test test-unit test-integration test-e2e validate rasa-test lint bench clean
+.PHONY: help install domain spacy train run test test-unit validate rasa-test lint eval bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ test: train ## the full suite: lint, units, integration (SQLite + PostgreSQL if 
 lint: install ## ruff and mypy
 	$(PY) -m ruff check bot actions integrations tests
 	$(PY) -m mypy bot actions integrations
+
+eval: spacy domain ## cross-validated intent F1 per intent (5 folds)
+	$(PY) -m bot.ops.evaluate
 
 bench: train ## per-message latency, throughput and memory of a whole intake over REST
 	$(PY) -m tests.bench.intake_bench

@@ -105,6 +105,7 @@ class ActionSubmitInquiry(Action):
                 router=runtime.router(),
                 conversation_id=tracker.sender_id,
                 slots=dict(tracker.slots),
+                endpoints=runtime.endpoints(),
             )
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_submit_failed")

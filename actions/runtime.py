@@ -3,7 +3,9 @@ rasa-sdk imports and instantiates every action when it starts)."""
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
+from bot.delivery.endpoints import EndpointsConfig, load_endpoints
 from bot.service import Router, router_for, sessionmaker_for
 from bot.settings import Settings
 from bot.vocab.regions import countries_needing_region
@@ -25,3 +27,13 @@ def sessionmaker():
 @lru_cache(maxsize=1)
 def region_countries() -> frozenset[str]:
     return frozenset(countries_needing_region(settings().data_dir))
+
+
+@lru_cache(maxsize=1)
+def endpoints() -> EndpointsConfig | None:
+    """The affiliates' delivery endpoints (INTAKE_ENDPOINTS_FILE), or None without the file."""
+    path = settings().endpoints_file
+    if not path:
+        return None
+    known = [affiliate.id for affiliate in router().directory.affiliates]
+    return load_endpoints(Path(path), known_affiliates=known)

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.delivery.endpoints import EndpointsConfig
+from bot.dispatch import dispatch_decision
 from bot.intake import Inquiry, qualify
 from bot.routing import Router, default_router
 from bot.store import (
@@ -59,7 +61,14 @@ def sessionmaker_for(database_url: str, *, migrate: bool = True):
     return maker
 
 
-def submit(*, sessionmaker, router: Router, conversation_id: str, slots: Mapping[str, Any]) -> Submission:
+def submit(
+    *,
+    sessionmaker,
+    router: Router,
+    conversation_id: str,
+    slots: Mapping[str, Any],
+    endpoints: EndpointsConfig | None = None,
+) -> Submission:
     """Qualify, route and store an inquiry in one transaction; idempotent per conversation.
 
     A conversation that was already submitted gets its stored inquiry back, so a second tab or
@@ -76,6 +85,12 @@ def submit(*, sessionmaker, router: Router, conversation_id: str, slots: Mapping
                 )
             decision = router.route(inquiry, accepted_affiliate=continuity)
             stored = submit_inquiry(session=session, inquiry=inquiry, qualification=qualification, decision=decision)
+            if stored.created and stored.decision_id is not None:
+                # The outbox rows commit or fail together with the inquiry.
+                dispatch_decision(
+                    session=session, endpoints=endpoints, inquiry_id=stored.id,
+                    decision_id=stored.decision_id, affiliate_id=decision.affiliate_id,
+                )
             shown = get_inquiry(session=session, reference=stored.reference) or {}
     except SQLAlchemyError as error:
         logger.warning("submit failed: %s", type(error).__name__)

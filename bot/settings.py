@@ -17,6 +17,8 @@ class Settings:
     console_port: int = 8080
     api_token: str = field(default="", repr=False)
     endpoints_file: str | None = None
+    link_secret: str = field(default="", repr=False)
+    public_url: str = ""
     data_dir: Path = ROOT / "data"
     general_contact: str = "partnerships@wikimedia.org"
 
@@ -30,6 +32,8 @@ class Settings:
             console_port=_port(env, "INTAKE_CONSOLE_PORT", 8080),
             api_token=env.get("INTAKE_API_TOKEN", ""),
             endpoints_file=env.get("INTAKE_ENDPOINTS_FILE") or None,
+            link_secret=env.get("INTAKE_LINK_SECRET", ""),
+            public_url=env.get("INTAKE_PUBLIC_URL") or f"http://127.0.0.1:{_port(env, 'INTAKE_CONSOLE_PORT', 8080)}",
             data_dir=Path(env.get("INTAKE_DATA_DIR") or ROOT / "data"),
         )
 

@@ -52,6 +52,7 @@ class Stack:
         return {
             "actions": [py, "-m", "rasa_sdk", "--actions", "actions", "--port", env["INTAKE_ACTIONS_PORT"]],
             "console": [py, "-m", "integrations.console"],
+            "delivery": [py, "-m", "integrations.delivery"],
             "rasa": [
                 py, "-m", "rasa", "run", "--model", str(self.model),
                 "--port", env["INTAKE_RASA_PORT"], "--interface", env.get("INTAKE_RASA_HOST", "127.0.0.1"),
@@ -77,6 +78,8 @@ class Stack:
             "console": self.console_url + "/health",
             "rasa": self.rasa_url + "/status?token=" + self.env["INTAKE_API_TOKEN"],
         }
+        if "delivery" in self.procs:
+            checks["delivery"] = ""  # no HTTP port: ready once it has not exited
         deadline = time.monotonic() + timeout
         pending = dict(checks)
         while pending and time.monotonic() < deadline:
@@ -84,6 +87,10 @@ class Stack:
                 proc = self.procs[name]
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
+                if not url:
+                    if "started" in self.log_tail(name, 200):
+                        pending.pop(name)
+                    continue
                 try:
                     with urllib.request.urlopen(url, timeout=2) as response:
                         if response.status == 200:
@@ -124,6 +131,7 @@ def base_env(**overrides: str) -> dict[str, str]:
     env.setdefault("INTAKE_ACTIONS_PORT", "5055")
     env.setdefault("INTAKE_CONSOLE_PORT", "8080")
     env.update(overrides)
+    env.setdefault("INTAKE_PUBLIC_URL", f"http://127.0.0.1:{env['INTAKE_CONSOLE_PORT']}")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["RASA_TELEMETRY_ENABLED"] = "false"  # no network here, and no phoning home

@@ -19,24 +19,48 @@ from bot.ops.train import model_path
 
 def api_token(var_dir: Path) -> str:
     """INTAKE_API_TOKEN, or one generated once and kept in var/api_token (mode 0600)."""
-    token = os.environ.get("INTAKE_API_TOKEN")
+    return _secret("INTAKE_API_TOKEN", var_dir / "api_token")
+
+
+def _secret(name: str, path: Path) -> str:
+    """The environment's value, else one generated once and kept in `path` (mode 0600)."""
+    token = os.environ.get(name)
     if token:
         return token
-    path = var_dir / "api_token"
     if path.exists():
         return path.read_text().strip()
     token = secrets.token_urlsafe(32)
-    var_dir.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(token + "\n")
     return token
 
 
+def check_endpoints(env: dict[str, str]) -> str | None:
+    """A clear message when INTAKE_ENDPOINTS_FILE is set but invalid, before anything starts."""
+    path = env.get("INTAKE_ENDPOINTS_FILE")
+    if not path:
+        return None
+    from bot.delivery.endpoints import EndpointsError, load_endpoints
+    from bot.routing import default_router
+
+    known = [affiliate.id for affiliate in default_router().directory.affiliates]
+    try:
+        load_endpoints(Path(path), known_affiliates=known)
+    except (EndpointsError, OSError) as error:
+        return f"INTAKE_ENDPOINTS_FILE: {error}"
+    return None
+
+
 def main() -> int:
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
-    env = base_env(INTAKE_API_TOKEN=api_token(var))
+    env = base_env(INTAKE_API_TOKEN=api_token(var), INTAKE_LINK_SECRET=_secret("INTAKE_LINK_SECRET", var / "link_secret"))
+    problem = check_endpoints(env)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     model = model_path()
     if not model.exists():
         print(f"model {model.name} is missing: run `make train`", file=sys.stderr)
@@ -62,6 +86,7 @@ def main() -> int:
             f"  Rasa socket.io {stack.rasa_url}/socket.io\n"
             f"  Actions       {stack.actions_url}/webhook\n"
             f"  Console API   {stack.console_url}/api/inquiries  (health: {stack.console_url}/health)\n"
+            f"  Delivery      {env.get('INTAKE_ENDPOINTS_FILE') or 'no INTAKE_ENDPOINTS_FILE: inquiries stay in the console'}\n"
             f"  API token     {env['INTAKE_API_TOKEN']}\n"
             f"  Database      {make_url(env['INTAKE_DATABASE_URL']).render_as_string(hide_password=True)}\n"
             f"  Logs          {stack.log_dir}/\n"

@@ -11,7 +11,30 @@ Typical use (nothing is built at import)::
 
 from __future__ import annotations
 
+from bot.store.lifecycle import (
+    LinkUse,
+    OverdueDecision,
+    RerouteResult,
+    accept_inquiry,
+    create_response_links,
+    overdue_decisions,
+    reroute_inquiry,
+    set_response_due,
+    use_response_link,
+)
 from bot.store.names import canonical_reference, new_reference, normalize_org_name
+from bot.store.outbox import (
+    DeliveryJob,
+    DeliveryTarget,
+    cancel_deliveries,
+    claim_deliveries,
+    dead_letters,
+    default_backoff,
+    enqueue_deliveries,
+    mark_delivered,
+    mark_failed,
+    outbox_stats,
+)
 from bot.store.queries import accepted_affiliate_for, get_inquiry, list_inquiries
 from bot.store.repository import (
     DecisionLike,
@@ -26,18 +49,37 @@ from bot.store.tables import metadata
 
 __all__ = [
     "DecisionLike",
+    "DeliveryJob",
+    "DeliveryTarget",
+    "LinkUse",
+    "OverdueDecision",
+    "RerouteResult",
     "StoredInquiry",
+    "accept_inquiry",
     "accepted_affiliate_for",
+    "cancel_deliveries",
     "canonical_reference",
     "change_status",
+    "claim_deliveries",
+    "create_response_links",
+    "dead_letters",
+    "default_backoff",
+    "enqueue_deliveries",
     "get_inquiry",
     "list_inquiries",
     "make_engine",
     "make_sessionmaker",
+    "mark_delivered",
+    "mark_failed",
     "metadata",
     "new_reference",
     "normalize_org_name",
+    "outbox_stats",
+    "overdue_decisions",
     "record_deflection",
+    "reroute_inquiry",
+    "set_response_due",
     "submit_inquiry",
     "upgrade",
+    "use_response_link",
 ]

@@ -70,6 +70,8 @@ class StoredInquiry:
     conversation_id: str
     status: Status
     created: bool
+    #: The routing decision this call wrote (None when it wrote none, e.g. `created` is False).
+    decision_id: int | None = None
 
 
 def submit_inquiry(
@@ -192,8 +194,7 @@ def _store(
                     )
                 )
                 inquiry_id = result.inserted_primary_key[0]
-                if decision is not None:
-                    _insert_decision(session, inquiry_id, decision)
+                decision_id = None if decision is None else _insert_decision(session, inquiry_id, decision)
                 _insert_history(session, inquiry_id, None, status_value, actor, None)
         except IntegrityError:
             existing = _existing(session, conversation_id)
@@ -204,7 +205,7 @@ def _store(
                 raise
             continue
         log.info("stored inquiry %s with status %s", reference, status_value)
-        return StoredInquiry(inquiry_id, reference, conversation_id, Status(status_value), True)
+        return StoredInquiry(inquiry_id, reference, conversation_id, Status(status_value), True, decision_id)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -226,11 +227,12 @@ def _promote(
             .where(inquiries.c.id == existing.id)
             .values(status=status_value, organization_id=org_id, **values)
         )
-        if decision is not None:
-            _insert_decision(session, existing.id, decision)
+        decision_id = None if decision is None else _insert_decision(session, existing.id, decision)
         _insert_history(session, existing.id, existing.status.value, status_value, actor, "partnership inquiry after deflection")
     log.info("deflected conversation %s became an inquiry", existing.reference)
-    return StoredInquiry(existing.id, existing.reference, existing.conversation_id, Status(status_value), True)
+    return StoredInquiry(
+        existing.id, existing.reference, existing.conversation_id, Status(status_value), True, decision_id
+    )
 
 
 def _existing(session: Session, conversation_id: str) -> StoredInquiry | None:
@@ -244,8 +246,8 @@ def _existing(session: Session, conversation_id: str) -> StoredInquiry | None:
     return StoredInquiry(row.id, row.reference, conversation_id, Status(row.status), False)
 
 
-def _insert_decision(session: Session, inquiry_id: int, decision: DecisionLike) -> None:
-    session.execute(
+def _insert_decision(session: Session, inquiry_id: int, decision: DecisionLike) -> int:
+    result = session.execute(
         insert(routing_decisions).values(
             inquiry_id=inquiry_id,
             affiliate_id=decision.affiliate_id,
@@ -257,6 +259,7 @@ def _insert_decision(session: Session, inquiry_id: int, decision: DecisionLike) 
             is_current=True,
         )
     )
+    return int(result.inserted_primary_key[0])
 
 
 def _insert_history(

@@ -123,6 +123,8 @@ routing_decisions = Table(
     Column("wikimedia_region", String(64)),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("is_current", Boolean(create_constraint=False), nullable=False, default=True),
+    # When the affiliate's response window ends (then the inquiry moves on); None: no window.
+    Column("response_due_at", UTCDateTime, index=True),
 )
 
 status_history = Table(
@@ -134,6 +136,48 @@ status_history = Table(
     Column("to_status", String(20), nullable=False),
     Column("actor", String(100), nullable=False),
     Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+# The transactional outbox: one row per message to send (webhook or e-mail), written in the
+# transaction that routes the inquiry. `id` is the public delivery id (the Idempotency-Key).
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("inquiry_id", ForeignKey("inquiries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("affiliate_id", String(64), nullable=False),
+    Column(
+        "decision_id", ForeignKey("routing_decisions.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("channel", String(20), nullable=False),  # webhook | email | partner_email
+    Column("target", JSON, nullable=False),  # {"url": ...} or {"to": [...]}
+    Column("event", String(40), nullable=False),  # inquiry.routed, inquiry.accepted, ...
+    Column("status", String(20), nullable=False),  # pending | delivered | dead | cancelled
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime),
+    Column("last_error", Text),  # never personal data
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("delivered_at", UTCDateTime),
+)
+Index("ix_deliveries_status_next_attempt_at", deliveries.c.status, deliveries.c.next_attempt_at)
+
+# Single-use accept / decline links of a routing decision; `id` is a random url-safe token id
+# (the signed link that carries it is made elsewhere).
+response_links = Table(
+    "response_links",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("inquiry_id", ForeignKey("inquiries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "decision_id", ForeignKey("routing_decisions.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("affiliate_id", String(64), nullable=False),
+    Column("action", String(10), nullable=False),  # accept | decline
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
 

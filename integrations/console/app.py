@@ -9,9 +9,10 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.delivery.endpoints import load_endpoints
 from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker
-from integrations.console import api
+from integrations.console import api, respond
 from integrations.console.auth import bearer_auth_middleware
 
 #: Columns of data/affiliates.csv published by /api/affiliates (notes stay internal).
@@ -25,7 +26,9 @@ def create_app(settings: Settings) -> web.Application:
     app[api.SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_affiliate_directory)
+    app.cleanup_ctx.append(_delivery_endpoints)
     api.add_routes(app)
+    respond.add_routes(app)
     return app
 
 
@@ -51,12 +54,24 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = make_engine(app[api.SETTINGS].database_url, sqlite_begin="DEFERRED")
     app[api.ENGINE] = engine
     app[api.SESSIONS] = make_sessionmaker(engine)
+    # Accept / decline links write: those transactions take the write lock up front.
+    writer = make_engine(app[api.SETTINGS].database_url)
+    app[respond.WRITES] = make_sessionmaker(writer)
     try:
         yield
     finally:
         engine.dispose()
+        writer.dispose()
 
 
 async def _affiliate_directory(app: web.Application) -> AsyncIterator[None]:
     app[api.AFFILIATES] = load_affiliates(app[api.SETTINGS].data_dir / "affiliates.csv")
+    yield
+
+
+async def _delivery_endpoints(app: web.Application) -> AsyncIterator[None]:
+    """The affiliates' endpoints, needed to deliver an inquiry again after a decline."""
+    path = app[api.SETTINGS].endpoints_file
+    known = [row["id"] for row in app[api.AFFILIATES]]
+    app[respond.ENDPOINTS] = load_endpoints(Path(path), known_affiliates=known) if path else None
     yield

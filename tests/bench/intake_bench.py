@@ -70,6 +70,7 @@ def main() -> None:
             INTAKE_DATABASE_URL=f"sqlite:///{tmp}/bench.db",
             INTAKE_RASA_PORT=str(free_port()), INTAKE_ACTIONS_PORT=str(free_port()),
             INTAKE_CONSOLE_PORT=str(free_port()), INTAKE_API_TOKEN=secrets.token_urlsafe(16),
+            INTAKE_LINK_SECRET=secrets.token_urlsafe(16),
         )
         upgrade(env["INTAKE_DATABASE_URL"])
         stack = Stack(env=env, model=model, log_dir=Path(tmp) / "logs")

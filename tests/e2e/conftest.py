@@ -1,18 +1,40 @@
-"""The real Rasa server, action server and console on free ports, against a fresh SQLite file."""
+"""The real Rasa server, action server, console and delivery worker on free ports, against a
+fresh SQLite file, delivering to a real local webhook receiver and SMTP server."""
 from __future__ import annotations
 
 import secrets
 import uuid
 
 import pytest
+from receivers import SmtpServer, WebhookReceiver
 
 from bot.ops.processes import Stack, base_env, free_port
 from bot.ops.train import train
 
+WEBHOOK_SECRET = secrets.token_urlsafe(24)
+
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def peers():
+    receiver, smtp = WebhookReceiver(), SmtpServer()
+    receiver.start()
+    smtp.start()
+    yield receiver, smtp
+    receiver.stop()
+    smtp.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, peers):
+    receiver, smtp = peers
     workdir = tmp_path_factory.mktemp("e2e")
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        "default:\n"
+        f"  webhook: {{url: '{receiver.url}', secret: '{WEBHOOK_SECRET}'}}\n"
+        "  email: ['partnerships@example.org']\n"
+        "  response_days: 7\n"
+    )
     model = train()
     env = base_env(
         INTAKE_DATABASE_URL=f"sqlite:///{workdir / 'intake.db'}",
@@ -20,6 +42,11 @@ def stack(tmp_path_factory):
         INTAKE_ACTIONS_PORT=str(free_port()),
         INTAKE_CONSOLE_PORT=str(free_port()),
         INTAKE_API_TOKEN=secrets.token_urlsafe(24),
+        INTAKE_LINK_SECRET=secrets.token_urlsafe(24),
+        INTAKE_ENDPOINTS_FILE=str(endpoints),
+        INTAKE_SMTP_HOST="127.0.0.1",
+        INTAKE_SMTP_PORT=str(smtp.port),
+        INTAKE_DELIVERY_POLL_SECONDS="0.3",
     )
     from bot.store import upgrade
 

@@ -1,0 +1,210 @@
+"""What is delivered: the webhook body and the e-mails to affiliates and partners.
+
+Pure: JSON and `email.message.EmailMessage`; nothing is sent here. Every value that came from
+the partner is HTML-escaped in HTML parts and flattened to one line in headers. `inquiry` is the
+JSON API shape of DESIGN.md (`bot.store.get_inquiry`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
+
+from bot.i18n import country_name, language_name, load_catalog
+
+#: The event name of a routed inquiry in webhook bodies.
+ROUTED_EVENT = "inquiry.routed"
+LINK_KEYS = ("view", "accept", "decline")
+
+Rows = list[tuple[str, str]]
+
+
+def webhook_body(*, delivery_id: str, inquiry: dict[str, Any], links: Mapping[str, str]) -> bytes:
+    """The JSON body of an `inquiry.routed` webhook: compact, sorted keys, UTF-8."""
+    payload = {
+        "event": ROUTED_EVENT,
+        "delivery_id": delivery_id,
+        "inquiry": inquiry,
+        "links": _links(links),
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def routed_email(
+    *,
+    inquiry: dict[str, Any],
+    affiliate_name: str,
+    links: Mapping[str, str],
+    sender: str,
+    to: list[str],
+    response_days: int | None = None,
+    delivery_id: str | None = None,
+) -> EmailMessage:
+    """The e-mail telling an affiliate about an inquiry routed to it (plain text and HTML).
+
+    With `delivery_id`, the Message-ID is derived from it so that a resent duplicate is
+    recognisable as the same message.
+    """
+    links = _links(links)
+    reference = str(inquiry.get("reference") or "")
+    organisation = (inquiry.get("organization") or {}).get("name") or "an organisation"
+    intro = f"A partnership inquiry from {organisation} has been routed to {affiliate_name}."
+    reason = _routing_reason(inquiry)
+    rows = _summary_rows(inquiry)
+    description = str(inquiry.get("description") or "")
+    deadline = (
+        f"Please accept or decline within {response_days} days; otherwise it moves on to the next candidate."
+        if response_days
+        else "Please accept or decline it; otherwise it moves on to the next candidate."
+    )
+    actions = [("Accept", links["accept"]), ("Decline", links["decline"]), ("View", links["view"])]
+
+    text = [intro, ""]
+    if reason:
+        text += [f"Why {affiliate_name}: {reason}", ""]
+    text += [f"{label}: {value}" for label, value in rows]
+    text += ["", "Description:", description or "(none)", ""]
+    text += [f"{label}: {url}" for label, url in actions] + ["", deadline]
+
+    parts = [f"<p>{_e(intro)}</p>"]
+    if reason:
+        parts.append(f"<p><strong>Why {_e(affiliate_name)}:</strong> {_e(reason)}</p>")
+    parts.append(_html_table(rows))
+    parts.append(f'<h3>Description</h3><p style="white-space: pre-wrap">{_e(description or "(none)")}</p>')
+    parts.append("<p>" + " | ".join(f'<a href="{_e(url)}">{_e(label)}</a>' for label, url in actions) + "</p>")
+    parts.append(f"<p>{_e(deadline)}</p>")
+
+    subject = f"[{reference}] Partnership inquiry for {affiliate_name}: {organisation}"
+    message = _message(subject=subject, sender=sender, to=to, delivery_id=delivery_id)
+    _set_body(message, "\n".join(text), "\n".join(parts))
+    return message
+
+
+def accepted_email_to_partner(*, inquiry: dict[str, Any], affiliate_name: str, sender: str) -> EmailMessage:
+    """The e-mail telling the partner who owns their inquiry, quoting its reference.
+
+    Raises ValueError when the partner gave no e-mail address or no consent to be contacted.
+    """
+    contact = inquiry.get("contact") or {}
+    address = contact.get("email")
+    if not address or not inquiry.get("consent"):
+        raise ValueError("the partner gave no e-mail address or no consent to be contacted")
+    reference = str(inquiry.get("reference") or "")
+    name = contact.get("name")
+    greeting = f"Dear {name}," if name else "Hello,"
+    organisation = (inquiry.get("organization") or {}).get("name")
+    about = f" on behalf of {organisation}" if organisation else ""
+    paragraphs = [
+        f"Thank you for your partnership inquiry{about}.",
+        f"{affiliate_name} has accepted it and will contact you about the next steps.",
+        f"Your reference is {reference}; please quote it in any correspondence.",
+    ]
+    text = "\n\n".join([greeting, *paragraphs, "Wikimedia partnerships"])
+    body = "\n".join(f"<p>{_e(p)}</p>" for p in [greeting, *paragraphs, "Wikimedia partnerships"])
+    subject = f"[{reference}] {affiliate_name} will follow up on your partnership inquiry"
+    message = _message(subject=subject, sender=sender, to=[address], delivery_id=None)
+    _set_body(message, text, body)
+    return message
+
+
+def _links(links: Mapping[str, str]) -> dict[str, str]:
+    missing = [key for key in LINK_KEYS if not links.get(key)]
+    if missing:
+        raise ValueError(f"links must have {', '.join(LINK_KEYS)}; missing {', '.join(missing)}")
+    return {key: str(links[key]) for key in LINK_KEYS}
+
+
+def _routing_reason(inquiry: Mapping[str, Any]) -> str:
+    reasons = (inquiry.get("routing") or {}).get("reasons") or []
+    return str(reasons[0]) if reasons else ""
+
+
+def _summary_rows(inquiry: Mapping[str, Any]) -> Rows:
+    catalog = load_catalog("en")
+    organisation = inquiry.get("organization") or {}
+    org_type = organisation.get("type")
+    rows: Rows = [("Reference", str(inquiry.get("reference") or ""))]
+    rows.append(("Organisation", str(organisation.get("name") or "(not given)")))
+    if org_type:
+        rows.append(("Type of organisation", catalog.value_title("organization_type", org_type)))
+    if inquiry.get("partnership_type"):
+        rows.append(("Partnership", catalog.value_title("partnership_type", inquiry["partnership_type"])))
+    rows.append(("Country", _place(inquiry)))
+    if inquiry.get("licence"):
+        rows.append(("Licence", catalog.value_title("licence", inquiry["licence"])))
+    if inquiry.get("content_language"):
+        rows.append(("Language of the material", _language(inquiry["content_language"])))
+    if inquiry.get("language"):
+        rows.append(("Partner's language", _language(inquiry["language"])))
+    qualification = inquiry.get("qualification") or {}
+    tier = str(qualification.get("tier") or "unknown").replace("_", " ")
+    reasons = [str(r) for r in qualification.get("reasons") or []]
+    rows.append(("Qualification", f"{tier}: {'; '.join(reasons)}" if reasons else tier))
+    contact = inquiry.get("contact") or {}
+    if contact.get("name"):
+        rows.append(("Contact name", str(contact["name"])))
+    if contact.get("email"):
+        rows.append(("Contact e-mail", str(contact["email"])))
+    return rows
+
+
+def _place(inquiry: Mapping[str, Any]) -> str:
+    country = inquiry.get("country")
+    place = f"{country_name(country)} ({country})" if country else "International / online"
+    return f"{place}, region {inquiry['region']}" if inquiry.get("region") else place
+
+
+def _language(code: str) -> str:
+    return f"{language_name(code)} ({code})"
+
+
+def _html_table(rows: Rows) -> str:
+    cells = "".join(
+        f'<tr><th align="left" valign="top">{_e(label)}</th><td>{_e(value)}</td></tr>' for label, value in rows
+    )
+    return f"<table>{cells}</table>"
+
+
+def _message(*, subject: str, sender: str, to: list[str], delivery_id: str | None) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = _header(subject)
+    message["From"] = sender
+    message["To"] = ", ".join(_header(address) for address in to)
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    domain = _domain(sender)
+    if delivery_id:
+        message["Message-ID"] = f"<{_header(delivery_id).replace(' ', '')}@{domain}>"
+        message["X-Intake-Delivery-Id"] = _header(delivery_id)
+    else:
+        message["Message-ID"] = make_msgid(domain=domain)
+    return message
+
+
+def _set_body(message: EmailMessage, text: str, body_html: str) -> None:
+    message.set_content(text + "\n")
+    page = f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>\n{body_html}\n</body></html>\n'
+    message.add_alternative(page, subtype="html")
+
+
+def _domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    try:
+        return Address(addr_spec=address).domain or "localhost"
+    except (ValueError, IndexError):
+        return "localhost"
+
+
+def _header(value: object, limit: int = 200) -> str:
+    """One line, no control characters, at most `limit` characters (header injection)."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in str(value)).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)

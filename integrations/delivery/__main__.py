@@ -1,0 +1,66 @@
+"""`python -m integrations.delivery`: run one delivery worker until SIGINT / SIGTERM."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.delivery.endpoints import EndpointsError, load_endpoints
+from bot.routing import default_router
+from bot.settings import Settings
+from bot.store import make_engine, make_sessionmaker, upgrade
+from integrations.delivery.links import LinkMaker
+from integrations.delivery.senders import SmtpSender, SmtpSettings, WebhookSender
+from integrations.delivery.worker import Worker
+
+
+async def serve(worker: Worker) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await worker.run(stop)
+    finally:
+        await worker.webhook.close()
+
+
+def build_worker(settings: Settings) -> Worker:
+    """The worker of these settings; raises EndpointsError / ValueError for bad configuration."""
+    if not settings.link_secret:
+        raise ValueError("INTAKE_LINK_SECRET is not set: accept / decline links cannot be signed")
+    directory = default_router(settings.data_dir).directory
+    names = {affiliate.id: affiliate.name for affiliate in directory.affiliates}
+    endpoints = None
+    if settings.endpoints_file:
+        endpoints = load_endpoints(Path(settings.endpoints_file), known_affiliates=names)
+    upgrade(settings.database_url)
+    smtp_settings = SmtpSettings.from_env(os.environ)
+    return Worker(
+        sessionmaker=make_sessionmaker(make_engine(settings.database_url)),
+        endpoints=endpoints,
+        webhook=WebhookSender(),
+        smtp=SmtpSender(settings=smtp_settings),
+        links=LinkMaker(settings.public_url, settings.link_secret),
+        affiliate_names=names,
+        mail_from=smtp_settings.mail_from,
+        poll_seconds=float(os.environ.get("INTAKE_DELIVERY_POLL_SECONDS", "1")),
+    )
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        worker = build_worker(Settings.from_env())
+    except (EndpointsError, ValueError) as error:
+        print(f"delivery worker: {error}", file=sys.stderr)
+        return 2
+    asyncio.run(serve(worker))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The delivery worker: sends the outbox to affiliates and moves unanswered inquiries on.
+
+Each round claims a batch of due deliveries (a lease, so several workers never send the same row
+at once and a killed worker's rows come back), sends them concurrently, and records the outcome.
+Every round also re-routes inquiries whose response window has passed.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.delivery.endpoints import EndpointsConfig
+from bot.delivery.messages import accepted_email_to_partner, routed_email, webhook_body
+from bot.dispatch import move_on
+from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed, overdue_decisions
+from bot.store.handles import links_for_decision
+from integrations.delivery.links import LinkMaker
+from integrations.delivery.senders import DeliveryError
+
+log = logging.getLogger("intake.delivery")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class Worker:
+    """One worker process; `run()` until `stop` is set, finishing the batch in hand."""
+
+    sessionmaker: Any
+    endpoints: EndpointsConfig | None
+    webhook: Any
+    smtp: Any
+    links: LinkMaker
+    affiliate_names: dict[str, str]
+    mail_from: str
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    batch: int = 50
+    lease_seconds: float = 120.0
+    concurrency: int = 10
+    poll_seconds: float = 1.0
+    max_attempts: int = 8
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("delivery worker %s started", self.worker_id)
+        while not stop.is_set():
+            try:
+                await self.escalate()
+                sent = await self.run_once()
+            except Exception:  # a broken round must not end the worker; the lease returns rows
+                log.exception("delivery round failed")
+                sent = 0
+            if sent == 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
+                except asyncio.TimeoutError:
+                    pass
+        log.info("delivery worker %s stopped", self.worker_id)
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Claim and send one batch; returns how many deliveries were attempted."""
+        jobs = await asyncio.to_thread(self._claim, now or utcnow())
+        if not jobs:
+            return 0
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(job) -> None:
+            async with gate:
+                await self._deliver(job)
+
+        await asyncio.gather(*(one(job) for job in jobs))
+        return len(jobs)
+
+    async def escalate(self, now: datetime | None = None) -> int:
+        """Move inquiries whose affiliate did not answer in time to the next alternative."""
+        return await asyncio.to_thread(self._escalate, now or utcnow())
+
+    # -- steps run in threads (SQLAlchemy is synchronous) ------------------------------------
+    def _claim(self, now: datetime) -> list:
+        with self.sessionmaker.begin() as session:
+            return claim_deliveries(
+                session=session, worker_id=self.worker_id, limit=self.batch,
+                lease_seconds=self.lease_seconds, now=now,
+            )
+
+    def _context(self, job) -> tuple[dict, dict]:
+        with self.sessionmaker.begin() as session:
+            inquiry = get_inquiry(session=session, reference=job.reference) or {}
+            decision_id = job.decision_id
+            tokens = links_for_decision(session=session, decision_id=decision_id) if decision_id else {}
+        return inquiry, self.links.for_tokens(tokens)
+
+    def _escalate(self, now: datetime) -> int:
+        moved = 0
+        with self.sessionmaker.begin() as session:
+            overdue = overdue_decisions(session=session, now=now, limit=100)
+            for item in overdue:
+                handover = move_on(
+                    session=session, endpoints=self.endpoints, reference=item.reference,
+                    actor="delivery-worker", reason="no answer within the response window", now=now,
+                    decision_id=item.decision_id,
+                )
+                log.info("inquiry %s: %s did not answer in time -> %s", item.reference, item.affiliate_id,
+                         handover.affiliate_id or "no alternative left")
+                moved += 1
+        return moved
+
+    def _record(self, job, error: str | None) -> str:
+        with self.sessionmaker.begin() as session:
+            if error is None:
+                mark_delivered(session=session, delivery_id=job.delivery_id, worker_id=self.worker_id)
+                return "delivered"
+            return mark_failed(
+                session=session, delivery_id=job.delivery_id, worker_id=self.worker_id, error=error,
+                max_attempts=self.max_attempts,
+            )
+
+    # -- sending ------------------------------------------------------------------------------
+    async def _deliver(self, job) -> None:
+        try:
+            inquiry, links = await asyncio.to_thread(self._context, job)
+            await self._send(job, inquiry, links)
+            error = None
+        except DeliveryError as failure:
+            error = str(failure)
+        except Exception as failure:  # noqa: BLE001 - recorded on the row, never lost
+            error = f"{type(failure).__name__}: {failure}"[:500]
+        outcome = await asyncio.to_thread(self._record, job, error)
+        log.info(
+            "delivery %s %s %s to %s (attempt %d): %s%s", job.delivery_id, job.channel, job.reference,
+            job.affiliate_id, job.attempts + 1, outcome, f" ({error})" if error else "",
+        )
+
+    async def _send(self, job, inquiry: dict, links: dict) -> None:
+        name = self.affiliate_names.get(job.affiliate_id, job.affiliate_id)
+        if job.channel == "webhook":
+            endpoint = self.endpoints.for_affiliate(job.affiliate_id) if self.endpoints else None
+            if endpoint is None or endpoint.webhook is None:
+                raise DeliveryError("no webhook configured for this affiliate any more")
+            body = webhook_body(delivery_id=job.delivery_id, inquiry=inquiry, links=links)
+            await self.webhook.send(url=job.target["url"], secret=endpoint.webhook.secret,
+                                    delivery_id=job.delivery_id, body=body)
+        elif job.channel == "email":
+            message = routed_email(inquiry=inquiry, affiliate_name=name, links=links,
+                                   sender=self.mail_from, to=list(job.target["to"]))
+            await self.smtp.send(message)
+        elif job.channel == "partner_email":
+            message = accepted_email_to_partner(inquiry=inquiry, affiliate_name=name, sender=self.mail_from)
+            del message["To"]
+            message["To"] = ", ".join(job.target["to"])
+            await self.smtp.send(message)
+        else:
+            raise DeliveryError(f"unknown channel {job.channel!r}")

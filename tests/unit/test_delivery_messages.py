@@ -1,0 +1,183 @@
+"""Unit tests of bot.delivery.messages: the webhook body and the e-mails."""
+
+from __future__ import annotations
+
+import copy
+import email
+import json
+from email import policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from bot.delivery import accepted_email_to_partner, routed_email, webhook_body
+
+SENDER = "Wikimedia partnerships <partnerships-intake@intake.example>"
+LINKS = {
+    "view": "https://intake.example/i/WMP-1ABC02DE",
+    "accept": "https://intake.example/r/t1.accept.1700000000.sig?x=1&y=2",
+    "decline": "https://intake.example/r/t1.decline.1700000000.sig",
+}
+INQUIRY: dict[str, Any] = {
+    "reference": "WMP-1ABC02DE",
+    "conversation_id": "c-1",
+    "status": "routed",
+    "created_at": "2024-11-24T03:45:12Z",
+    "language": "es",
+    "partnership_type": "content_donation",
+    "organization": {"name": "Museo Nacional & Co", "type": "museum"},
+    "country": "ES",
+    "region": "ES-CT",
+    "content_language": "ca",
+    "licence": "cc_by_sa",
+    "description": "Digitised <b>posters</b> from 1930.",
+    "contact": {"name": "Ana García", "email": "ana@museo.example"},
+    "consent": True,
+    "qualification": {"tier": "qualified", "reasons": ["CC BY-SA suits Wikimedia Commons."]},
+    "routing": {
+        "affiliate_id": "wm-es",
+        "rule": "country:chapter",
+        "reasons": ["Wikimedia España is the chapter for Spain.", "second reason"],
+        "alternatives": ["wmf-partnerships"],
+    },
+}
+
+
+def inquiry(**changes: Any) -> dict[str, Any]:
+    value = copy.deepcopy(INQUIRY)
+    value.update(changes)
+    return value
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    """The plain and HTML bodies, after a round trip through bytes."""
+    parsed = email.message_from_bytes(message.as_bytes(), policy=policy.default)
+    assert parsed.get_content_type() == "multipart/alternative"
+    plain = parsed.get_body(preferencelist=("plain",))
+    rich = parsed.get_body(preferencelist=("html",))
+    assert plain is not None and rich is not None
+    return plain.get_content(), rich.get_content()
+
+
+def test_webhook_body_shape():
+    body = webhook_body(delivery_id="d-42", inquiry=INQUIRY, links={**LINKS, "extra": "ignored"})
+    decoded = json.loads(body.decode("utf-8"))
+    assert decoded == {"event": "inquiry.routed", "delivery_id": "d-42", "inquiry": INQUIRY, "links": LINKS}
+
+
+def test_webhook_body_is_compact_sorted_utf8():
+    body = webhook_body(delivery_id="d-42", inquiry=INQUIRY, links=LINKS)
+    text = body.decode("utf-8")
+    assert "García" in text  # not \u-escaped
+    assert '": ' not in text and '", "' not in text  # compact separators
+    assert text.index('"delivery_id"') < text.index('"event"') < text.index('"inquiry"') < text.index('"links"')
+    assert body == webhook_body(delivery_id="d-42", inquiry=copy.deepcopy(INQUIRY), links=dict(LINKS))
+
+
+def test_webhook_body_needs_all_links():
+    with pytest.raises(ValueError, match="decline"):
+        webhook_body(delivery_id="d", inquiry=INQUIRY, links={"view": "v", "accept": "a"})
+
+
+def test_routed_email_headers():
+    message = routed_email(
+        inquiry=INQUIRY, affiliate_name="Wikimedia España", links=LINKS, sender=SENDER, to=["a@es.example", "b@es.example"]
+    )
+    assert "WMP-1ABC02DE" in message["Subject"]
+    assert "Wikimedia España" in message["Subject"]
+    assert message["From"] == SENDER
+    assert message["To"] == "a@es.example, b@es.example"
+    assert message["Message-ID"].endswith("@intake.example>")
+    assert message["Date"]
+
+
+def test_routed_email_has_the_summary_reason_and_links_in_both_parts():
+    message = routed_email(
+        inquiry=INQUIRY, affiliate_name="Wikimedia España", links=LINKS, sender=SENDER, to=["a@es.example"], response_days=5
+    )
+    plain, rich = parts(message)
+    for text in (plain, rich):
+        assert "WMP-1ABC02DE" in text
+        assert "Wikimedia España is the chapter for Spain." in text
+        assert "second reason" not in text
+        assert "Spain (ES)" in text and "ES-CT" in text
+        assert "Catalan (ca)" in text  # content language
+        assert "Spanish (es)" in text  # partner's language
+        assert "CC BY-SA" in text
+        assert "Museum" in text
+        assert "qualified" in text and "CC BY-SA suits Wikimedia Commons." in text
+        assert "Ana García" in text and "ana@museo.example" in text
+        assert "within 5 days" in text
+    assert LINKS["accept"] in plain and LINKS["decline"] in plain and LINKS["view"] in plain
+    assert 'href="https://intake.example/r/t1.accept.1700000000.sig?x=1&amp;y=2"' in rich
+    assert f'href="{LINKS["decline"]}"' in rich
+    assert "Museo Nacional &amp; Co" in rich
+
+
+def test_routed_email_escapes_partner_html():
+    evil = inquiry(
+        description='<script>alert("x")</script>',
+        organization={"name": "<img src=x onerror=alert(1)>", "type": "museum"},
+        contact={"name": "<b>Eve</b>", "email": "eve@example.org"},
+    )
+    message = routed_email(inquiry=evil, affiliate_name="WM <ES>", links=LINKS, sender=SENDER, to=["a@es.example"])
+    plain, rich = parts(message)
+    assert "<script>" not in rich and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in rich
+    assert "<img" not in rich and "<b>Eve" not in rich and "WM <ES>" not in rich
+    assert '<script>alert("x")</script>' in plain  # plain text is shown as is
+
+
+def test_routed_email_without_contact_or_optional_fields():
+    bare = inquiry(
+        contact={"name": None, "email": None},
+        consent=False,
+        licence=None,
+        region=None,
+        content_language=None,
+        country=None,
+        routing=None,
+        qualification={"tier": "needs_review", "reasons": []},
+    )
+    message = routed_email(inquiry=bare, affiliate_name="WMF", links=LINKS, sender=SENDER, to=["x@example.org"])
+    plain, rich = parts(message)
+    for text in (plain, rich):
+        assert "Contact" not in text
+        assert "Licence" not in text
+        assert "International / online" in text
+        assert "needs review" in text
+        assert "Why" not in text
+
+
+def test_routed_email_headers_are_single_line():
+    hostile = inquiry(reference="WMP-1\r\nBcc: victim@example.org", organization={"name": "A\nB", "type": None})
+    message = routed_email(inquiry=hostile, affiliate_name="WMF", links=LINKS, sender=SENDER, to=["x@example.org"])
+    parsed = email.message_from_bytes(message.as_bytes(), policy=policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["Subject"] == "[WMP-1 Bcc: victim@example.org] Partnership inquiry for WMF: A B"
+
+
+def test_routed_email_message_id_from_delivery_id():
+    one = routed_email(inquiry=INQUIRY, affiliate_name="W", links=LINKS, sender=SENDER, to=["x@example.org"], delivery_id="d-7")
+    two = routed_email(inquiry=INQUIRY, affiliate_name="W", links=LINKS, sender=SENDER, to=["x@example.org"], delivery_id="d-7")
+    assert one["Message-ID"] == two["Message-ID"] == "<d-7@intake.example>"
+    assert one["X-Intake-Delivery-Id"] == "d-7"
+
+
+def test_accepted_email_to_partner():
+    message = accepted_email_to_partner(inquiry=INQUIRY, affiliate_name="Wikimedia España", sender=SENDER)
+    assert message["To"] == "ana@museo.example"
+    assert "WMP-1ABC02DE" in message["Subject"]
+    plain, rich = parts(message)
+    for text in (plain, rich):
+        assert "Wikimedia España" in text
+        assert "WMP-1ABC02DE" in text
+        assert "Ana García" in text
+    assert "Museo Nacional &amp; Co" in rich
+
+
+def test_accepted_email_needs_consent_and_address():
+    with pytest.raises(ValueError):
+        accepted_email_to_partner(inquiry=inquiry(consent=False), affiliate_name="W", sender=SENDER)
+    with pytest.raises(ValueError):
+        accepted_email_to_partner(inquiry=inquiry(contact={"name": "A", "email": None}), affiliate_name="W", sender=SENDER)

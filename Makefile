@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install domain spacy train run test test-unit validate rasa-test lint eval bench clean
+.PHONY: help install domain spacy train run test test-unit validate rasa-test lint eval bench bench-delivery clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ eval: spacy domain ## cross-validated intent F1 per intent (5 folds)
 
 bench: train ## per-message latency, throughput and memory of a whole intake over REST
 	$(PY) -m tests.bench.intake_bench
+
+bench-delivery: install ## deliveries per second to a local receiver; time to drain 10,000 pending
+	INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) tests/bench/delivery_bench.py
 
 clean: ## remove trained models, built pipeline and local database
 	rm -rf models var

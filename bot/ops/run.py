@@ -53,6 +53,20 @@ def check_endpoints(env: dict[str, str]) -> str | None:
     return None
 
 
+def _echo_deliveries(path: Path, offset: int) -> int:
+    """Print the worker's new per-delivery lines (they carry ids and outcomes, never contents)."""
+    if not path.exists():
+        return offset
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        chunk = handle.read()
+    complete = chunk.rfind(b"\n") + 1
+    for line in chunk[:complete].decode(errors="replace").splitlines():
+        if "intake.delivery" in line:
+            print(line, flush=True)
+    return offset + complete
+
+
 def main() -> int:
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
@@ -93,7 +107,10 @@ def main() -> int:
             "Press Ctrl-C to stop.",
             flush=True,
         )
+        delivery_log = stack.log_dir / "delivery.log"
+        offset = delivery_log.stat().st_size if delivery_log.exists() else 0
         while not stopping:
+            offset = _echo_deliveries(delivery_log, offset)
             for name, proc in stack.procs.items():
                 if proc.poll() is not None:
                     print(f"{name} stopped ({proc.returncode}):\n{stack.log_tail(name)}", file=sys.stderr)

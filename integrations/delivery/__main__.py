@@ -48,6 +48,8 @@ def build_worker(settings: Settings) -> Worker:
         affiliate_names=names,
         mail_from=smtp_settings.mail_from,
         poll_seconds=float(os.environ.get("INTAKE_DELIVERY_POLL_SECONDS", "1")),
+        lease_seconds=float(os.environ.get("INTAKE_DELIVERY_LEASE_SECONDS", "120")),
+        batch=int(os.environ.get("INTAKE_DELIVERY_BATCH", "50")),
     )
 
 

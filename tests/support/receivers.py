@@ -25,6 +25,8 @@ class WebhookReceiver:
     """An aiohttp server on a free port, in its own thread; answers `statuses` in turn, then 200."""
 
     statuses: list[int] = field(default_factory=list)
+    delays: list[float] = field(default_factory=list)
+    delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
     port: int = field(default_factory=free_port)
 
@@ -37,7 +39,11 @@ class WebhookReceiver:
         self._loop = asyncio.new_event_loop()
 
         async def handle(request: web.Request) -> web.Response:
-            self.requests.append(Received(dict(request.headers), await request.read()))
+            body = await request.read()
+            pause = self.delays.pop(0) if self.delays else self.delay
+            if pause:
+                await asyncio.sleep(pause)
+            self.requests.append(Received(dict(request.headers), body))
             status = self.statuses.pop(0) if self.statuses else 200
             return web.json_response({"ok": status < 300}, status=status)
 

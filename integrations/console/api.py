@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.intake import Status
 from bot.settings import Settings
-from bot.store import get_inquiry, list_inquiries
+from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
 from bot.store.queries import MAX_LIMIT
 from integrations.console.auth import Handler
 
@@ -39,6 +39,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/inquiries", inquiries_list)
     app.router.add_get("/api/inquiries/{reference}", inquiry_detail)
     app.router.add_get("/api/affiliates", affiliates)
+    app.router.add_get("/api/deliveries", deliveries)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -83,6 +84,17 @@ async def inquiry_detail(request: web.Request) -> web.Response:
 async def affiliates(request: web.Request) -> web.Response:
     """GET /api/affiliates: the affiliate directory (data/affiliates.csv)."""
     return web.json_response(request.app[AFFILIATES])
+
+
+async def deliveries(request: web.Request) -> web.Response:
+    """GET /api/deliveries: outbox counts per status and the dead letters with their last error."""
+    try:
+        limit = _integer(request.rel_url.query, "limit", 100, 1, MAX_LIMIT)
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    stats = await _read(request, outbox_stats)
+    dead = await _read(request, dead_letters, limit=limit)
+    return web.json_response({"counts": stats, "dead_letters": dead})
 
 
 @web.middleware

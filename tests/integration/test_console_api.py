@@ -179,3 +179,24 @@ async def test_affiliates(client):
     fr = next(row for row in rows if row["id"] == "wm-fr")
     assert fr["countries"] == ["FR"] and fr["kind"] == "chapter"
     assert set(fr) == {"id", "name", "kind", "countries", "subdivisions", "languages", "topics", "website"}
+
+
+@pytest.mark.asyncio
+async def test_deliveries_show_counts_and_dead_letters(client, references, sessionmaker):
+    from bot.store import DeliveryTarget, claim_deliveries, enqueue_deliveries, mark_failed
+    from bot.store.handles import current_handles
+
+    with sessionmaker.begin() as session:
+        handles = current_handles(session=session, reference=references["c-fr"])
+        (delivery_id,) = enqueue_deliveries(
+            session=session, inquiry_id=handles.inquiry_id, decision_id=handles.decision_id,
+            affiliate_id="wm-fr", targets=[DeliveryTarget("webhook", {"url": "https://example.org/hook"})],
+        )
+        claim_deliveries(session=session, worker_id="w")
+        assert mark_failed(session=session, delivery_id=delivery_id, worker_id="w", error="HTTP 500",
+                           max_attempts=1) == "dead"
+    response = await client.get("/api/deliveries", headers=AUTH)
+    body = await response.json()
+    assert response.status == 200 and body["counts"]["dead"] == 1
+    assert body["dead_letters"][0]["delivery_id"] == delivery_id and "500" in body["dead_letters"][0]["last_error"]
+    assert (await client.get("/api/deliveries")).status == 401

@@ -68,13 +68,22 @@ class Worker:
         jobs = await asyncio.to_thread(self._claim, now or utcnow())
         if not jobs:
             return 0
+        # One read for the batch's inquiries and links, one write for its outcomes: the
+        # database work per delivery stays small, the sending runs concurrently.
+        inquiries, links = await asyncio.to_thread(self._contexts, jobs)
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(job) -> None:
+        async def one(job) -> str | None:
             async with gate:
-                await self._deliver(job)
+                return await self._attempt(job, inquiries.get(job.reference) or {}, links.get(job.decision_id, {}))
 
-        await asyncio.gather(*(one(job) for job in jobs))
+        errors = await asyncio.gather(*(one(job) for job in jobs))
+        outcomes = await asyncio.to_thread(self._record_all, list(zip(jobs, errors, strict=True)))
+        for job, error, outcome in zip(jobs, errors, outcomes, strict=True):
+            log.info(
+                "delivery %s %s %s to %s (attempt %d): %s%s", job.delivery_id, job.channel, job.reference,
+                job.affiliate_id, job.attempts + 1, outcome, f" ({error})" if error else "",
+            )
         return len(jobs)
 
     async def escalate(self, now: datetime | None = None) -> int:
@@ -89,12 +98,17 @@ class Worker:
                 lease_seconds=self.lease_seconds, now=now,
             )
 
-    def _context(self, job) -> tuple[dict, dict]:
+    def _contexts(self, jobs: list) -> tuple[dict[str, dict], dict[int, dict]]:
+        inquiries: dict[str, dict] = {}
+        links: dict[int, dict] = {}
         with self.sessionmaker.begin() as session:
-            inquiry = get_inquiry(session=session, reference=job.reference) or {}
-            decision_id = job.decision_id
-            tokens = links_for_decision(session=session, decision_id=decision_id) if decision_id else {}
-        return inquiry, self.links.for_tokens(tokens)
+            for job in jobs:
+                if job.reference not in inquiries:
+                    inquiries[job.reference] = get_inquiry(session=session, reference=job.reference) or {}
+                if job.decision_id and job.decision_id not in links:
+                    tokens = links_for_decision(session=session, decision_id=job.decision_id)
+                    links[job.decision_id] = self.links.for_tokens(tokens)
+        return inquiries, links
 
     def _escalate(self, now: datetime) -> int:
         moved = 0
@@ -111,31 +125,30 @@ class Worker:
                 moved += 1
         return moved
 
-    def _record(self, job, error: str | None) -> str:
+    def _record_all(self, results: list[tuple[Any, str | None]]) -> list[str]:
+        outcomes = []
         with self.sessionmaker.begin() as session:
-            if error is None:
-                mark_delivered(session=session, delivery_id=job.delivery_id, worker_id=self.worker_id)
-                return "delivered"
-            return mark_failed(
-                session=session, delivery_id=job.delivery_id, worker_id=self.worker_id, error=error,
-                max_attempts=self.max_attempts,
-            )
+            for job, error in results:
+                if error is None:
+                    mark_delivered(session=session, delivery_id=job.delivery_id, worker_id=self.worker_id)
+                    outcomes.append("delivered")
+                else:
+                    outcomes.append(mark_failed(
+                        session=session, delivery_id=job.delivery_id, worker_id=self.worker_id, error=error,
+                        max_attempts=self.max_attempts,
+                    ))
+        return outcomes
 
     # -- sending ------------------------------------------------------------------------------
-    async def _deliver(self, job) -> None:
+    async def _attempt(self, job, inquiry: dict, links: dict) -> str | None:
+        """Send one delivery; the error to record, or None when it was delivered."""
         try:
-            inquiry, links = await asyncio.to_thread(self._context, job)
             await self._send(job, inquiry, links)
-            error = None
         except DeliveryError as failure:
-            error = str(failure)
+            return str(failure)
         except Exception as failure:  # noqa: BLE001 - recorded on the row, never lost
-            error = f"{type(failure).__name__}: {failure}"[:500]
-        outcome = await asyncio.to_thread(self._record, job, error)
-        log.info(
-            "delivery %s %s %s to %s (attempt %d): %s%s", job.delivery_id, job.channel, job.reference,
-            job.affiliate_id, job.attempts + 1, outcome, f" ({error})" if error else "",
-        )
+            return f"{type(failure).__name__}: {failure}"[:500]
+        return None
 
     async def _send(self, job, inquiry: dict, links: dict) -> None:
         name = self.affiliate_names.get(job.affiliate_id, job.affiliate_id)

@@ -101,7 +101,7 @@ class ActionSubmitInquiry(Action):
         try:
             result = await asyncio.to_thread(
                 submit,
-                sessionmaker=runtime.sessionmaker(),
+                sessionmaker=await asyncio.to_thread(runtime.sessionmaker),
                 router=runtime.router(),
                 conversation_id=tracker.sender_id,
                 slots=dict(tracker.slots),
@@ -144,7 +144,7 @@ class ActionDeflectArticle(Action):
         dispatcher.utter_message(response="utter_deflect_article")
         try:
             await asyncio.to_thread(
-                deflect, sessionmaker=runtime.sessionmaker(), conversation_id=tracker.sender_id,
+                deflect, sessionmaker=await asyncio.to_thread(runtime.sessionmaker), conversation_id=tracker.sender_id,
                 slots=dict(tracker.slots),
             )
         except StoreUnavailable:

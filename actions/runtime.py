@@ -6,7 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.delivery.endpoints import EndpointsConfig, load_endpoints
-from bot.service import Router, router_for, sessionmaker_for
+from bot.routing import Router, default_router
+from bot.service import sessionmaker_for
 from bot.settings import Settings
 from bot.vocab.regions import countries_needing_region
 
@@ -17,7 +18,7 @@ def settings() -> Settings:
 
 
 def router() -> Router:
-    return router_for(str(settings().data_dir))
+    return default_router(settings().data_dir)
 
 
 def sessionmaker():

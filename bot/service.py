@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.delivery.endpoints import EndpointsConfig
 from bot.dispatch import dispatch_decision
 from bot.intake import Inquiry, qualify
-from bot.routing import Router, default_router
+from bot.routing import Router
 from bot.store import (
     accepted_affiliate_for,
     get_inquiry,
@@ -42,11 +42,6 @@ class Submission:
     status: str
 
 
-def router_for(data_dir: str) -> Router:
-    """The routing data of a data folder, loaded once per process."""
-    return default_router(data_dir)
-
-
 _SESSIONMAKERS: dict[str, Any] = {}
 
 
@@ -55,7 +50,10 @@ def sessionmaker_for(database_url: str, *, migrate: bool = True):
     maker = _SESSIONMAKERS.get(database_url)
     if maker is None:
         if migrate:
-            upgrade(database_url)
+            try:
+                upgrade(database_url)
+            except SQLAlchemyError as error:  # unreachable at start: tell the partner, retry later
+                raise StoreUnavailable(type(error).__name__) from error
         maker = make_sessionmaker(make_engine(database_url))
         _SESSIONMAKERS[database_url] = maker
     return maker

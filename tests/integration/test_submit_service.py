@@ -14,6 +14,7 @@ from actions import runtime
 from actions.flow import ActionSubmitInquiry
 from bot.routing import default_router
 from bot.service import StoreUnavailable, sessionmaker_for, submit
+from bot.settings import Settings
 from bot.store import list_inquiries, make_engine, make_sessionmaker
 from bot.store.tables import inquiries
 
@@ -52,8 +53,13 @@ def test_unreachable_database_raises_store_unavailable_and_writes_nothing():
         submit(sessionmaker=broken, router=default_router(), conversation_id="c3", slots=SLOTS)
 
 
+def test_an_unreachable_database_at_first_use_is_store_unavailable():
+    with pytest.raises(StoreUnavailable):
+        sessionmaker_for(UNREACHABLE)
+
+
 def test_submit_action_tells_the_partner_when_saving_failed(monkeypatch, tmp_path):
-    monkeypatch.setattr(runtime, "sessionmaker", lambda: make_sessionmaker(make_engine(UNREACHABLE)))
+    monkeypatch.setattr(runtime, "settings", lambda: Settings(database_url=UNREACHABLE))
     dispatcher = CollectingDispatcher()
     tracker = Tracker("c4", dict(SLOTS, stage="summary"), {"text": "yes", "intent": {"name": "affirm"}},
                       [], False, None, {}, "action_listen")

@@ -34,7 +34,7 @@ spacy: install ## build the project's spaCy pipeline (skipped when its inputs ar
 train: domain spacy ## train the Rasa model when its inputs changed
 	@$(PY) -m bot.ops.train
 
-run: train ## start Rasa, the action server and the console; Ctrl-C stops them
+run: train ## start Rasa, the action server, the console and the delivery worker; Ctrl-C stops them
 	@$(PY) -m bot.ops.run
 
 validate: domain ## rasa data validate --fail-on-warnings

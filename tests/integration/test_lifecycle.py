@@ -4,10 +4,10 @@ alternatives to wmf-partnerships, response windows. Times are fixed values, neve
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fakes import FakeDecision
 from sqlalchemy import select
 
 from bot.intake import Inquiry, OrganizationType, PartnershipType, qualify
@@ -29,15 +29,6 @@ from bot.store.tables import deliveries, routing_decisions, status_history
 
 T = datetime(2024, 11, 24, 12, 0, tzinfo=timezone.utc)
 WEEK = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class FakeDecision:
-    affiliate_id: str = "wm-fr"
-    rule: str = "country:chapter"
-    reasons: tuple[str, ...] = ("Wikimedia France is the chapter for France.",)
-    alternatives: tuple[str, ...] = ("ug-fr-glam", "wmf-partnerships")
-    wikimedia_region: str | None = "Europe"
 
 
 def routed(sessionmaker, conversation_id: str = "conv-1", decision=None):

@@ -9,11 +9,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from fakes import FakeDecision
 from sqlalchemy import select, text
 
 from bot.intake import Inquiry, OrganizationType, PartnershipType, qualify
@@ -37,15 +37,6 @@ TARGETS = (
     DeliveryTarget("webhook", {"url": "https://affiliate.example/hook"}),
     DeliveryTarget("email", {"to": ["partnerships@affiliate.example"]}),
 )
-
-
-@dataclass(frozen=True)
-class FakeDecision:
-    affiliate_id: str = "wm-fr"
-    rule: str = "country:chapter"
-    reasons: tuple[str, ...] = ("Wikimedia France is the chapter for France.",)
-    alternatives: tuple[str, ...] = ("ug-fr-glam", "wmf-partnerships")
-    wikimedia_region: str | None = "Europe"
 
 
 def routed(sessionmaker, conversation_id: str = "conv-1"):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
+from fakes import FakeDecision
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -26,17 +26,6 @@ from bot.store import (
     upgrade,
 )
 from bot.store.tables import inquiries, organizations, routing_decisions, status_history
-
-
-@dataclass(frozen=True)
-class FakeDecision:
-    """Stands in for bot.routing.engine.Decision."""
-
-    affiliate_id: str = "wm-fr"
-    rule: str = "country:chapter"
-    reasons: tuple[str, ...] = ("Wikimedia France is the chapter for France.",)
-    alternatives: tuple[str, ...] = ("ug-fr-glam", "wmf-partnerships")
-    wikimedia_region: str | None = "Europe"
 
 
 class ExplodingDecision:

@@ -18,6 +18,8 @@ class Settings:
     api_token: str = field(default="", repr=False)
     endpoints_file: str | None = None
     link_secret: str = field(default="", repr=False)
+    #: Encrypts the console's session cookies (INTAKE_SESSION_SECRET); empty: console pages answer 503.
+    session_secret: str = field(default="", repr=False)
     public_url: str = ""
     data_dir: Path = ROOT / "data"
     general_contact: str = "partnerships@wikimedia.org"
@@ -33,6 +35,7 @@ class Settings:
             api_token=env.get("INTAKE_API_TOKEN", ""),
             endpoints_file=env.get("INTAKE_ENDPOINTS_FILE") or None,
             link_secret=env.get("INTAKE_LINK_SECRET", ""),
+            session_secret=env.get("INTAKE_SESSION_SECRET", ""),
             public_url=env.get("INTAKE_PUBLIC_URL") or f"http://127.0.0.1:{_port(env, 'INTAKE_CONSOLE_PORT', 8080)}",
             data_dir=Path(env.get("INTAKE_DATA_DIR") or ROOT / "data"),
         )

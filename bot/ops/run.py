@@ -70,7 +70,12 @@ def _echo_deliveries(path: Path, offset: int) -> int:
 def main() -> int:
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
-    env = base_env(INTAKE_API_TOKEN=api_token(var), INTAKE_LINK_SECRET=_secret("INTAKE_LINK_SECRET", var / "link_secret"))
+    env = base_env(
+        INTAKE_API_TOKEN=api_token(var),
+        INTAKE_LINK_SECRET=_secret("INTAKE_LINK_SECRET", var / "link_secret"),
+        # Encrypts the console's session cookies; kept, so that a restart does not log everyone out.
+        INTAKE_SESSION_SECRET=_secret("INTAKE_SESSION_SECRET", var / "session_secret"),
+    )
     problem = check_endpoints(env)
     if problem:
         print(problem, file=sys.stderr)
@@ -100,6 +105,7 @@ def main() -> int:
             f"  Rasa socket.io {stack.rasa_url}/socket.io\n"
             f"  Actions       {stack.actions_url}/webhook\n"
             f"  Console API   {stack.console_url}/api/inquiries  (health: {stack.console_url}/health)\n"
+            f"  Console       {stack.console_url}/console/  (accounts: .venv/bin/intake users --help)\n"
             f"  Delivery      {env.get('INTAKE_ENDPOINTS_FILE') or 'no INTAKE_ENDPOINTS_FILE: inquiries stay in the console'}\n"
             f"  API token     {env['INTAKE_API_TOKEN']}\n"
             f"  Database      {make_url(env['INTAKE_DATABASE_URL']).render_as_string(hide_password=True)}\n"

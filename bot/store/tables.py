@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -179,6 +180,36 @@ response_links = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+# Console accounts. `email` is stored lower-cased, so the unique constraint is case-insensitive;
+# an affiliate user belongs to exactly one affiliate of data/affiliates.csv, a staff user to none.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),  # staff | affiliate
+    Column("affiliate_id", String(64)),
+    Column("password_hash", String(255), nullable=False),  # argon2 (PHC string)
+    Column("disabled", Boolean(create_constraint=False), nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("last_login_at", UTCDateTime),
+    CheckConstraint(
+        "(role = 'staff' AND affiliate_id IS NULL) OR (role = 'affiliate' AND affiliate_id IS NOT NULL)",
+        name="role_affiliate",
+    ),
+)
+
+# Failed console logins, kept only for the throttle's window: shared by every console process,
+# which an in-memory counter would not be. `email` is what was typed (lower-cased), known or not.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("client_ip", String(64), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow, index=True),
 )
 
 #: The tables this package owns (and Alembic manages); anything else in the database is left alone.

@@ -25,6 +25,8 @@ def main() -> None:
     upgrade(settings.database_url)
     if not settings.api_token:
         log.warning("INTAKE_API_TOKEN is not set: the JSON API answers 503 until it is")
+    if not settings.session_secret:
+        log.warning("INTAKE_SESSION_SECRET is not set: the console pages answer 503 until it is")
     web.run_app(create_app(settings), host=host, port=settings.console_port)
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.delivery.endpoints import load_endpoints
 from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker
-from integrations.console import api, respond
+from integrations.console import api, pages, respond
 from integrations.console.auth import bearer_auth_middleware
 
 #: Columns of data/affiliates.csv published by /api/affiliates (notes stay internal).
@@ -29,6 +29,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_delivery_endpoints)
     api.add_routes(app)
     respond.add_routes(app)
+    pages.setup(app, settings)
     return app
 
 

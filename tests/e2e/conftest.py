@@ -43,6 +43,7 @@ def stack(tmp_path_factory, peers):
         INTAKE_CONSOLE_PORT=str(free_port()),
         INTAKE_API_TOKEN=secrets.token_urlsafe(24),
         INTAKE_LINK_SECRET=secrets.token_urlsafe(24),
+        INTAKE_SESSION_SECRET=secrets.token_urlsafe(32),
         INTAKE_ENDPOINTS_FILE=str(endpoints),
         INTAKE_SMTP_HOST="127.0.0.1",
         INTAKE_SMTP_PORT=str(smtp.port),

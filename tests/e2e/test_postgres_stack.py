@@ -33,6 +33,7 @@ def pg_stack(tmp_path_factory):
         INTAKE_RASA_PORT=str(free_port()), INTAKE_ACTIONS_PORT=str(free_port()),
         INTAKE_CONSOLE_PORT=str(free_port()), INTAKE_API_TOKEN=secrets.token_urlsafe(16),
         INTAKE_LINK_SECRET=secrets.token_urlsafe(16),
+        INTAKE_SESSION_SECRET=secrets.token_urlsafe(32),
     )
     upgrade(env["INTAKE_DATABASE_URL"])
     running = Stack(env=env, model=train(), log_dir=tmp_path_factory.mktemp("pg") / "logs")

@@ -1,0 +1,79 @@
+"""The middleware in front of every console page (/console and below).
+
+In order: no session secret, no pages (503); the session's user is looked up (a disabled or
+deleted one is logged out); every POST must carry the session's CSRF token (403); anonymous
+visitors are sent to the login form; every answer gets the security headers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from yarl import URL
+
+from integrations.console.api import SETTINGS
+from integrations.console.pages import csrf
+from integrations.console.pages.login import LOGIN, PREFIX, not_allowed
+from integrations.console.pages.render import message, secure
+from integrations.console.pages.session import load_user
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+STATIC = PREFIX + "/static/"
+#: Pages anyone may open: the login form and /console (a redirect); the style sheet is in STATIC.
+PUBLIC = frozenset({LOGIN, PREFIX})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def is_console(path: str) -> bool:
+    """Whether `path` is one of the console's pages (the widget and the API are not)."""
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def login_url(request: web.Request) -> str:
+    """The login form, coming back to this page afterwards."""
+    return str(URL(LOGIN).with_query(next=str(request.rel_url)))
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Protect the console pages; everything else passes untouched."""
+    if not is_console(request.path):
+        return await handler(request)
+    is_static = request.path.startswith(STATIC)
+    try:
+        response = await _guarded(request, handler, is_static)
+    except web.HTTPException as exc:
+        secure(exc.headers, cache=is_static)
+        raise
+    except Exception as exc:
+        # An HTML page rather than the JSON API's error; no details (they may hold personal data).
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path)
+        response = await message(request, "Something went wrong", "Please try again later.", status=500)
+    secure(response.headers, cache=is_static)
+    return response
+
+
+async def _guarded(request: web.Request, handler: Handler, is_static: bool) -> web.StreamResponse:
+    if not request.app[SETTINGS].session_secret:
+        return await message(
+            request,
+            "Console not configured",
+            "The console's pages need INTAKE_SESSION_SECRET (a long random string) to keep sessions."
+            " Set it and restart the console; the JSON API works without it.",
+            status=503,
+        )
+    if is_static:
+        return await handler(request)
+    user = await load_user(request)
+    if request.method not in _SAFE_METHODS and not await csrf.is_valid(request):
+        return await not_allowed(request)
+    if user is None and request.path not in PUBLIC:
+        raise (
+            web.HTTPFound(login_url(request)) if request.method in _SAFE_METHODS else web.HTTPSeeOther(LOGIN)
+        )
+    return await handler(request)

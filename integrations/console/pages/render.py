@@ -1,0 +1,76 @@
+"""Rendering console pages: Jinja templates (autoescaped) and the headers every page carries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from integrations.console.api import SETTINGS
+from integrations.console.pages import csrf
+from integrations.console.pages.session import current_user
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+#: The console's own Jinja environment (its own key: other parts of the app may use aiohttp-jinja2).
+TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
+
+#: Console pages load nothing from elsewhere, run no script, and are never framed.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def setup_templates(app: web.Application) -> None:
+    """Load the templates of integrations/console/templates, autoescaped."""
+    aiohttp_jinja2.setup(
+        app,
+        app_key=TEMPLATES,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        default_helpers=False,
+    )
+
+
+def secure(headers: MutableMapping[str, str], *, cache: bool = False) -> None:
+    """Add the security headers; pages hold personal data, so browsers must not keep them."""
+    headers.update(SECURITY_HEADERS)
+    if not cache:
+        headers["Cache-Control"] = "no-store"
+
+
+async def render(
+    request: web.Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """Render `template` with the viewer and the CSRF token that every page's layout needs."""
+    sessions_on = bool(request.app[SETTINGS].session_secret)
+    full = {
+        "viewer": current_user(request),
+        "csrf_field": csrf.FIELD,
+        "csrf_token": await csrf.token(request) if sessions_on else "",
+        **(context or {}),
+    }
+    response = aiohttp_jinja2.render_template(template, request, full, app_key=TEMPLATES, status=status)
+    response.headers.update(headers or {})
+    return response
+
+
+async def message(
+    request: web.Request, title: str, text: str, *, status: int, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """A page that only says something (errors, refusals)."""
+    return await render(
+        request, "message.html", {"title": title, "text": text}, status=status, headers=headers
+    )

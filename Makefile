@@ -4,13 +4,14 @@ PY_VERSION := 3.10
 VENV := .venv
 PY := $(VENV)/bin/python
 SPACY_MODEL := models/spacy/intake_xx
+WEB := integrations/webchat
 export SQLALCHEMY_WARN_20 := 0
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install domain spacy train run test test-unit validate rasa-test lint eval bench bench-delivery clean
+.PHONY: help install web domain spacy train run test test-unit validate rasa-test lint eval bench bench-widget bench-delivery clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -25,6 +26,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed ## create .venv with the locked dependencies
 
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to install the widget's socket.io client"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: $(WEB)/node_modules/.installed ## install the widget's browser packages from the npm registry (npm ci)
+
 domain: install ## merge the per-language replies into the Rasa domain
 	@$(PY) -m bot.i18n
 
@@ -34,7 +42,7 @@ spacy: install ## build the project's spaCy pipeline (skipped when its inputs ar
 train: domain spacy ## train the Rasa model when its inputs changed
 	@$(PY) -m bot.ops.train
 
-run: train ## start Rasa, the action server, the console and the delivery worker; Ctrl-C stops them
+run: train web ## start Rasa, the action server, the console and the delivery worker; Ctrl-C stops them
 	@$(PY) -m bot.ops.run
 
 validate: domain ## rasa data validate --fail-on-warnings
@@ -46,7 +54,7 @@ rasa-test: train ## Rasa test stories with --fail-on-prediction-errors
 test-unit: install domain ## pure unit tests
 	$(PY) -m pytest tests/unit -q
 
-test: train ## the full suite: lint, units, integration (SQLite + PostgreSQL if configured), Rasa checks, end-to-end
+test: train web ## the full suite: lint, units, integration (SQLite + PostgreSQL if configured), Rasa checks, end-to-end
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory validate
 	$(MAKE) --no-print-directory rasa-test
@@ -61,6 +69,9 @@ eval: spacy domain ## cross-validated intent F1 per intent (5 folds)
 
 bench: train ## per-message latency, throughput and memory of a whole intake over REST
 	$(PY) -m tests.bench.intake_bench
+
+bench-widget: train web ## the widget's transferred size, time to interactive and time to greeting in Chromium
+	$(PY) tests/bench/widget_bench.py
 
 bench-delivery: install ## deliveries per second to a local receiver; time to drain 10,000 pending
 	INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) tests/bench/delivery_bench.py

@@ -84,7 +84,9 @@ class ValidateIntakeForm(FormValidationAction):
             if method is None:
                 continue
             output = await method(value, dispatcher, tracker, domain)
-            if slot_name != asked and output.get(slot_name) is not None:
+            # Any text answers a free-text question, even one that also fills an empty slot
+            # ("Musée d'histoire de Lyon" gives the country too).
+            if slot_name != asked and asked not in FREE_TEXT and output.get(slot_name) is not None:
                 changed_other = True
             slots.update(output)
             tracker.slots.update(output)

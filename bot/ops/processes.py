@@ -58,9 +58,17 @@ class Stack:
                 "--port", env["INTAKE_RASA_PORT"], "--interface", env.get("INTAKE_RASA_HOST", "127.0.0.1"),
                 "--enable-api", "--auth-token", env["INTAKE_API_TOKEN"],
                 "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
-                "--cors", env.get("INTAKE_ALLOWED_ORIGINS", "*"),
+                # Without --cors, Rasa's Sanic-CORS would answer every origin (its "" pattern
+                # matches all); the socket.io channel checks the same list on connect.
+                "--cors", *self.allowed_origins(),
             ],
         }
+
+    def allowed_origins(self) -> list[str]:
+        """The site origins whose pages may talk to Rasa (INTAKE_ALLOWED_ORIGINS)."""
+        from bot.settings import Settings
+
+        return list(Settings.from_env(self.env).allowed_origins)
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,17 @@ def _secret(name: str, path: Path) -> str:
     return token
 
 
+def check_settings(env: dict[str, str]) -> str | None:
+    """A clear message for a malformed setting (a port, an origin) before anything starts."""
+    from bot.settings import Settings
+
+    try:
+        Settings.from_env(env)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def check_endpoints(env: dict[str, str]) -> str | None:
     """A clear message when INTAKE_ENDPOINTS_FILE is set but invalid, before anything starts."""
     path = env.get("INTAKE_ENDPOINTS_FILE")
@@ -76,7 +87,7 @@ def main() -> int:
         # Encrypts the console's session cookies; kept, so that a restart does not log everyone out.
         INTAKE_SESSION_SECRET=_secret("INTAKE_SESSION_SECRET", var / "session_secret"),
     )
-    problem = check_endpoints(env)
+    problem = check_settings(env) or check_endpoints(env)
     if problem:
         print(problem, file=sys.stderr)
         return 2
@@ -101,6 +112,7 @@ def main() -> int:
         stack.wait_ready()
         print(
             "\nWikimedia partner intake is running:\n"
+            f"  Demo page     {stack.console_url}/  (the chat widget; embed: <script src=\"{stack.console_url}/widget.js\" async>)\n"
             f"  Rasa REST     {stack.rasa_url}/webhooks/rest/webhook\n"
             f"  Rasa socket.io {stack.rasa_url}/socket.io\n"
             f"  Actions       {stack.actions_url}/webhook\n"

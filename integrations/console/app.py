@@ -14,6 +14,7 @@ from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker
 from integrations.console import api, pages, respond
 from integrations.console.auth import bearer_auth_middleware
+from integrations.webchat import routes as webchat
 
 #: Columns of data/affiliates.csv published by /api/affiliates (notes stay internal).
 AFFILIATE_FIELDS = ("id", "name", "kind", "countries", "subdivisions", "languages", "topics", "website")
@@ -30,6 +31,7 @@ def create_app(settings: Settings) -> web.Application:
     api.add_routes(app)
     respond.add_routes(app)
     pages.setup(app, settings)
+    webchat.add_routes(app, settings)
     return app
 
 

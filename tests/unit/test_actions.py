@@ -212,3 +212,14 @@ def test_changing_another_answer_is_not_a_wrong_answer_to_the_question():
     values = {e["name"]: e["value"] for e in result}
     assert values["country"] == "BE" and values["organization_type"] is None
     assert dispatcher.messages == []
+
+
+def test_a_name_that_contains_a_city_answers_the_name_and_fills_the_country():
+    events = [{"event": "user", "text": "Musée d'histoire de Lyon"},
+              {"event": "slot", "name": "country", "value": "FR"},
+              {"event": "slot", "name": "organization_name", "value": "Musée d'histoire de Lyon"}]
+    t = tracker({"requested_slot": "organization_name", "country": "FR",
+                 "organization_name": "Musée d'histoire de Lyon"}, text="Musée d'histoire de Lyon", events=events)
+    result = run(ValidateIntakeForm().get_validation_events(CollectingDispatcher(), t, DOMAIN))
+    values = {e["name"]: e["value"] for e in result}
+    assert values["organization_name"] == "Musée d'histoire de Lyon" and values["country"] == "FR"

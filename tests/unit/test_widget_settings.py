@@ -1,0 +1,61 @@
+"""Which sites may embed the widget, and what the socket.io channel accepts from a page."""
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import Settings, allowed_origins
+from integrations.channels.socketio import IntakeSocketIOInput, metadata_of, session_id
+
+
+def test_the_default_origin_is_the_consoles_own_under_both_loopback_names():
+    assert allowed_origins("", public_url="http://127.0.0.1:8080") == ("http://127.0.0.1:8080", "http://localhost:8080")
+    assert allowed_origins("", public_url="https://partners.example.org/") == ("https://partners.example.org",)
+
+
+def test_configured_origins_are_checked_and_deduplicated():
+    raw = "https://www.wikimedia.de, https://www.wikimedia.de/ http://localhost:3000"
+    assert allowed_origins(raw, public_url="") == ("https://www.wikimedia.de", "http://localhost:3000")
+    assert allowed_origins("*", public_url="") == ("*",)
+
+
+@pytest.mark.parametrize("bad", ["www.example.org", "https://example.org/page", "ftp://example.org", "https://"])
+def test_anything_but_an_origin_is_refused_with_a_clear_message(bad):
+    with pytest.raises(ValueError, match="INTAKE_ALLOWED_ORIGINS"):
+        Settings.from_env({"INTAKE_ALLOWED_ORIGINS": bad})
+
+
+def test_rasa_is_reached_beside_the_console_unless_configured():
+    assert Settings.from_env({"INTAKE_RASA_PORT": "5105"}).rasa_public_url == "http://127.0.0.1:5105"
+    custom = Settings.from_env({"INTAKE_RASA_PUBLIC_URL": "https://chat.example.org/"})
+    assert custom.rasa_public_url == "https://chat.example.org"
+
+
+def test_only_configured_pages_may_connect():
+    channel = IntakeSocketIOInput()
+    channel.allowed_origins = ("https://www.wikimedia.de",)
+    assert channel.allows("https://www.wikimedia.de")
+    assert not channel.allows("https://evil.example")
+    assert channel.allows(None)  # not a browser: no page to protect
+    channel.allowed_origins = ("*",)
+    assert channel.allows("https://anything.example")
+
+
+def test_session_ids_are_ours_or_new():
+    mine = "0123456789abcdef0123456789abcdef"
+    assert session_id(mine) == mine
+    for bad in ("a", "../../etc", None, 42, mine.upper()):
+        fresh = session_id(bad)
+        assert fresh != bad and len(fresh) == 32
+
+
+def test_metadata_that_is_not_an_object_is_dropped():
+    assert metadata_of({"language": "es"}) == {"language": "es"}
+    assert metadata_of('{"language": "fr"}') == {"language": "fr"}
+    assert metadata_of("{not json") == {} and metadata_of(["x"]) == {} and metadata_of(None) == {}
+
+
+def test_make_run_stops_with_a_clear_message_on_a_bad_origin():
+    from bot.ops.run import check_settings
+
+    assert "is not an origin" in (check_settings({"INTAKE_ALLOWED_ORIGINS": "example.org"}) or "")
+    assert check_settings({"INTAKE_ALLOWED_ORIGINS": "https://example.org"}) is None

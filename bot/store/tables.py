@@ -212,5 +212,49 @@ login_failures = Table(
     Column("created_at", UTCDateTime, nullable=False, default=utcnow, index=True),
 )
 
+# Staff and affiliate notes on an inquiry (free text; shown to whoever may see the inquiry).
+inquiry_notes = Table(
+    "inquiry_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("inquiry_id", ForeignKey("inquiries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("user_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("author", String(320), nullable=False),  # the user's e-mail when written
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+# The review loop: a partner message (a `user` event of Rasa's `events` table) that staff flagged
+# with the intent it should have had and, if needed, corrected entities; exported as NLU data.
+review_flags = Table(
+    "review_flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("conversation_id", String(255), nullable=False, index=True),
+    Column("event_id", Integer, nullable=False, unique=True),  # events.id (Rasa's table, no FK)
+    Column("text", Text, nullable=False),
+    Column("language", String(10)),
+    Column("predicted_intent", String(100)),
+    Column("correct_intent", String(100), nullable=False),
+    Column("entities", JSON, nullable=False, default=list),  # [{start, end, entity, value}]
+    Column("user_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("exported_at", UTCDateTime),
+)
+
+# Bearer tokens of the JSON API beside INTAKE_API_TOKEN: one per affiliate (scoped to its
+# inquiries) or for staff tools (affiliate_id NULL). Only a SHA-256 of the token is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("affiliate_id", String(64)),
+    Column("disabled", Boolean(create_constraint=False), nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("last_used_at", UTCDateTime),
+)
+
 #: The tables this package owns (and Alembic manages); anything else in the database is left alone.
 OWNED_TABLES = frozenset(metadata.tables)

@@ -60,6 +60,7 @@ async def render(
         "viewer": current_user(request),
         "csrf_field": csrf.FIELD,
         "csrf_token": await csrf.token(request) if sessions_on else "",
+        "section": "",  # the nav entry of the page (inquiries, conversations, dashboard)
         **(context or {}),
     }
     response = aiohttp_jinja2.render_template(template, request, full, app_key=TEMPLATES, status=status)

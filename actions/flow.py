@@ -9,8 +9,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, FollowupAction, SessionStarted, SlotSet
 
 from actions import runtime
+from actions.language import unsupported_in_message, widget_language
 from bot import conversation
-from bot.i18n import country_name, language_name, load_catalog, resolve_language
+from bot.i18n import DEFAULT_LANGUAGE, country_name, language_name, load_catalog, resolve_language
+from bot.language import unsupported_notice
 from bot.service import StoreUnavailable, deflect, submit
 
 logger = logging.getLogger(__name__)
@@ -32,8 +34,20 @@ class ActionSessionStart(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         metadata = tracker.get_slot("session_started_metadata") or {}
-        language = resolve_language(metadata.get("language") if isinstance(metadata, dict) else None)
-        return [SessionStarted(), SlotSet("language", language), ActionExecuted("action_listen")]
+        metadata = metadata if isinstance(metadata, dict) else {}
+        # The page's language (the widget's customData), else the first message's (the channel's guess).
+        asked = metadata.get("language") or metadata.get("detected_language")
+        source = "page" if metadata.get("language") else "detected" if asked else "default"
+        language = resolve_language(asked)
+        events: list[EventType] = [SessionStarted(), SlotSet("language", language), SlotSet("language_source", source)]
+        base = str(asked).replace("_", "-").split("-")[0].lower() if asked else ""
+        if base and base != language and base.isalpha():
+            # A language we do not speak yet: say so, in it where we can.
+            dispatcher.utter_message(text=unsupported_notice(base))
+            events.append(SlotSet("language_notice", base))
+        elif source == "detected" and language != DEFAULT_LANGUAGE:
+            dispatcher.utter_message(json_message=widget_language(language))
+        return events + [ActionExecuted("action_listen")]
 
 
 class ActionExplainWhy(Action):
@@ -170,5 +184,10 @@ class ActionNluFallback(Action):
         enough = 1 if tracker.get_slot("stage") == "summary" else 2
         if len(entities & self.INTAKE_ENTITIES) >= enough and tracker.get_slot("stage") != "submitted":
             return [FollowupAction("intake_form")]
+        unsupported = unsupported_in_message(tracker)
+        if unsupported and tracker.get_slot("language_notice") != unsupported:
+            # Not understood because it is in a language we do not speak: say that, in it.
+            dispatcher.utter_message(text=unsupported_notice(unsupported))
+            return [SlotSet("language_notice", unsupported)]
         dispatcher.utter_message(response="utter_default")
         return []

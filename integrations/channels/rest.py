@@ -1,12 +1,15 @@
 """The REST channel at /webhooks/rest/webhook, as Rasa's, plus two things partners need:
-`metadata` of the request reaches the conversation (e.g. {"language": "es"}), and an empty or
-blank message is answered with help instead of silence."""
+`metadata` of the request reaches the conversation (e.g. {"language": "es"}) with the language
+the message seems to be written in (`detected_language`), and an empty or blank message is
+answered with help instead of silence."""
 from __future__ import annotations
 
 from typing import Any
 
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
+
+from bot.language import metadata_with_guess
 
 #: What a blank message becomes: the `help` intent, which explains and repeats the question.
 BLANK_MESSAGE = "/help"
@@ -24,5 +27,6 @@ class IntakeRestInput(RestInput):
         return message
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        metadata = (request.json or {}).get("metadata")
-        return metadata if isinstance(metadata, dict) else None
+        body = request.json or {}
+        metadata = body.get("metadata")
+        return metadata_with_guess(metadata if isinstance(metadata, dict) else None, body.get("message"))

@@ -24,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
+from bot.language import metadata_with_guess
 from bot.settings import Settings
 from integrations.channels.rest import BLANK_MESSAGE
 
@@ -112,7 +113,7 @@ class IntakeSocketIOInput(SocketIOInput):
                     SocketIOOutput(sio, self.bot_message_evt),
                     conversation,
                     input_channel=self.name(),
-                    metadata=metadata_of(data.get(self.metadata_key)),
+                    metadata=metadata_with_guess(metadata_of(data.get(self.metadata_key)), text),
                 )
             )
 

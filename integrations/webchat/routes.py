@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.i18n import language_name, supported_languages
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class Asset:
         return '"' + hashlib.sha256(self.body).hexdigest()[:20] + '"'
 
 
-def widget_config(settings: Settings, *, client_version: str) -> dict[str, str]:
+def widget_config(settings: Settings, *, client_version: str) -> dict[str, object]:
     """What the browser needs to know: where Rasa and the privacy notice are."""
     base = settings.public_url.rstrip("/")
     return {
@@ -51,6 +52,8 @@ def widget_config(settings: Settings, *, client_version: str) -> dict[str, str]:
         "privacyUrl": settings.privacy_url,
         "initPayload": INIT_PAYLOAD,
         "botEvent": "bot_uttered",
+        # The languages the assistant speaks, for the widget's picker: [code, autonym].
+        "languages": [[code, language_name(code, code)] for code in supported_languages()],
     }
 
 

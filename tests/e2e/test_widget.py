@@ -14,6 +14,8 @@ import pytest
 from driver import get_json
 from widget_driver import CHROMIUM, ROOT, WIDGET, WidgetPage, launch, screenshot
 
+from bot.i18n import supported_languages
+
 pytestmark = pytest.mark.e2e
 
 AXE = ROOT / "integrations" / "webchat" / "node_modules" / "axe-core" / "axe.min.js"
@@ -80,6 +82,8 @@ def test_whole_intake_in_the_browser_by_typing_and_clicking(context, stack):
     assert notice.get_attribute("href") == stack.console_url + "/privacy"
     assert notice.is_visible()
     assert "Wikimedia" in chat.bot_texts()[0]
+    # The language picker lists the languages the assistant speaks; with one there is none.
+    assert chat.page.locator(f"{WIDGET} .lang").is_hidden() == (len(supported_languages()) < 2)
 
     chat.choose("Start a partnership inquiry")
     reference = chat.answer_form(MUSEUM)

@@ -42,6 +42,7 @@ async def test_the_loader_carries_where_to_connect(client):
     config = config_of(await response.text())
     assert config["socketUrl"] == "https://chat.example.org"
     assert config["privacyUrl"] == "https://partners.example.org/privacy"
+    assert config["languages"][0] == ["en", "English"]  # the picker lists what the bot speaks
     assert re.fullmatch(r"https://partners\.example\.org/webchat/socket\.io\.min\.js\?v=\d+\.\d+\.\d+", config["socketClient"])
 
 

@@ -64,6 +64,7 @@
     ".head .titles{flex:1;min-width:0}",
     "h2{margin:0;font-size:1.05em;font-weight:700}",
     ".subtitle{margin:2px 0 0;font-size:.875em}",
+    ".lang[hidden]{display:none}.lang{flex:none;max-width:8.5em;min-height:44px;padding:0 6px;border:1px solid #fff;border-radius:6px;background:#3366cc;color:#fff;font:inherit;font-size:.875em}",
     ".close{flex:none;width:44px;height:44px;border:0;border-radius:22px;background:transparent;color:#fff;font:inherit;font-size:1.6em;line-height:1;cursor:pointer}",
     ".close:hover{background:#2a4b8d}",
     ".notice{margin:0;padding:8px 16px;font-size:.85em;background:#eaf3ff;color:#202122;border-bottom:1px solid #c8ccd1}",
@@ -105,9 +106,10 @@
     try { return JSON.parse(sessionStorage.getItem(STORE)) || {}; } catch (e) { return {}; }
   }
 
-  var language = pageLanguage();
-  var t = TEXT[language] || TEXT.en;
   var state = load();
+  var language = state.language || pageLanguage();
+  var t = TEXT[language] || TEXT.en;
+  var LANGUAGES = CONFIG.languages || [["en", "English"]];
   state.messages = state.messages || [];
   state.outbox = state.outbox || [];
   var socket = null, connecting = false, wasConnected = false, confirmed = false, typingTimer = null;
@@ -155,6 +157,10 @@
   var status = el("p", {"class": "status", role: "status"});
   var input = el("textarea", {id: "intake-input", rows: "1", maxlength: "2000", placeholder: t.placeholder, autocomplete: "off", dir: "auto"});
   var closeButton = el("button", {"class": "close", type: "button", "aria-label": t.close, text: "×"});
+  var picker = el("select", {"class": "lang", "aria-label": "Language / Idioma / Langue / Sprache / اللغة"});
+  LANGUAGES.forEach(function (pair) { picker.appendChild(el("option", {value: pair[0], lang: pair[0], text: pair[1]})); });
+  picker.value = TEXT[language] ? language : "en";
+  if (LANGUAGES.length < 2) picker.hidden = true; // nothing to choose from
   var form = el("form", {novalidate: ""}, [
     el("label", {"for": "intake-input", "class": "sr", text: t.input}),
     input,
@@ -165,6 +171,7 @@
   var panel = el("section", {"class": "panel", id: "intake-panel", role: "dialog", "aria-labelledby": "intake-title", hidden: ""}, [
     el("div", {"class": "head"}, [
       el("div", {"class": "titles"}, [el("h2", {id: "intake-title", text: t.title}), el("p", {"class": "subtitle", text: t.subtitle})]),
+      picker,
       closeButton
     ]),
     notice, status, log, form
@@ -251,7 +258,32 @@
     input.focus();
   }
 
+  // The widget's own labels follow the conversation language (picked here, asked for in the
+  // chat, or detected by the assistant, which then sends {language}).
+  function applyLanguage(code) {
+    if (!TEXT[code] || code === language) return;
+    language = code;
+    t = TEXT[code];
+    state.language = code;
+    save();
+    if (LANGUAGES.some(function (pair) { return pair[0] === code; })) picker.value = code;
+    root.setAttribute("lang", code);
+    root.setAttribute("dir", RTL.indexOf(code) >= 0 ? "rtl" : "ltr");
+    launcher.lastChild.textContent = t.launcher;
+    shadow.getElementById("intake-title").textContent = t.title;
+    shadow.querySelector(".subtitle").textContent = t.subtitle;
+    closeButton.setAttribute("aria-label", t.close);
+    log.setAttribute("aria-label", t.log);
+    input.setAttribute("placeholder", t.placeholder);
+    form.querySelector("label").textContent = t.input;
+    form.querySelector(".send").textContent = t.send;
+    notice.firstChild.textContent = t.notice + " ";
+    notice.lastChild.textContent = t.privacy;
+    render();
+  }
+
   function received(data) {
+    if (data && data.language && !data.text) { applyLanguage(data.language); return; }
     showTyping(false);
     var choices = (data.quick_replies || data.buttons || []).map(function (b) { return {title: b.title, payload: b.payload}; });
     var image = data.attachment && data.attachment.type === "image" && data.attachment.payload && data.attachment.payload.src;
@@ -312,6 +344,12 @@
     launcher.focus();
   }
 
+  picker.addEventListener("change", function () {
+    var code = picker.value;
+    var name = picker.options[picker.selectedIndex].text;
+    applyLanguage(code);
+    send('/switch_language{"content_language":"' + code + '"}', name);
+  });
   launcher.addEventListener("click", open);
   closeButton.addEventListener("click", close);
   panel.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });

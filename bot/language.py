@@ -1,0 +1,131 @@
+"""Which language a conversation is held in: the page's choice, the partner's request, or what
+the partner writes in.
+
+Detection uses lingua (PyPI, offline, models inside the wheel). Single words are ambiguous
+("hallo", "sim", "merci" are each several languages), so a guess counts only for messages of a
+few words with a clear margin, and only at the start of a conversation; after that the partner
+switches by asking ("can we speak Spanish?") or with the widget's language button.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+#: Languages the detector tells apart: the supported ones plus neighbours partners often write
+#: in, so that an Italian message is recognised as Italian (and answered with a notice) instead
+#: of being forced into Spanish. Each Latin-script language costs ~25 MB of models in the Rasa
+#: server (these twelve: ~200 MB).
+DETECTED = ("en", "es", "fr", "pt", "de", "ar", "it", "nl", "ca", "ru", "zh", "ja")
+
+#: A guess needs this many words (or one long word run in scripts without spaces) ...
+MIN_WORDS = 3
+MIN_CHARS_UNSPACED = 6
+#: ... and this much confidence for the best language.
+MIN_CONFIDENCE = 0.5
+#: Detection is used for the first partner messages only.
+DETECT_TURNS = 3
+
+
+@dataclass(frozen=True)
+class Guess:
+    language: str
+    confidence: float
+
+
+@cache
+def _detector() -> Any:
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, code.upper()) for code in DETECTED]
+    # High-accuracy mode: the low-accuracy one (trigrams only, ~250 MB smaller) took "I want to
+    # donate photos" for Romanian with 0.76 confidence. Models load on the first guess (~1 s).
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+
+
+def long_enough(text: str) -> bool:
+    """Whether `text` carries enough letters for a language guess."""
+    words = [w for w in text.split() if any(ch.isalpha() for ch in w)]
+    if len(words) >= MIN_WORDS:
+        return True
+    letters = sum(ch.isalpha() for ch in text)
+    unspaced = any(ord(ch) > 0x2E80 for ch in text)  # CJK: no spaces between words
+    return unspaced and letters >= MIN_CHARS_UNSPACED
+
+
+def guess(text: str) -> Guess | None:
+    """The language of `text` when it is long enough and clear enough, else None."""
+    if not isinstance(text, str) or not long_enough(text) or text.startswith("/"):
+        return None
+    values = _detector().compute_language_confidence_values(text)
+    if not values:
+        return None
+    best = values[0]
+    if best.value < MIN_CONFIDENCE:
+        return None
+    return Guess(best.language.iso_code_639_1.name.lower(), round(best.value, 3))
+
+
+#: How the conversation language was chosen; a page's or the partner's choice is never
+#: overridden by detection.
+SOURCES = ("default", "page", "detected", "partner")
+
+
+@dataclass(frozen=True)
+class Choice:
+    language: str  # the conversation language from now on (always a supported one)
+    source: str
+    unsupported: str | None = None  # a language asked for or detected that we cannot speak
+
+
+def choose(*, current: str, source: str | None, supported: tuple[str, ...], requested: str | None,
+           detected: str | None, user_turns: int) -> Choice | None:
+    """The conversation language after a partner message, or None when it stays as it is.
+
+    `requested` is a language the partner asked for (the `switch_language` intent); otherwise
+    `detected` (the channel's guess for the message) counts during the first DETECT_TURNS
+    messages, unless the page or the partner already chose.
+    """
+    source = source if source in SOURCES else "default"
+    if requested:
+        if requested in supported:
+            return None if requested == current and source == "partner" else Choice(requested, "partner")
+        return Choice(current, source, unsupported=requested)
+    if source in ("page", "partner") or user_turns > DETECT_TURNS or not detected or detected == current:
+        return None
+    if detected in supported:
+        return Choice(detected, "detected")
+    return Choice(current, source, unsupported=detected)
+
+
+def metadata_with_guess(metadata: dict[str, Any] | None, text: Any) -> dict[str, Any]:
+    """The message's metadata plus `detected_language` when the text is clear enough.
+
+    The channels call this, so the detector runs once, in the Rasa server, and actions read the
+    guess from the message's metadata.
+    """
+    out = dict(metadata or {})
+    found = guess(text) if isinstance(text, str) else None
+    if found:
+        out["detected_language"] = found.language
+    return out
+
+
+@cache
+def _notices() -> dict[str, str]:
+    import yaml
+
+    from bot.settings import ROOT
+
+    path = ROOT / "bot" / "vocab" / "data" / "language_notices.yml"
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def unsupported_notice(code: str) -> str:
+    """'We continue in English', in the unsupported language itself where we have the sentence."""
+    notices = _notices()
+    if code in notices:
+        return notices[code]
+    from bot.i18n import language_name
+
+    return notices["default"].format(language=language_name(code, "en"))

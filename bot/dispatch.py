@@ -18,6 +18,7 @@ from bot.store import (
     create_response_links,
     enqueue_deliveries,
     get_inquiry,
+    reassign_inquiry,
     reroute_inquiry,
     set_response_due,
 )
@@ -132,3 +133,23 @@ def accept(
             now=_now(now),
         )
     return True
+
+
+def reassign(
+    *,
+    session: Session,
+    endpoints: EndpointsConfig | None,
+    reference: str,
+    affiliate_id: str,
+    actor: str,
+    reason: str,
+    now: datetime | None = None,
+) -> Handover:
+    """Staff re-assignment: a new decision for `affiliate_id`, delivered there, in one transaction."""
+    result = reassign_inquiry(session=session, reference=reference, affiliate_id=affiliate_id, actor=actor,
+                              reason=reason, now=now)
+    if result.error or result.decision_id is None:
+        return Handover(reference, None, False, result.error)
+    dispatch_decision(session=session, endpoints=endpoints, inquiry_id=result.inquiry_id,
+                      decision_id=result.decision_id, affiliate_id=affiliate_id, now=now)
+    return Handover(reference, affiliate_id, False)

@@ -212,6 +212,45 @@ def reroute_inquiry(
     return RerouteResult(target, new_id, inquiry.id, False)
 
 
+def reassign_inquiry(
+    *, session: Session, reference: str, affiliate_id: str, actor: str, reason: str, now: datetime | None = None
+) -> RerouteResult:
+    """Staff move an inquiry to `affiliate_id` (rule 'manual:staff', the reason recorded).
+
+    The old decision stops being current and its pending deliveries are cancelled; the inquiry
+    is `routed` again; the caller queues the new decision's deliveries in the same transaction.
+    Errors: 'closed' (deflected or closed inquiries stay put), 'same_affiliate'.
+    Raises LookupError for an unknown reference.
+    """
+    inquiry = _lock(session, reference)
+    if inquiry is None:
+        raise LookupError("no inquiry with this reference")
+    if inquiry.status in (Status.DEFLECTED.value, Status.CLOSED.value):
+        return RerouteResult(None, None, inquiry.id, False, "closed")
+    current = _current(session, inquiry.id)
+    if current is not None and current.affiliate_id == affiliate_id:
+        return RerouteResult(None, None, inquiry.id, False, "same_affiliate")
+    now = as_utc(now)
+    alternatives: list[str] = []
+    region = None
+    if current is not None:
+        session.execute(update(rd).where(rd.c.id == current.id).values(is_current=False))
+        cancel_deliveries(session=session, decision_id=current.id)
+        alternatives = [a for a in (current.alternatives or []) if a != affiliate_id]
+        region = current.wikimedia_region
+    new_id = session.execute(
+        insert(rd).values(
+            inquiry_id=inquiry.id, affiliate_id=affiliate_id, rule="manual:staff",
+            reasons=[f"Re-assigned by {actor}: {reason}"], alternatives=alternatives,
+            wikimedia_region=region, created_at=now, is_current=True,
+        )
+    ).inserted_primary_key[0]
+    session.execute(update(inquiries).where(inquiries.c.id == inquiry.id).values(status=ROUTED))
+    _history(session, inquiry.id, inquiry.status, ROUTED, actor, f"re-assigned to {affiliate_id}: {reason}", now)
+    log.info("inquiry %s re-assigned to %s by staff", inquiry.reference, affiliate_id)
+    return RerouteResult(affiliate_id, new_id, inquiry.id, False)
+
+
 def set_response_due(*, session: Session, decision_id: int, due_at: datetime | None) -> bool:
     """Set (or clear, with None) when the decision's affiliate must have answered; False if unknown."""
     due = None if due_at is None else as_utc(due_at)

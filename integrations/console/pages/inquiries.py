@@ -1,0 +1,138 @@
+"""The inquiry list (/console/inquiries) and its CSV export, filtered by query parameters and
+scoped to what the viewer may see."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+from yarl import URL
+
+from bot.intake import PartnershipType, Status, Tier
+from bot.store.console_inquiries import PAGE_SIZE, SORTS, InquiryFilters, export_inquiries, search_inquiries
+from integrations.console.api import AFFILIATES
+from integrations.console.pages import database
+from integrations.console.pages.login import PREFIX
+from integrations.console.pages.render import message, render
+from integrations.console.pages.session import current_user
+
+LIST = PREFIX + "/inquiries"
+CSV_EXPORT = PREFIX + "/inquiries.csv"
+CSV_COLUMNS = ("reference", "created_at", "status", "organization_name", "organization_type", "partnership_type",
+               "country", "region", "language", "content_language", "licence", "tier", "affiliate_id", "rule",
+               "description", "contact_name", "contact_email")
+
+
+class BadFilter(ValueError):
+    """A query parameter the list cannot use: shown as a 400 page saying which."""
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(LIST, inquiry_list)
+    app.router.add_get(CSV_EXPORT, inquiry_csv)
+
+
+def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryFilters:
+    """Filters from the query string, each checked; BadFilter names the first bad one."""
+    def choice(name: str, allowed: set[str]) -> str | None:
+        value = (query.get(name) or "").strip()
+        if value and value not in allowed:
+            raise BadFilter(f"Unknown {name.replace('_', ' ')}: {value!r}.")
+        return value or None
+
+    def day(name: str) -> date | None:
+        value = (query.get(name) or "").strip()
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            raise BadFilter(f"{name.replace('_', ' ').capitalize()} must be a date like 2026-11-24.") from None
+
+    def code(name: str) -> str | None:
+        value = (query.get(name) or "").strip()
+        if value and not (value.isalpha() and len(value) == 2):
+            raise BadFilter(f"{name.capitalize()} must be a two-letter code.")
+        return value.upper() if name == "country" and value else value.lower() or None
+
+    page = (query.get("page") or "1").strip()
+    if not page.isdigit() or int(page) < 1:
+        raise BadFilter("Page must be a positive number.")
+    sort = query.get("sort") or "created"
+    if sort not in SORTS:
+        raise BadFilter(f"Unknown sort: {sort!r}.")
+    return InquiryFilters(
+        status=choice("status", {s.value for s in Status}),
+        partnership_type=choice("partnership_type", {p.value for p in PartnershipType}),
+        affiliate=choice("affiliate", affiliates),
+        country=code("country"), language=code("language"),
+        tier=choice("tier", {t.value for t in Tier}),
+        created_from=day("created_from"), created_to=day("created_to"),
+        q=(query.get("q") or "").strip()[:200] or None,
+        sort=sort, descending=(query.get("order") or "desc") != "asc", page=int(page),
+    )
+
+
+def _scope(request: web.Request) -> str | None:
+    user = current_user(request)
+    assert user is not None  # the guard lets no anonymous request through
+    return user.affiliate_scope
+
+
+async def _filters(request: web.Request) -> InquiryFilters:
+    affiliates = {row["id"] for row in request.app[AFFILIATES]}
+    filters = parse_filters(request.query, affiliates=affiliates)
+    if _scope(request) is not None:
+        filters = replace(filters, affiliate=None)  # an affiliate's list is theirs already
+    return filters
+
+
+async def inquiry_list(request: web.Request) -> web.Response:
+    """The filtered list, 50 a page."""
+    try:
+        filters = await _filters(request)
+    except BadFilter as error:
+        return await message(request, "Cannot filter like that", str(error), status=400)
+    total, rows = await database.read(request, search_inquiries, filters=filters, scope=_scope(request))
+    pages = max(1, -(-total // PAGE_SIZE))
+    here = URL(LIST).with_query({k: v for k, v in request.query.items() if v and k != "page"})
+    return await render(request, "inquiries.html", {
+        "section": "inquiries", "rows": rows, "total": total, "filters": filters, "query": request.query,
+        "page": filters.page, "pages": pages,
+        "prev_url": str(here.update_query(page=filters.page - 1)) if filters.page > 1 else None,
+        "next_url": str(here.update_query(page=filters.page + 1)) if filters.page < pages else None,
+        "csv_url": str(URL(CSV_EXPORT).with_query(dict(here.query))),
+        "sort_url": lambda key: str(here.update_query(sort=key, order="asc" if filters.sort == key and filters.descending else "desc")),
+        "statuses": [s.value for s in Status], "types": [p.value for p in PartnershipType],
+        "tiers": [t.value for t in Tier], "affiliates": request.app[AFFILIATES],
+        "staff": _scope(request) is None,
+    })
+
+
+def csv_cell(value: Any) -> str:
+    """A cell that spreadsheets show as text: formulas (= + - @, tab, CR) get a leading quote."""
+    text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def inquiry_csv(request: web.Request) -> web.Response:
+    """The filtered list as CSV (UTF-8 with BOM for spreadsheets); contacts only with consent."""
+    try:
+        filters = await _filters(request)
+    except BadFilter as error:
+        return await message(request, "Cannot filter like that", str(error), status=400)
+    rows = await database.read(request, export_inquiries, filters=filters, scope=_scope(request))
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        if not row.get("consent"):
+            row = {**row, "contact_name": None, "contact_email": None}
+        writer.writerow([csv_cell(row.get(column)) for column in CSV_COLUMNS])
+    return web.Response(
+        body=out.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="inquiries.csv"'},
+    )

@@ -1,0 +1,43 @@
+"""Logged-in console clients for the page tests: accounts, the CSRF token, login."""
+from __future__ import annotations
+
+import re
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.passwords import hash_password
+from bot.settings import Settings
+from bot.store.users import add_user
+from integrations.console.app import create_app
+
+PASSWORD = "correct horse battery"
+SECRET = "a-session-secret-for-tests-only"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def add_accounts(sessionmaker, accounts: dict[str, str | None]) -> None:
+    """Users by e-mail -> affiliate id (None: staff), all with PASSWORD."""
+    with sessionmaker.begin() as session:
+        for email, affiliate in accounts.items():
+            add_user(session=session, email=email, role="affiliate" if affiliate else "staff",
+                     affiliate_id=affiliate, password_hash=hash_password(PASSWORD))
+
+
+async def console_client(db_url: str, **settings) -> TestClient:
+    client = TestClient(TestServer(create_app(Settings(database_url=db_url, session_secret=SECRET, **settings))))
+    await client.start_server()
+    return client
+
+
+async def csrf_token(client: TestClient, path: str = "/console/login") -> str:
+    response = await client.get(path)
+    found = CSRF.search(await response.text())
+    assert found, f"no CSRF field on {path} ({response.status})"
+    return found.group(1)
+
+
+async def log_in(client: TestClient, email: str) -> None:
+    token = await csrf_token(client)
+    response = await client.post("/console/login", data={"csrf_token": token, "email": email, "password": PASSWORD},
+                                 allow_redirects=False)
+    assert response.status == 303, await response.text()

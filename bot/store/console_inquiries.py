@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import Select
 
 from bot.store.names import canonical_reference
-from bot.store.queries import get_inquiry
+from bot.store.queries import get_inquiry, visible_to
 from bot.store.tables import (
     deliveries,
     inquiries,
@@ -49,14 +49,6 @@ class InquiryFilters:
     sort: str = "created"
     descending: bool = True
     page: int = 1
-
-
-def visible_to(scope: str | None) -> ColumnElement[bool]:
-    """Inquiries the scope may see: all for staff (None), else those ever routed to `scope`."""
-    if scope is None:
-        return inquiries.c.id.isnot(None)
-    rd = routing_decisions.alias("ever")
-    return exists(select(rd.c.id).where(rd.c.inquiry_id == inquiries.c.id, rd.c.affiliate_id == scope))
 
 
 def _base(filters: InquiryFilters, scope: str | None) -> Select:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
 from bot.intake import Status
 from bot.store.names import canonical_reference, normalize_org_name
@@ -23,12 +23,22 @@ _current_decision = and_(
 )
 
 
-def get_inquiry(*, session: Session, reference: str) -> dict[str, Any] | None:
-    """The inquiry with this reference in the JSON API shape, or None.
+def visible_to(scope: str | None) -> ColumnElement[bool]:
+    """Inquiries a scope may see: all for staff (None), else those ever routed to `scope` (an
+    affiliate id), whether or not they are still with it."""
+    if scope is None:
+        return inquiries.c.id.isnot(None)
+    ever = routing_decisions.alias("ever")
+    return exists(select(ever.c.id).where(ever.c.inquiry_id == inquiries.c.id, ever.c.affiliate_id == scope))
+
+
+def get_inquiry(*, session: Session, reference: str, scope: str | None = None) -> dict[str, Any] | None:
+    """The inquiry with this reference in the JSON API shape, or None (also when `scope` may not
+    see it).
 
     The reference may be typed loosely ("wmp-1abc o2de" finds "WMP-1ABC02DE").
     """
-    stmt = _select_api_rows().where(inquiries.c.reference == canonical_reference(reference))
+    stmt = _select_api_rows().where(inquiries.c.reference == canonical_reference(reference), visible_to(scope))
     row = session.execute(stmt).first()
     return None if row is None else _as_api_dict(row)
 
@@ -41,14 +51,15 @@ def list_inquiries(
     affiliate: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    scope: str | None = None,
 ) -> list[dict[str, Any]]:
     """Inquiries in the JSON API shape, newest first, filtered by conversation, status and
-    the affiliate of the current routing decision."""
+    the affiliate of the current routing decision, and limited to what `scope` may see."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise ValueError("offset must not be negative")
-    stmt = _select_api_rows()
+    stmt = _select_api_rows().where(visible_to(scope))
     if conversation_id is not None:
         stmt = stmt.where(inquiries.c.conversation_id == conversation_id)
     if status is not None:

@@ -16,7 +16,7 @@ from bot.intake import Status
 from bot.settings import Settings
 from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
 from bot.store.queries import MAX_LIMIT
-from integrations.console.auth import Handler
+from integrations.console.auth import API_SCOPE, Handler
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,6 +65,7 @@ async def inquiries_list(request: web.Request) -> web.Response:
             "affiliate": query.get("affiliate") or None,
             "limit": _integer(query, "limit", 100, 1, MAX_LIMIT),
             "offset": _integer(query, "offset", 0, 0, None),
+            "scope": request.get(API_SCOPE),
         }
     except BadRequest as exc:
         return _error(400, str(exc))
@@ -75,7 +76,7 @@ async def inquiries_list(request: web.Request) -> web.Response:
 async def inquiry_detail(request: web.Request) -> web.Response:
     """GET /api/inquiries/{reference}: one inquiry, or 404."""
     reference = request.match_info["reference"]
-    found = await _read(request, get_inquiry, reference=reference)
+    found = await _read(request, get_inquiry, reference=reference, scope=request.get(API_SCOPE))
     if found is None:
         return _error(404, "inquiry not found")
     return web.json_response(found)
@@ -87,7 +88,10 @@ async def affiliates(request: web.Request) -> web.Response:
 
 
 async def deliveries(request: web.Request) -> web.Response:
-    """GET /api/deliveries: outbox counts per status and the dead letters with their last error."""
+    """GET /api/deliveries: outbox counts per status and the dead letters with their last error
+    (staff only: the outbox spans every affiliate)."""
+    if request.get(API_SCOPE) is not None:
+        return _error(403, "an affiliate token cannot read the outbox")
     try:
         limit = _integer(request.rel_url.query, "limit", 100, 1, MAX_LIMIT)
     except BadRequest as exc:

@@ -23,7 +23,8 @@ _LIST_FIELDS = frozenset({"countries", "subdivisions", "languages", "topics"})
 
 def create_app(settings: Settings) -> web.Application:
     """Build the console application; the database is opened on startup, closed on cleanup."""
-    app = web.Application(middlewares=[api.json_errors, bearer_auth_middleware(settings.api_token)])
+    tokens = bearer_auth_middleware(settings.api_token, sessions=lambda request: request.app.get(api.SESSIONS))
+    app = web.Application(middlewares=[api.json_errors, tokens])
     app[api.SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_affiliate_directory)

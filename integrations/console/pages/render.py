@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ SECURITY_HEADERS = {
 
 def setup_templates(app: web.Application) -> None:
     """Load the templates of integrations/console/templates, autoescaped."""
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app,
         app_key=TEMPLATES,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -37,6 +38,14 @@ def setup_templates(app: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
         default_helpers=False,
     )
+    env.filters["timestamp"] = timestamp
+
+
+def timestamp(value: float | None) -> str:
+    """A Unix time (Rasa's event timestamps) as UTC date and minute."""
+    if value is None:
+        return "—"
+    return datetime.fromtimestamp(float(value), tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def secure(headers: MutableMapping[str, str], *, cache: bool = False) -> None:

@@ -1,0 +1,115 @@
+"""Conversations and transcripts in the console, read from Rasa's events table."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import pytest_asyncio
+from console_helpers import add_accounts, console_client, log_in
+from fakes import FakeDecision
+from rasa_events import (
+    action,
+    active_loop,
+    bot,
+    create_events_table,
+    session_started,
+    slot,
+    user,
+    write_events,
+)
+
+from bot.intake import Inquiry, OrganizationType, PartnershipType, qualify
+from bot.store import submit_inquiry
+from bot.transcript import turns
+
+STAFF, FR, US = "staff@example.org", "fr@example.org", "us@example.org"
+EVIL = "<script>alert(1)</script>"
+T0 = 1_790_000_000.0
+
+
+def lyon_events():
+    return [
+        session_started(t=T0),
+        user("We are a museum in Lyon and want to donate photos", "start_intake", 0.93,
+             [{"entity": "city", "value": "Lyon", "start": 17, "end": 21}], t=T0 + 1),
+        active_loop("intake_form", t=T0 + 1.1),
+        slot("country", "FR", t=T0 + 1.2),
+        bot("What is the name of your organisation?", t=T0 + 1.3),
+        user(EVIL, "nlu_fallback", 0.41, t=T0 + 9),
+        action("action_nlu_fallback", t=T0 + 9.1),
+        bot("Sorry, I couldn't tell which kind of partnership that is.", t=T0 + 9.2),
+        slot("contact_email", "alex@example.org", t=T0 + 20),
+    ]
+
+
+@pytest.fixture
+def world(engine, sessionmaker):
+    add_accounts(sessionmaker, {STAFF: None, FR: "wm-fr", US: "wikiedu"})
+    create_events_table(engine)
+    write_events(engine, "conv-lyon", lyon_events())
+    write_events(engine, "conv-gone", [session_started(t=T0), user("hello", "greet", t=T0 + 1),
+                                       slot("requested_slot", "organization_type", t=T0 + 2)])
+    events_invalid = [session_started(t=T0), user("Atlantis", "inform", t=T0 + 1)]
+    invalid = bot("Sorry, I don't know the country Atlantis.", t=T0 + 2)
+    invalid["metadata"] = {"utter_action": "utter_invalid_country"}
+    write_events(engine, "conv-ohio", events_invalid + [invalid])
+    with sessionmaker.begin() as session:
+        for conv, affiliate, consent in (("conv-lyon", "wm-fr", False), ("conv-ohio", "wikiedu", True)):
+            inquiry = Inquiry(conversation_id=conv, partnership_type=PartnershipType.CONTENT_DONATION,
+                              organization_name=conv, organization_type=OrganizationType.MUSEUM, country="FR",
+                              contact_email="alex@example.org", consent=consent)
+            submit_inquiry(session=session, inquiry=inquiry, qualification=qualify(inquiry),
+                           decision=FakeDecision(affiliate_id=affiliate))
+
+
+@pytest_asyncio.fixture
+async def client(db_url, world):
+    client = await console_client(db_url)
+    yield client
+    await client.close()
+
+
+def test_turns_carry_intent_confidence_entities_and_problems():
+    rows = [(i, json.dumps(e)) for i, e in enumerate(lyon_events(), start=1)]
+    shown = turns(rows, show_contacts=False)
+    partner = [t for t in shown if t.kind == "partner"]
+    assert partner[0].intent == "start_intake" and partner[0].confidence == 0.93
+    assert partner[0].entities[0]["value"] == "Lyon" and partner[1].problem == "not understood"
+    assert [t.problem for t in shown if t.kind == "bot"] == [None, "fallback", None]
+    assert [t.slot for t in shown if t.kind == "slot"] == ["country", "contact_email"]
+    assert shown[-1].value == "(withheld: no consent)" and shown[-1].seconds == 20.0
+    assert turns(rows, show_contacts=True)[-1].value == "alex@example.org"
+
+
+@pytest.mark.asyncio
+async def test_staff_see_every_conversation_including_abandoned_ones(client):
+    await log_in(client, STAFF)
+    html = await (await client.get("/console/conversations")).text()
+    assert "3 conversations" in html and "abandoned at <code>organization_type</code>" in html
+    abandoned = await (await client.get("/console/conversations?outcome=abandoned")).text()
+    assert "conv-gone" in abandoned and "conv-lyon" not in abandoned
+    with_fallbacks = await (await client.get("/console/conversations?fallbacks=1")).text()
+    assert "conv-lyon" in with_fallbacks and "conv-ohio" not in with_fallbacks
+    assert (await client.get("/console/conversations?outcome=lost")).status == 400
+
+
+@pytest.mark.asyncio
+async def test_a_transcript_shows_understanding_and_highlights_problems_as_text(client):
+    await log_in(client, STAFF)
+    html = await (await client.get("/console/conversations/conv-lyon")).text()
+    assert "start_intake 0.93" in html and "city=Lyon" in html and "<code>country</code> → FR" in html
+    assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count('class="problem"') == 2  # not understood + fallback
+    assert "alex@example.org" not in html and "(withheld: no consent)" in html
+    ohio = await (await client.get("/console/conversations/conv-ohio")).text()
+    assert "invalid answer" in ohio and "utter_invalid_country" in ohio
+
+
+@pytest.mark.asyncio
+async def test_an_affiliate_sees_only_conversations_of_its_inquiries(client):
+    await log_in(client, FR)
+    html = await (await client.get("/console/conversations")).text()
+    assert "conv-lyon" in html and "conv-ohio" not in html and "conv-gone" not in html
+    for other in ("conv-ohio", "conv-gone", "nobody"):
+        assert (await client.get(f"/console/conversations/{other}")).status == 404, other
+    assert (await client.get("/console/conversations/conv-lyon")).status == 200

@@ -66,9 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
         toggle = actions.add_parser(name, help=f"{name} a user's login")
         toggle.add_argument("--email", required=True)
         toggle.set_defaults(run=_toggle, disabled=disabled)
-    from bot import cli_tokens
+    from bot import cli_export, cli_tokens
 
     cli_tokens.add_commands(commands, _Parser)
+    cli_export.add_commands(commands, _Parser)
     return parser
 
 
@@ -80,8 +81,8 @@ def main(
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("intake: choose a command: users, tokens (see intake --help)")
-        if getattr(args, "run", None) is None:
+            raise UsageError("intake: choose a command: users, tokens, export-training-data (see intake --help)")
+        if getattr(args, "run", None) is None:  # a command group without its action
             raise UsageError(f"intake {args.command}: choose an action: add, list, disable, enable")
         args.run(args, settings=Settings.from_env(), stdin=stdin, stdout=stdout)
     except SystemExit as done:  # --help

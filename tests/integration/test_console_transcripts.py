@@ -5,7 +5,7 @@ import json
 
 import pytest
 import pytest_asyncio
-from console_helpers import add_accounts, console_client, log_in
+from console_helpers import CSRF, add_accounts, console_client, log_in
 from fakes import FakeDecision
 from rasa_events import (
     action,
@@ -113,3 +113,63 @@ async def test_an_affiliate_sees_only_conversations_of_its_inquiries(client):
     for other in ("conv-ohio", "conv-gone", "nobody"):
         assert (await client.get(f"/console/conversations/{other}")).status == 404, other
     assert (await client.get("/console/conversations/conv-lyon")).status == 200
+
+
+async def _flag(client, sender, form):
+    page = await (await client.get(f"/console/conversations/{sender}")).text()
+    token = CSRF.search(page).group(1)
+    return await client.post(f"/console/conversations/{sender}/flags", data={"csrf_token": token, **form},
+                             allow_redirects=False)
+
+
+def _user_event_id(engine, sender, text):
+    from sqlalchemy import select
+
+    from bot.store.rasa_events import events
+    with engine.connect() as connection:
+        for event_id, data in connection.execute(select(events.c.id, events.c.data).where(events.c.sender_id == sender)):
+            if json.loads(data).get("text") == text:
+                return event_id
+    raise AssertionError(text)
+
+
+@pytest.mark.asyncio
+async def test_staff_flag_a_message_and_the_export_is_valid_rasa_training_data(client, engine, tmp_path, db_url,
+                                                                              monkeypatch):
+    await log_in(client, STAFF)
+    opening = "We are a museum in Lyon and want to donate photos"
+    event_id = _user_event_id(engine, "conv-lyon", opening)
+    bad = await _flag(client, "conv-lyon", {"event_id": str(event_id), "intent": "start_intake",
+                                            "annotated": "We are a museum in [Paris](city) and want to donate photos"})
+    assert bad.status == 400
+    unknown = await _flag(client, "conv-lyon", {"event_id": str(event_id), "intent": "make_coffee"})
+    assert unknown.status == 400
+    ok = await _flag(client, "conv-lyon", {"event_id": str(event_id), "intent": "start_intake",
+                                           "annotated": "We are a [museum](organization_type) in [Lyon](city) and want to donate photos"})
+    assert ok.status == 303
+    evil_id = _user_event_id(engine, "conv-lyon", EVIL)
+    assert (await _flag(client, "conv-lyon", {"event_id": str(evil_id), "intent": "out_of_scope"})).status == 303
+    html = await (await client.get("/console/conversations/conv-lyon")).text()
+    assert "flagged: should be <code>start_intake</code>" in html
+
+    from bot.cli import main
+    monkeypatch.setenv("INTAKE_DATABASE_URL", db_url)
+    out = tmp_path / "flagged.yml"
+    assert main(["export-training-data", "--out", str(out), "--mark-exported"]) == 0
+    text = out.read_text()
+    assert "[museum](organization_type) in [Lyon](city)" in text and "- intent: out_of_scope" in text
+    from rasa.shared.nlu.training_data.loading import load_data
+    data = load_data(str(out))
+    assert {m.get("intent") for m in data.training_examples} == {"start_intake", "out_of_scope"}
+    assert any(e["entity"] == "city" and e["value"] == "Lyon" for m in data.training_examples for e in m.get("entities", []))
+    again = tmp_path / "again.yml"
+    assert main(["export-training-data", "--out", str(again)]) == 0
+    assert "- intent:" not in again.read_text()  # already exported
+
+
+@pytest.mark.asyncio
+async def test_affiliates_cannot_flag(client, engine):
+    await log_in(client, FR)
+    event_id = _user_event_id(engine, "conv-lyon", EVIL)
+    response = await _flag(client, "conv-lyon", {"event_id": str(event_id), "intent": "greet"})
+    assert response.status == 403

@@ -2,10 +2,17 @@
 an inquiry, and each transcript with what the assistant understood and where it stumbled."""
 from __future__ import annotations
 
+import json
+from functools import cache
+
+import yaml
 from aiohttp import web
 from yarl import URL
 
+from bot.settings import ROOT
+from bot.store.review import flag_message, flags_of
 from bot.store.transcripts import OUTCOMES, PAGE_SIZE, ConversationFilters, conversation, list_conversations
+from bot.training_export import AnnotationError, parse_annotated
 from bot.transcript import turns
 from integrations.console.pages import database
 from integrations.console.pages.login import PREFIX
@@ -18,6 +25,13 @@ LIST = PREFIX + "/conversations"
 def add_routes(app: web.Application) -> None:
     app.router.add_get(LIST, conversation_list)
     app.router.add_get(LIST + "/{sender_id}", transcript)
+    app.router.add_post(LIST + "/{sender_id}/flags", flag)
+
+
+@cache
+def domain_names(kind: str) -> tuple[str, ...]:
+    """The intents or entities of the Rasa domain (bot/domain/<kind>.yml)."""
+    return tuple(yaml.safe_load((ROOT / "bot" / "domain" / f"{kind}.yml").read_text())[kind])
 
 
 def _scope(request: web.Request) -> str | None:
@@ -53,7 +67,44 @@ async def transcript(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="No such conversation.")
     inquiry = found["inquiry"]
     shown = turns(found["events"], show_contacts=bool(inquiry and inquiry["consent"]))
+    staff = _scope(request) is None
+    flags = await database.read(request, flags_of, conversation_id=found["sender_id"]) if staff else {}
     return await render(request, "transcript.html", {
         "section": "conversations", "sender_id": found["sender_id"], "inquiry": inquiry, "turns": shown,
-        "problems": sum(1 for t in shown if t.problem),
+        "problems": sum(1 for t in shown if t.problem), "staff": staff, "flags": flags,
+        "intents": domain_names("intents"), "done": request.query.get("flagged"),
     })
+
+
+async def flag(request: web.Request) -> web.Response:
+    """Staff mark a partner message with the intent (and entities) it should have had."""
+    if _scope(request) is not None:
+        return await message(request, "Not allowed", "Only staff review conversations.", status=403)
+    found = await database.read(request, conversation, sender_id=request.match_info["sender_id"], scope=None)
+    if found is None:
+        raise web.HTTPNotFound(text="No such conversation.")
+    form = await request.post()
+    event_id = str(form.get("event_id") or "")
+    data = dict(found["events"]).get(int(event_id)) if event_id.isdigit() else None
+    event = json.loads(data) if data else {}
+    if event.get("event") != "user":
+        return await message(request, "Cannot flag", "Pick a partner message of this conversation.", status=400)
+    intent = str(form.get("intent") or "")
+    if intent not in domain_names("intents"):
+        return await message(request, "Cannot flag", f"Unknown intent {intent!r}.", status=400)
+    text = str(event.get("text") or "")
+    annotated = str(form.get("annotated") or "").strip()
+    try:
+        entities = parse_annotated(annotated, original=text, entity_names=domain_names("entities")) if annotated \
+            else [{k: e[k] for k in ("start", "end", "entity", "value")}
+                  for e in (event.get("parse_data") or {}).get("entities") or [] if {"start", "end"} <= set(e)]
+    except AnnotationError as error:
+        return await message(request, "Cannot flag", str(error), status=400)
+    # The language the message is written in decides its data/nlu/<lang>/ folder.
+    meta = event.get("metadata") or {}
+    language = str(meta.get("detected_language") or meta.get("language") or "en").split("-")[0].lower()[:10]
+    user = current_user(request)
+    await database.write(request, flag_message, event_id=int(event_id), conversation_id=found["sender_id"], text=text,
+                         language=language, predicted_intent=((event.get("parse_data") or {}).get("intent") or {}).get("name"),
+                         correct_intent=intent, entities=entities, user_id=user.id if user else None)
+    raise web.HTTPSeeOther(f"{LIST}/{found['sender_id']}?flagged={event_id}#e{event_id}")

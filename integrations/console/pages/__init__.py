@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot import passwords
 from bot.settings import Settings
-from integrations.console.pages import conversations, inquiries, inquiry_detail, login, throttle
+from integrations.console.pages import conversations, dashboard, inquiries, inquiry_detail, login, throttle
 from integrations.console.pages.guard import STATIC, guard
 from integrations.console.pages.render import setup_templates
 from integrations.console.pages.session import make_storage
@@ -37,6 +37,7 @@ def setup(app: web.Application, settings: Settings, *, policy: throttle.Policy |
     inquiries.add_routes(app)
     inquiry_detail.add_routes(app)
     conversations.add_routes(app)
+    dashboard.add_routes(app)
     app.router.add_static(STATIC.rstrip("/"), STATIC_DIR)
 
 

@@ -1,0 +1,164 @@
+"""The dashboard's numbers: the weekly funnel, where partners drop off, breakdowns, time to
+acceptance and the fallback rate. Aggregated in SQL (portable between SQLite and PostgreSQL:
+weeks are computed from Unix seconds or from dates in Python), scoped like the inquiry list.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from bot.store.queries import visible_to
+from bot.store.rasa_events import events
+from bot.store.tables import inquiries, routing_decisions, status_history
+
+WEEK = 7 * 24 * 3600
+#: 1970-01-01 was a Thursday; ISO weeks start on Monday, four days later.
+MONDAY_OFFSET = 4 * 24 * 3600
+
+
+def week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weeks_until(today: date, count: int) -> list[str]:
+    monday = today - timedelta(days=today.weekday())
+    return [week_label(monday - timedelta(weeks=i)) for i in reversed(range(count))]
+
+
+def _event_week(ts_column: Any) -> Any:
+    """The Monday-based week number of a Unix time, by integer division (SQLite and PostgreSQL)."""
+    return (cast(ts_column, Integer) - MONDAY_OFFSET) / WEEK
+
+
+def _week_of_index(index: float) -> str:
+    day = datetime.fromtimestamp(int(index) * WEEK + MONDAY_OFFSET, tz=timezone.utc).date()
+    return week_label(day)
+
+
+def dashboard(*, session: Session, scope: str | None, weeks: int = 12, today: date | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows; conversation-level numbers only for staff (scope None)."""
+    today = today or datetime.now(timezone.utc).date()
+    labels = weeks_until(today, weeks)
+    since = datetime.combine(today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1),
+                             datetime.min.time(), tzinfo=timezone.utc)
+    out: dict[str, Any] = {"weeks": labels, "staff": scope is None}
+    funnel: dict[str, list[int]] = {}
+    if scope is None:
+        conversations, started, fallback = _conversation_weeks(session, since)
+        funnel["conversations"] = [conversations.get(w, 0) for w in labels]
+        funnel["intake started"] = [started.get(w, 0) for w in labels]
+        out["fallback_rate"] = [(w, round(100 * fallback[w][1] / fallback[w][0], 1) if fallback[w][0] else 0.0)
+                                for w in labels]
+        out["drop_off"] = _drop_off(session, since)
+    completed, routed, accepted = _inquiry_weeks(session, since, scope)
+    funnel["completed"] = [completed.get(w, 0) for w in labels]
+    funnel["routed"] = [routed.get(w, 0) for w in labels]
+    funnel["accepted"] = [accepted.get(w, 0) for w in labels]
+    out["funnel"] = funnel
+    for name, column in (("by_type", inquiries.c.partnership_type), ("by_country", inquiries.c.country),
+                         ("by_language", inquiries.c.language), ("by_affiliate", routing_decisions.c.affiliate_id)):
+        out[name] = _breakdown(session, column, since, scope, limit=15)
+    out["time_to_accept"] = _time_to_accept(session, since, scope)
+    return out
+
+
+def _conversation_weeks(session: Session, since: datetime) -> tuple[Counter, Counter, dict[str, list[int]]]:
+    floor = since.timestamp()
+    first = (select(events.c.sender_id, func.min(events.c.timestamp).label("t"))
+             .group_by(events.c.sender_id).having(func.min(events.c.timestamp) >= floor).subquery())
+    conversations = Counter({_week_of_index(w): n for w, n in session.execute(
+        select(_event_week(first.c.t), func.count()).group_by(_event_week(first.c.t)))})
+    loops = (select(events.c.sender_id, func.min(events.c.timestamp).label("t"))
+             .where(events.c.type_name == "active_loop", events.c.timestamp >= floor,
+                    events.c.data.like('%"intake_form"%'))
+             .group_by(events.c.sender_id).subquery())
+    started = Counter({_week_of_index(w): n for w, n in session.execute(
+        select(_event_week(loops.c.t), func.count()).group_by(_event_week(loops.c.t)))})
+    fallback: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    week = _event_week(events.c.timestamp)
+    for w, total, missed in session.execute(
+        select(week, func.count(), func.sum(case((events.c.intent_name == "nlu_fallback", 1), else_=0)))
+        .where(events.c.type_name == "user", events.c.timestamp >= floor).group_by(week)
+    ):
+        fallback[_week_of_index(w)] = [int(total), int(missed or 0)]
+    return conversations, started, fallback
+
+
+def _drop_off(session: Session, since: datetime) -> list[tuple[str, int]]:
+    """Conversations that started the form and never became an inquiry, by their last question."""
+    last = (select(func.max(events.c.id).label("id"))
+            .where(events.c.type_name == "slot", events.c.timestamp >= since.timestamp(),
+                   events.c.data.like('%"requested_slot"%'))
+            .group_by(events.c.sender_id).subquery())
+    rows = session.execute(
+        select(events.c.data).select_from(events.join(last, events.c.id == last.c.id)
+                                          .outerjoin(inquiries, inquiries.c.conversation_id == events.c.sender_id))
+        .where(inquiries.c.id.is_(None)))
+    counts: Counter = Counter()
+    for (data,) in rows:
+        try:
+            value = json.loads(data).get("value")
+        except ValueError:
+            continue
+        if value:
+            counts[value] += 1
+    return counts.most_common()
+
+
+def _inquiry_weeks(session: Session, since: datetime, scope: str | None) -> tuple[Counter, Counter, Counter]:
+    day = func.date(inquiries.c.created_at)
+    completed: Counter[str] = Counter()
+    routed: Counter[str] = Counter()
+    current = and_(routing_decisions.c.inquiry_id == inquiries.c.id, routing_decisions.c.is_current.is_(True))
+    for raw, total, with_decision in session.execute(
+        select(day, func.count(), func.count(routing_decisions.c.id))
+        .select_from(inquiries.outerjoin(routing_decisions, current))
+        .where(inquiries.c.created_at >= since, inquiries.c.status != "deflected", visible_to(scope)).group_by(day)
+    ):
+        label = week_label(_as_date(raw))
+        completed[label] += int(total)
+        routed[label] += int(with_decision)
+    accepted: Counter[str] = Counter()
+    accepted_day = func.date(status_history.c.created_at)
+    for raw, total in session.execute(
+        select(accepted_day, func.count(func.distinct(status_history.c.inquiry_id)))
+        .select_from(status_history.join(inquiries, inquiries.c.id == status_history.c.inquiry_id))
+        .where(status_history.c.to_status == "accepted", status_history.c.created_at >= since, visible_to(scope))
+        .group_by(accepted_day)
+    ):
+        accepted[week_label(_as_date(raw))] += int(total)
+    return completed, routed, accepted
+
+
+def _as_date(raw: Any) -> date:
+    return raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
+
+
+def _breakdown(session: Session, column: Any, since: datetime, scope: str | None, *, limit: int) -> list[tuple[str, int]]:
+    current = and_(routing_decisions.c.inquiry_id == inquiries.c.id, routing_decisions.c.is_current.is_(True))
+    rows = session.execute(
+        select(column, func.count()).select_from(inquiries.outerjoin(routing_decisions, current))
+        .where(inquiries.c.created_at >= since, inquiries.c.status != "deflected", visible_to(scope))
+        .group_by(column).order_by(func.count().desc()).limit(limit))
+    return [(str(value or "—"), int(count)) for value, count in rows]
+
+
+def _time_to_accept(session: Session, since: datetime, scope: str | None) -> list[tuple[str, float]]:
+    """Median days from creation to acceptance, per accepting affiliate."""
+    rows = session.execute(
+        select(routing_decisions.c.affiliate_id, inquiries.c.created_at, status_history.c.created_at)
+        .select_from(status_history.join(inquiries, inquiries.c.id == status_history.c.inquiry_id)
+                     .join(routing_decisions, and_(routing_decisions.c.inquiry_id == inquiries.c.id,
+                                                   routing_decisions.c.is_current.is_(True))))
+        .where(status_history.c.to_status == "accepted", inquiries.c.created_at >= since, visible_to(scope)))
+    days: dict[str, list[float]] = defaultdict(list)
+    for affiliate, created, accepted in rows:
+        days[affiliate].append((accepted - created).total_seconds() / 86400)
+    return sorted(((a, round(statistics.median(v), 1)) for a, v in days.items()), key=lambda item: item[1])

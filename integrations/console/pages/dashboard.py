@@ -1,0 +1,43 @@
+"""The dashboard (/console/dashboard): the funnel per week, drop-off, breakdowns, time to
+acceptance and fallback rate, as server-rendered SVG charts with the numbers in tables too."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot import charts
+from bot.store.stats import dashboard
+from integrations.console.api import AFFILIATES
+from integrations.console.pages import database
+from integrations.console.pages.login import PREFIX
+from integrations.console.pages.render import render
+from integrations.console.pages.session import current_user
+
+PATH = PREFIX + "/dashboard"
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(PATH, show)
+
+
+async def show(request: web.Request) -> web.Response:
+    user = current_user(request)
+    assert user is not None  # the guard lets no anonymous request through
+    weeks = request.query.get("weeks", "12")
+    count = int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 52 else 12
+    stats = await database.read(request, dashboard, scope=user.affiliate_scope, weeks=count)
+    names = {row["id"]: row["name"] for row in request.app[AFFILIATES]}
+    by_affiliate = [(names.get(a, a), n) for a, n in stats["by_affiliate"]]
+    svg = {
+        "funnel": charts.grouped("Funnel per week", stats["weeks"], stats["funnel"], ident="funnel"),
+        "by_type": charts.bars("Inquiries by partnership type", stats["by_type"], ident="type"),
+        "by_country": charts.bars("Inquiries by country (top 15)", stats["by_country"], ident="country"),
+        "by_language": charts.bars("Inquiries by conversation language", stats["by_language"], ident="language"),
+        "by_affiliate": charts.bars("Inquiries by affiliate", by_affiliate, ident="affiliate"),
+        "time_to_accept": charts.bars("Median days to acceptance", [(names.get(a, a), d) for a, d in stats["time_to_accept"]],
+                                      ident="accept", unit=" d"),
+    }
+    if stats["staff"]:
+        svg["drop_off"] = charts.bars("Where partners left the form", stats["drop_off"], ident="drop")
+        svg["fallback"] = charts.bars("Fallback rate per week", stats["fallback_rate"], ident="fallback", unit=" %")
+    return await render(request, "dashboard.html", {"section": "dashboard", "stats": stats, "svg": svg,
+                                                   "by_affiliate": by_affiliate, "count": count})

@@ -1,0 +1,96 @@
+"""The dashboard's numbers on a small known dataset, its scoping, and its escaped SVG."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import pytest_asyncio
+from console_helpers import CSRF, add_accounts, console_client, log_in
+from fakes import FakeDecision
+from rasa_events import active_loop, create_events_table, session_started, slot, user, write_events
+from sqlalchemy import update
+
+from bot import charts
+from bot.intake import Inquiry, OrganizationType, PartnershipType, Status, qualify
+from bot.store import change_status, submit_inquiry
+from bot.store.stats import dashboard, week_label
+from bot.store.tables import inquiries, status_history
+
+STAFF, FR = "staff@example.org", "fr@example.org"
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture
+def world(engine, sessionmaker):
+    add_accounts(sessionmaker, {STAFF: None, FR: "wm-fr"})
+    create_events_table(engine)
+    t = (NOW - timedelta(hours=1)).timestamp()
+    for sender, steps in {
+        "c1": [session_started(t=t), user("we donate photos", "start_intake", t=t + 1), active_loop("intake_form", t=t + 2)],
+        "c2": [session_started(t=t), user("hmm", "nlu_fallback", 0.3, t=t + 1), active_loop("intake_form", t=t + 2),
+               slot("requested_slot", "country", t=t + 3)],
+        "c3": [session_started(t=t), user("hello", "greet", t=t + 1)],
+        "c4": [session_started(t=t), user("a course", "start_intake", t=t + 1), active_loop("intake_form", t=t + 2)],
+    }.items():
+        write_events(engine, sender, steps)
+    with sessionmaker.begin() as session:
+        for conv, affiliate, kind in (("c1", "wm-fr", PartnershipType.CONTENT_DONATION),
+                                      ("c4", "wikiedu", PartnershipType.EDUCATION)):
+            inquiry = Inquiry(conversation_id=conv, partnership_type=kind, organization_name=f"<script>{conv}",
+                              organization_type=OrganizationType.MUSEUM, country="FR" if affiliate == "wm-fr" else "US")
+            ref = submit_inquiry(session=session, inquiry=inquiry, qualification=qualify(inquiry),
+                                 decision=FakeDecision(affiliate_id=affiliate)).reference
+            if conv == "c1":
+                change_status(session=session, reference=ref, to_status=Status.ACCEPTED, actor="wm-fr")
+                # Created two days before it was accepted.
+                session.execute(update(inquiries).where(inquiries.c.reference == ref)
+                                .values(created_at=NOW - timedelta(days=2)))
+                session.execute(update(status_history).where(status_history.c.to_status == "accepted")
+                                .values(created_at=NOW))
+
+
+def test_the_numbers_of_a_known_week(world, sessionmaker):
+    with sessionmaker() as session:
+        staff = dashboard(session=session, scope=None)
+        fr = dashboard(session=session, scope="wm-fr")
+    this_week = staff["weeks"].index(week_label(NOW.date()))
+    funnel = {name: values[this_week] for name, values in staff["funnel"].items()}
+    assert funnel["conversations"] == 4 and funnel["intake started"] == 3 and funnel["accepted"] == 1
+    assert sum(staff["funnel"]["completed"]) == 2 and sum(staff["funnel"]["routed"]) == 2
+    assert staff["drop_off"] == [("country", 1)]
+    assert dict(staff["fallback_rate"])[week_label(NOW.date())] == 25.0
+    assert staff["time_to_accept"] == [("wm-fr", 2.0)]
+    assert dict(staff["by_type"]) == {"content_donation": 1, "education": 1}
+    assert "conversations" not in fr["funnel"] and "drop_off" not in fr
+    assert dict(fr["by_affiliate"]) == {"wm-fr": 1} and sum(fr["funnel"]["completed"]) == 1
+
+
+def test_charts_are_well_formed_escaped_svg():
+    svg = charts.bars("By <affiliate>", [("<script>alert(1)</script>", 3), ("b", 1.5)], ident="x")
+    root = ET.fromstring(svg)
+    assert root.get("role") == "img" and "<script>" not in svg
+    assert any("alert(1)" in (el.text or "") for el in root.iter())
+    grouped = charts.grouped("Funnel", ["2026-W47", "2026-W48"], {"a": [1, 2], "b": [0, 5]}, ident="f")
+    assert ET.fromstring(grouped).find("{http://www.w3.org/2000/svg}desc").text.startswith("2026-W47: a 1, b 0")
+
+
+@pytest_asyncio.fixture
+async def client(db_url, world):
+    client = await console_client(db_url)
+    yield client
+    await client.close()
+
+
+@pytest.mark.asyncio
+async def test_the_page_has_charts_and_tables_and_hides_staff_sections_from_affiliates(client):
+    await log_in(client, STAFF)
+    html = await (await client.get("/console/dashboard")).text()
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 8
+    assert "Where partners left the form" in html and "<script>c1" not in html
+    assert "Wiki Education" in html  # staff see every affiliate
+    await client.post("/console/logout", data={"csrf_token": CSRF.search(html).group(1)})
+    await log_in(client, FR)
+    mine = await (await client.get("/console/dashboard")).text()
+    assert "Where partners left the form" not in mine and "Fallback rate" not in mine
+    assert "Wikimédia France" in mine and "Wiki Education" not in mine

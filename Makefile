@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install web domain spacy train run test test-unit validate rasa-test lint eval bench bench-widget bench-delivery clean
+.PHONY: help install web domain spacy train run test test-unit validate rasa-test lint eval bench bench-widget bench-console bench-delivery clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ bench: train ## per-message latency, throughput and memory of a whole intake ove
 
 bench-widget: train web ## the widget's transferred size, time to interactive and time to greeting in Chromium
 	$(PY) tests/bench/widget_bench.py
+
+bench-console: install ## console pages with 50,000 inquiries and 500,000 events in PostgreSQL (p50/p95 ms)
+	INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) tests/bench/console_bench.py
 
 bench-delivery: install ## deliveries per second to a local receiver; time to drain 10,000 pending
 	INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) tests/bench/delivery_bench.py

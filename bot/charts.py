@@ -45,11 +45,11 @@ def grouped(title: str, groups: Sequence[str], series: dict[str, Sequence[float]
     names = list(series)
     top = max((v for values in series.values() for v in values), default=0) or 1
     per, gap, plot = 9, 8, 160
-    width = max(320, len(groups) * (per * len(names) + gap) + 40)
+    width = max(len(names) * 125 + 20, len(groups) * (per * len(names) + gap) + 40)
     body = []
     for s, name in enumerate(names):
-        body.append(f'<rect x="{10 + s * 150}" y="4" width="12" height="12" fill="{COLOURS[s % len(COLOURS)]}"/>')
-        body.append(f'<text x="{26 + s * 150}" y="14" font-size="12" fill="#202122">{escape(name)}</text>')
+        body.append(f'<rect x="{10 + s * 125}" y="4" width="12" height="12" fill="{COLOURS[s % len(COLOURS)]}"/>')
+        body.append(f'<text x="{26 + s * 125}" y="14" font-size="12" fill="#202122">{escape(name)}</text>')
     for g, group in enumerate(groups):
         x0 = 30 + g * (per * len(names) + gap)
         for s, name in enumerate(names):

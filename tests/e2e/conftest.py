@@ -2,6 +2,7 @@
 fresh SQLite file, delivering to a real local webhook receiver and SMTP server."""
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 
@@ -64,3 +65,23 @@ def stack(tmp_path_factory, peers):
 @pytest.fixture
 def sender() -> str:
     return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright; skipped locally without it, a failure in CI."""
+    from pathlib import Path
+
+    from widget_driver import CHROMIUM, launch
+
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
+        if os.environ.get("INTAKE_TEST_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()

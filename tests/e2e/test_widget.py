@@ -3,16 +3,14 @@ console (demo page, /widget.js), Rasa (socket.io) and action servers of the e2e 
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from driver import get_json
-from widget_driver import CHROMIUM, ROOT, WIDGET, WidgetPage, launch, screenshot
+from widget_driver import ROOT, WIDGET, WidgetPage, screenshot
 
 from bot.i18n import supported_languages
 
@@ -33,21 +31,6 @@ MUSEUM = {
     "contact_email": "alex@example.org",
     "summary": "Yes, send it",
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("INTAKE_TEST_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,0 +1,100 @@
+"""Staff and an affiliate doing their jobs in the console in a real browser (Debian's Chromium,
+Playwright), against the e2e stack, with users made by `intake users add`."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from driver import Conversation, get_json
+from scenarios import SCENARIOS
+from widget_driver import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a long enough password"
+STAFF, AFFILIATE = "staff@console.example", "fr@console.example"
+SHOTS = ARTIFACTS.parent / "console"
+
+
+def intake_cli(stack, *argv: str, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "INTAKE_DATABASE_URL": stack.env["INTAKE_DATABASE_URL"]}
+    return subprocess.run([str(Path(sys.executable).with_name("intake")), *argv], input=stdin, text=True,
+                          capture_output=True, env=env, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def people(stack):
+    for email, extra in ((STAFF, ["--role", "staff"]), (AFFILIATE, ["--role", "affiliate", "--affiliate", "wm-fr"])):
+        done = intake_cli(stack, "users", "add", "--email", email, *extra, "--password-stdin", stdin=PASSWORD + "\n")
+        assert done.returncode == 0, done.stderr
+    scenario = next(s for s in SCENARIOS if s["id"] == "lyon-museum")
+    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"console-{uuid.uuid4().hex[:10]}")
+    reference = chat.complete_intake(scenario["opening"], dict(scenario["answers"]))
+    assert reference
+    return {"reference": reference, "conversation": chat.sender}
+
+
+def log_in(browser, stack, email):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(stack.console_url + "/console/inquiries")
+    assert "/console/login" in page.url
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/inquiries")
+    return context, page
+
+
+def shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_staff_filter_open_a_transcript_flag_a_turn_and_see_the_dashboard(browser, stack, people):
+    context, page = log_in(browser, stack, STAFF)
+    try:
+        page.fill("input[name=country]", "FR")
+        page.select_option("select[name=status]", "routed")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**country=FR**")
+        assert page.locator(f"a:text('{people['reference']}')").count() == 1
+        shot(page, "inquiries")
+        page.click(f"a:text('{people['reference']}')")
+        page.wait_for_selector("h1")
+        assert "Wikimédia France" in page.inner_text("main") and "country:chapter" in page.inner_text("main")
+        page.click("a:text('transcript')")
+        page.wait_for_selector("ol.transcript")
+        first = page.locator("li.turn.partner").first
+        assert "start_intake" in first.inner_text() or "inform" in first.inner_text()
+        first.locator("summary").click()
+        first.locator("select[name=intent]").select_option("start_intake")
+        first.locator("button[type=submit]").click()
+        page.wait_for_selector("text=flagged: should be")
+        shot(page, "transcript")
+        page.click("nav.sections a:text('Dashboard')")
+        page.wait_for_selector("svg.chart")
+        assert page.locator("svg.chart").count() >= 6
+        shot(page, "dashboard")
+    finally:
+        context.close()
+    exported = intake_cli(stack, "export-training-data")
+    assert exported.returncode == 0 and "- intent: start_intake" in exported.stdout
+
+
+def test_the_affiliate_accepts_its_inquiry(browser, stack, people):
+    context, page = log_in(browser, stack, AFFILIATE)
+    try:
+        page.click(f"a:text('{people['reference']}')")
+        page.click("button:text('Accept this inquiry')")
+        page.wait_for_selector("text=Accepted.")
+        shot(page, "accepted")
+        assert page.locator("nav.sections a:text('Conversations')").count() == 1
+    finally:
+        context.close()
+    inquiry = get_json(f"{stack.console_url}/api/inquiries/{people['reference']}", stack.env["INTAKE_API_TOKEN"])
+    assert inquiry["status"] == "accepted"

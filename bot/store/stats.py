@@ -71,16 +71,19 @@ def dashboard(*, session: Session, scope: str | None, weeks: int = 12, today: da
 
 def _conversation_weeks(session: Session, since: datetime) -> tuple[Counter, Counter, dict[str, list[int]]]:
     floor = since.timestamp()
-    first = (select(events.c.sender_id, func.min(events.c.timestamp).label("t"))
-             .group_by(events.c.sender_id).having(func.min(events.c.timestamp) >= floor).subquery())
-    conversations = Counter({_week_of_index(w): n for w, n in session.execute(
-        select(_event_week(first.c.t), func.count()).group_by(_event_week(first.c.t)))})
-    loops = (select(events.c.sender_id, func.min(events.c.timestamp).label("t"))
-             .where(events.c.type_name == "active_loop", events.c.timestamp >= floor,
-                    events.c.data.like('%"intake_form"%'))
-             .group_by(events.c.sender_id).subquery())
-    started = Counter({_week_of_index(w): n for w, n in session.execute(
-        select(_event_week(loops.c.t), func.count()).group_by(_event_week(loops.c.t)))})
+    # One pass over the events for both: when each conversation began, and when its form did.
+    form = case((and_(events.c.type_name == "active_loop", events.c.data.like('%"intake_form"%')), events.c.timestamp))
+    # Events before the window are not read: a conversation that began just before it and went
+    # on inside it counts in the window's first week (sessions last minutes, so these are few).
+    per_conversation = session.execute(
+        select(func.min(events.c.timestamp), func.min(form)).where(events.c.timestamp >= floor)
+        .group_by(events.c.sender_id))
+    conversations: Counter[str] = Counter()
+    started: Counter[str] = Counter()
+    for began, form_began in per_conversation:
+        conversations[_week_of_stamp(began)] += 1
+        if form_began is not None:
+            started[_week_of_stamp(form_began)] += 1
     fallback: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     week = _event_week(events.c.timestamp)
     for w, total, missed in session.execute(
@@ -91,16 +94,20 @@ def _conversation_weeks(session: Session, since: datetime) -> tuple[Counter, Cou
     return conversations, started, fallback
 
 
+def _week_of_stamp(stamp: float) -> str:
+    return week_label(datetime.fromtimestamp(float(stamp), tz=timezone.utc).date())
+
+
 def _drop_off(session: Session, since: datetime) -> list[tuple[str, int]]:
     """Conversations that started the form and never became an inquiry, by their last question."""
-    last = (select(func.max(events.c.id).label("id"))
+    # IN + NOT EXISTS rather than joins: PostgreSQL misjudged the join's size and nested-looped
+    # over 500,000 events for minutes; this plans as a hash semi-join and an index anti-join.
+    last = (select(func.max(events.c.id))
             .where(events.c.type_name == "slot", events.c.timestamp >= since.timestamp(),
                    events.c.data.like('%"requested_slot"%'))
-            .group_by(events.c.sender_id).subquery())
-    rows = session.execute(
-        select(events.c.data).select_from(events.join(last, events.c.id == last.c.id)
-                                          .outerjoin(inquiries, inquiries.c.conversation_id == events.c.sender_id))
-        .where(inquiries.c.id.is_(None)))
+            .group_by(events.c.sender_id))
+    has_inquiry = select(inquiries.c.id).where(inquiries.c.conversation_id == events.c.sender_id).exists()
+    rows = session.execute(select(events.c.data).where(events.c.id.in_(last), ~has_inquiry))
     counts: Counter = Counter()
     for (data,) in rows:
         try:

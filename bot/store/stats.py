@@ -42,31 +42,67 @@ def _week_of_index(index: float) -> str:
     return week_label(day)
 
 
-def dashboard(*, session: Session, scope: str | None, weeks: int = 12, today: date | None = None) -> dict[str, Any]:
-    """Everything the dashboard shows; conversation-level numbers only for staff (scope None)."""
+def window(weeks: int, today: date | None = None) -> tuple[list[str], datetime]:
+    """The week labels shown and the instant the first of them starts."""
     today = today or datetime.now(timezone.utc).date()
-    labels = weeks_until(today, weeks)
     since = datetime.combine(today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1),
                              datetime.min.time(), tzinfo=timezone.utc)
-    out: dict[str, Any] = {"weeks": labels, "staff": scope is None}
-    funnel: dict[str, list[int]] = {}
-    if scope is None:
-        conversations, started, fallback = _conversation_weeks(session, since)
-        funnel["conversations"] = [conversations.get(w, 0) for w in labels]
-        funnel["intake started"] = [started.get(w, 0) for w in labels]
-        out["fallback_rate"] = [(w, round(100 * fallback[w][1] / fallback[w][0], 1) if fallback[w][0] else 0.0)
-                                for w in labels]
-        out["drop_off"] = _drop_off(session, since)
+    return weeks_until(today, weeks), since
+
+
+def conversation_part(*, session: Session, labels: list[str], since: datetime) -> dict[str, Any]:
+    """Staff-only numbers from the events: conversations and form starts per week, fallback rate."""
+    conversations, started, fallback = _conversation_weeks(session, since)
+    return {
+        "conversations": [conversations.get(w, 0) for w in labels],
+        "intake started": [started.get(w, 0) for w in labels],
+        "fallback_rate": [(w, round(100 * fallback[w][1] / fallback[w][0], 1) if fallback[w][0] else 0.0)
+                          for w in labels],
+    }
+
+
+def drop_off_part(*, session: Session, since: datetime) -> list[tuple[str, int]]:
+    return _drop_off(session, since)
+
+
+def inquiry_part(*, session: Session, labels: list[str], since: datetime, scope: str | None) -> dict[str, Any]:
+    """Numbers from the inquiries the scope may see."""
     completed, routed, accepted = _inquiry_weeks(session, since, scope)
-    funnel["completed"] = [completed.get(w, 0) for w in labels]
-    funnel["routed"] = [routed.get(w, 0) for w in labels]
-    funnel["accepted"] = [accepted.get(w, 0) for w in labels]
-    out["funnel"] = funnel
+    out: dict[str, Any] = {"completed": [completed.get(w, 0) for w in labels],
+                           "routed": [routed.get(w, 0) for w in labels],
+                           "accepted": [accepted.get(w, 0) for w in labels]}
     for name, column in (("by_type", inquiries.c.partnership_type), ("by_country", inquiries.c.country),
                          ("by_language", inquiries.c.language), ("by_affiliate", routing_decisions.c.affiliate_id)):
         out[name] = _breakdown(session, column, since, scope, limit=15)
     out["time_to_accept"] = _time_to_accept(session, since, scope)
     return out
+
+
+def assemble(labels: list[str], staff: bool, inquiry: dict[str, Any], conversation: dict[str, Any] | None,
+             drop_off: list[tuple[str, int]] | None) -> dict[str, Any]:
+    """The dashboard's numbers from its parts (which the console reads concurrently)."""
+    funnel: dict[str, list[int]] = {}
+    out: dict[str, Any] = {"weeks": labels, "staff": staff}
+    if conversation is not None:
+        funnel["conversations"] = conversation["conversations"]
+        funnel["intake started"] = conversation["intake started"]
+        out["fallback_rate"] = conversation["fallback_rate"]
+        out["drop_off"] = drop_off or []
+    for stage in ("completed", "routed", "accepted"):
+        funnel[stage] = inquiry[stage]
+    out["funnel"] = funnel
+    for name in ("by_type", "by_country", "by_language", "by_affiliate", "time_to_accept"):
+        out[name] = inquiry[name]
+    return out
+
+
+def dashboard(*, session: Session, scope: str | None, weeks: int = 12, today: date | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows; conversation-level numbers only for staff (scope None)."""
+    labels, since = window(weeks, today)
+    staff = scope is None
+    return assemble(labels, staff, inquiry_part(session=session, labels=labels, since=since, scope=scope),
+                    conversation_part(session=session, labels=labels, since=since) if staff else None,
+                    drop_off_part(session=session, since=since) if staff else None)
 
 
 def _conversation_weeks(session: Session, since: datetime) -> tuple[Counter, Counter, dict[str, list[int]]]:

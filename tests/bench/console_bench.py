@@ -47,7 +47,7 @@ def seed(url: str) -> None:
     with engine.begin() as connection:
         orgs, rows, decisions, history, evs = [], [], [], [], []
         conversations = int(INQUIRIES * 1.1)
-        per_conversation = EVENTS // conversations
+        per_conversation = -(-EVENTS // conversations)  # at least EVENTS in all
         for i in range(1, conversations + 1):
             created = now - timedelta(seconds=rng.randrange(0, 364 * 86400))
             t = created.timestamp()

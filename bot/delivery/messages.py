@@ -69,14 +69,17 @@ def routed_email(
     if reason:
         text += [f"Why {affiliate_name}: {reason}", ""]
     text += [f"{label}: {value}" for label, value in rows]
-    text += ["", "Description:", description or "(none)", ""]
+    heading = _description_heading(inquiry)
+    text += ["", f"{heading}:", description or "(none)", ""]
     text += [f"{label}: {url}" for label, url in actions] + ["", deadline]
 
     parts = [f"<p>{_e(intro)}</p>"]
     if reason:
         parts.append(f"<p><strong>Why {_e(affiliate_name)}:</strong> {_e(reason)}</p>")
     parts.append(_html_table(rows))
-    parts.append(f'<h3>Description</h3><p style="white-space: pre-wrap">{_e(description or "(none)")}</p>')
+    lang = str(inquiry.get("language") or "")
+    attrs = f' lang="{_e(lang)}" dir="auto"' if lang else ' dir="auto"'
+    parts.append(f'<h3>{_e(heading)}</h3><p style="white-space: pre-wrap"{attrs}>{_e(description or "(none)")}</p>')
     parts.append("<p>" + " | ".join(f'<a href="{_e(url)}">{_e(label)}</a>' for label, url in actions) + "</p>")
     parts.append(f"<p>{_e(deadline)}</p>")
 
@@ -111,6 +114,12 @@ def accepted_email_to_partner(*, inquiry: dict[str, Any], affiliate_name: str, s
     message = _message(subject=subject, sender=sender, to=[address], delivery_id=None)
     _set_body(message, text, body)
     return message
+
+
+def _description_heading(inquiry: Mapping[str, Any]) -> str:
+    """The description is the partner's own words, never translated: say in which language."""
+    code = str(inquiry.get("language") or "")
+    return f"Description (the partner's words, in {_language(code)})" if code and code != "en" else "Description"
 
 
 def _links(links: Mapping[str, str]) -> dict[str, str]:

@@ -181,3 +181,13 @@ def test_accepted_email_needs_consent_and_address():
         accepted_email_to_partner(inquiry=inquiry(consent=False), affiliate_name="W", sender=SENDER)
     with pytest.raises(ValueError):
         accepted_email_to_partner(inquiry=inquiry(contact={"name": "A", "email": None}), affiliate_name="W", sender=SENDER)
+
+
+def test_the_description_is_marked_as_the_partners_own_words_in_their_language():
+    plain, rich = parts(routed_email(inquiry=inquiry(language="es", description="Fotos de la ciudad"),
+                                     affiliate_name="Wikimedia España", links=LINKS, sender=SENDER, to=["a@es.example"]))
+    assert "Description (the partner's words, in Spanish (es)):\nFotos de la ciudad" in plain
+    assert '<p style="white-space: pre-wrap" lang="es" dir="auto">Fotos de la ciudad</p>' in rich
+    english, _ = parts(routed_email(inquiry=inquiry(language="en"), affiliate_name="X", links=LINKS, sender=SENDER,
+                                    to=["a@x.example"]))
+    assert "\nDescription:\n" in english

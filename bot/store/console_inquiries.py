@@ -91,17 +91,20 @@ def search_inquiries(*, session: Session, filters: InquiryFilters, scope: str | 
     """(total matching, the rows of the requested page)."""
     base = _base(filters, scope)
     total = session.execute(select(func.count()).select_from(base.order_by(None).subquery())).scalar_one()
-    column = SORTS.get(filters.sort, SORTS["created"])
-    order = [column.desc() if filters.descending else column.asc(), inquiries.c.id.desc()]
-    rows = session.execute(base.order_by(*order).limit(page_size).offset((max(filters.page, 1) - 1) * page_size))
+    rows = session.execute(base.order_by(*_order(filters)).limit(page_size)
+                           .offset((max(filters.page, 1) - 1) * page_size))
     return int(total), [dict(row._mapping) for row in rows]
 
 
 def export_inquiries(*, session: Session, filters: InquiryFilters, scope: str | None) -> list[dict[str, Any]]:
     """Every matching row (no pages), in the list's order, for the CSV export."""
+    return [dict(row._mapping) for row in session.execute(_base(filters, scope).order_by(*_order(filters)))]
+
+
+def _order(filters: InquiryFilters) -> list[Any]:
+    """The list's order: the chosen column, then newest id first so pages never overlap."""
     column = SORTS.get(filters.sort, SORTS["created"])
-    order = [column.desc() if filters.descending else column.asc(), inquiries.c.id.desc()]
-    return [dict(row._mapping) for row in session.execute(_base(filters, scope).order_by(*order))]
+    return [column.desc() if filters.descending else column.asc(), inquiries.c.id.desc()]
 
 
 def inquiry_detail(*, session: Session, reference: str, scope: str | None) -> dict[str, Any] | None:

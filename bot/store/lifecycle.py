@@ -193,20 +193,10 @@ def reroute_inquiry(
         return RerouteResult(None, None, inquiry.id, True)
     candidates = _candidates(session, inquiry.id, list(current.alternatives or []))
     target, remaining = candidates[0], candidates[1:]
-    session.execute(update(rd).where(rd.c.id == current.id).values(is_current=False))
-    cancelled = cancel_deliveries(session=session, decision_id=current.id)
-    new_id = session.execute(
-        insert(rd).values(
-            inquiry_id=inquiry.id,
-            affiliate_id=target,
-            rule="reroute",
-            reasons=[why, f"{target} is the next alternative after {previous}."],
-            alternatives=remaining,
-            wikimedia_region=current.wikimedia_region,
-            created_at=now,
-            is_current=True,
-        )
-    ).inserted_primary_key[0]
+    new_id, cancelled = _replace_decision(
+        session, inquiry.id, current, affiliate_id=target, rule="reroute",
+        reasons=[why, f"{target} is the next alternative after {previous}."], alternatives=remaining, now=now,
+    )
     _history(session, inquiry.id, DECLINED, ROUTED, actor, f"re-routed to {target}", now)
     log.info("inquiry %s: %s -> %s (%d deliveries cancelled)", inquiry.reference, previous, target, cancelled)
     return RerouteResult(target, new_id, inquiry.id, False)
@@ -231,20 +221,11 @@ def reassign_inquiry(
     if current is not None and current.affiliate_id == affiliate_id:
         return RerouteResult(None, None, inquiry.id, False, "same_affiliate")
     now = as_utc(now)
-    alternatives: list[str] = []
-    region = None
-    if current is not None:
-        session.execute(update(rd).where(rd.c.id == current.id).values(is_current=False))
-        cancel_deliveries(session=session, decision_id=current.id)
-        alternatives = [a for a in (current.alternatives or []) if a != affiliate_id]
-        region = current.wikimedia_region
-    new_id = session.execute(
-        insert(rd).values(
-            inquiry_id=inquiry.id, affiliate_id=affiliate_id, rule="manual:staff",
-            reasons=[f"Re-assigned by {actor}: {reason}"], alternatives=alternatives,
-            wikimedia_region=region, created_at=now, is_current=True,
-        )
-    ).inserted_primary_key[0]
+    alternatives = [a for a in (current.alternatives or []) if a != affiliate_id] if current is not None else []
+    new_id, _ = _replace_decision(
+        session, inquiry.id, current, affiliate_id=affiliate_id, rule="manual:staff",
+        reasons=[f"Re-assigned by {actor}: {reason}"], alternatives=alternatives, now=now,
+    )
     session.execute(update(inquiries).where(inquiries.c.id == inquiry.id).values(status=ROUTED))
     _history(session, inquiry.id, inquiry.status, ROUTED, actor, f"re-assigned to {affiliate_id}: {reason}", now)
     log.info("inquiry %s re-assigned to %s by staff", inquiry.reference, affiliate_id)
@@ -269,6 +250,26 @@ def overdue_decisions(*, session: Session, now: datetime | None = None, limit: i
         .limit(limit)
     ).all()
     return [OverdueDecision(row.reference, row.id, row.affiliate_id) for row in rows]
+
+
+def _replace_decision(
+    session: Session, inquiry_id: int, current: Any, *, affiliate_id: str, rule: str, reasons: list[str],
+    alternatives: list[str], now: datetime,
+) -> tuple[int, int]:
+    """Make a new decision current in place of `current` (if any), whose pending deliveries are
+    cancelled; returns (the new decision's id, deliveries cancelled)."""
+    cancelled = 0
+    if current is not None:
+        session.execute(update(rd).where(rd.c.id == current.id).values(is_current=False))
+        cancelled = cancel_deliveries(session=session, decision_id=current.id)
+    new_id = session.execute(
+        insert(rd).values(
+            inquiry_id=inquiry_id, affiliate_id=affiliate_id, rule=rule, reasons=reasons,
+            alternatives=alternatives, wikimedia_region=current.wikimedia_region if current is not None else None,
+            created_at=now, is_current=True,
+        )
+    ).inserted_primary_key[0]
+    return new_id, cancelled
 
 
 def _lock(session: Session, reference: str) -> Any:

@@ -7,7 +7,6 @@ from functools import cache
 
 import yaml
 from aiohttp import web
-from yarl import URL
 
 from bot.settings import ROOT
 from bot.store.review import flag_message, flags_of
@@ -16,8 +15,8 @@ from bot.training_export import AnnotationError, parse_annotated
 from bot.transcript import turns
 from integrations.console.pages import database
 from integrations.console.pages.login import PREFIX
-from integrations.console.pages.render import message, render
-from integrations.console.pages.session import current_user
+from integrations.console.pages.render import message, paging, render
+from integrations.console.pages.session import viewer
 
 LIST = PREFIX + "/conversations"
 
@@ -34,12 +33,6 @@ def domain_names(kind: str) -> tuple[str, ...]:
     return tuple(yaml.safe_load((ROOT / "bot" / "domain" / f"{kind}.yml").read_text())[kind])
 
 
-def _scope(request: web.Request) -> str | None:
-    user = current_user(request)
-    assert user is not None  # the guard lets no anonymous request through
-    return user.affiliate_scope
-
-
 async def conversation_list(request: web.Request) -> web.Response:
     query = request.query
     outcome = query.get("outcome") or None
@@ -49,25 +42,22 @@ async def conversation_list(request: web.Request) -> web.Response:
     if not page.isdigit() or int(page) < 1:
         return await message(request, "Cannot filter like that", "Page must be a positive number.", status=400)
     filters = ConversationFilters(outcome=outcome, with_fallbacks=query.get("fallbacks") == "1", page=int(page))
-    total, rows = await database.read(request, list_conversations, filters=filters, scope=_scope(request))
-    pages = max(1, -(-total // PAGE_SIZE))
-    here = URL(LIST).with_query({k: v for k, v in query.items() if v and k != "page"})
+    total, rows = await database.read(request, list_conversations, filters=filters, scope=viewer(request).affiliate_scope)
     return await render(request, "conversations.html", {
         "section": "conversations", "rows": rows, "total": total, "filters": filters, "outcomes": OUTCOMES,
-        "page": filters.page, "pages": pages, "staff": _scope(request) is None,
-        "prev_url": str(here.update_query(page=filters.page - 1)) if filters.page > 1 else None,
-        "next_url": str(here.update_query(page=filters.page + 1)) if filters.page < pages else None,
+        "staff": viewer(request).affiliate_scope is None,
+        **paging(request, LIST, page=filters.page, total=total, page_size=PAGE_SIZE),
     })
 
 
 async def transcript(request: web.Request) -> web.Response:
     found = await database.read(request, conversation, sender_id=request.match_info["sender_id"],
-                                scope=_scope(request))
+                                scope=viewer(request).affiliate_scope)
     if found is None:
         raise web.HTTPNotFound(text="No such conversation.")
     inquiry = found["inquiry"]
     shown = turns(found["events"], show_contacts=bool(inquiry and inquiry["consent"]))
-    staff = _scope(request) is None
+    staff = viewer(request).affiliate_scope is None
     flags = await database.read(request, flags_of, conversation_id=found["sender_id"]) if staff else {}
     return await render(request, "transcript.html", {
         "section": "conversations", "sender_id": found["sender_id"], "inquiry": inquiry, "turns": shown,
@@ -78,7 +68,7 @@ async def transcript(request: web.Request) -> web.Response:
 
 async def flag(request: web.Request) -> web.Response:
     """Staff mark a partner message with the intent (and entities) it should have had."""
-    if _scope(request) is not None:
+    if viewer(request).affiliate_scope is not None:
         return await message(request, "Not allowed", "Only staff review conversations.", status=403)
     found = await database.read(request, conversation, sender_id=request.match_info["sender_id"], scope=None)
     if found is None:
@@ -103,8 +93,8 @@ async def flag(request: web.Request) -> web.Response:
     # The language the message is written in decides its data/nlu/<lang>/ folder.
     meta = event.get("metadata") or {}
     language = str(meta.get("detected_language") or meta.get("language") or "en").split("-")[0].lower()[:10]
-    user = current_user(request)
+    user = viewer(request)
     await database.write(request, flag_message, event_id=int(event_id), conversation_id=found["sender_id"], text=text,
                          language=language, predicted_intent=((event.get("parse_data") or {}).get("intent") or {}).get("name"),
-                         correct_intent=intent, entities=entities, user_id=user.id if user else None)
+                         correct_intent=intent, entities=entities, user_id=user.id)
     raise web.HTTPSeeOther(f"{LIST}/{found['sender_id']}?flagged={event_id}#e{event_id}")

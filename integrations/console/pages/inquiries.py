@@ -17,8 +17,8 @@ from bot.store.console_inquiries import PAGE_SIZE, SORTS, InquiryFilters, export
 from integrations.console.api import AFFILIATES
 from integrations.console.pages import database
 from integrations.console.pages.login import PREFIX
-from integrations.console.pages.render import message, render
-from integrations.console.pages.session import current_user
+from integrations.console.pages.render import message, paging, render
+from integrations.console.pages.session import viewer
 
 LIST = PREFIX + "/inquiries"
 CSV_EXPORT = PREFIX + "/inquiries.csv"
@@ -75,16 +75,10 @@ def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryF
     )
 
 
-def _scope(request: web.Request) -> str | None:
-    user = current_user(request)
-    assert user is not None  # the guard lets no anonymous request through
-    return user.affiliate_scope
-
-
 async def _filters(request: web.Request) -> InquiryFilters:
     affiliates = {row["id"] for row in request.app[AFFILIATES]}
     filters = parse_filters(request.query, affiliates=affiliates)
-    if _scope(request) is not None:
+    if viewer(request).affiliate_scope is not None:
         filters = replace(filters, affiliate=None)  # an affiliate's list is theirs already
     return filters
 
@@ -95,19 +89,16 @@ async def inquiry_list(request: web.Request) -> web.Response:
         filters = await _filters(request)
     except BadFilter as error:
         return await message(request, "Cannot filter like that", str(error), status=400)
-    total, rows = await database.read(request, search_inquiries, filters=filters, scope=_scope(request))
-    pages = max(1, -(-total // PAGE_SIZE))
-    here = URL(LIST).with_query({k: v for k, v in request.query.items() if v and k != "page"})
+    total, rows = await database.read(request, search_inquiries, filters=filters, scope=viewer(request).affiliate_scope)
+    pager = paging(request, LIST, page=filters.page, total=total, page_size=PAGE_SIZE)
+    here = pager["here"]
     return await render(request, "inquiries.html", {
-        "section": "inquiries", "rows": rows, "total": total, "filters": filters, "query": request.query,
-        "page": filters.page, "pages": pages,
-        "prev_url": str(here.update_query(page=filters.page - 1)) if filters.page > 1 else None,
-        "next_url": str(here.update_query(page=filters.page + 1)) if filters.page < pages else None,
+        "section": "inquiries", "rows": rows, "total": total, "filters": filters, "query": request.query, **pager,
         "csv_url": str(URL(CSV_EXPORT).with_query(dict(here.query))),
         "sort_url": lambda key: str(here.update_query(sort=key, order="asc" if filters.sort == key and filters.descending else "desc")),
         "statuses": [s.value for s in Status], "types": [p.value for p in PartnershipType],
         "tiers": [t.value for t in Tier], "affiliates": request.app[AFFILIATES],
-        "staff": _scope(request) is None,
+        "staff": viewer(request).affiliate_scope is None,
     })
 
 
@@ -123,7 +114,7 @@ async def inquiry_csv(request: web.Request) -> web.Response:
         filters = await _filters(request)
     except BadFilter as error:
         return await message(request, "Cannot filter like that", str(error), status=400)
-    rows = await database.read(request, export_inquiries, filters=filters, scope=_scope(request))
+    rows = await database.read(request, export_inquiries, filters=filters, scope=viewer(request).affiliate_scope)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)

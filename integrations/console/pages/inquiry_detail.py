@@ -6,13 +6,14 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.accounts import User
 from bot.dispatch import accept, move_on, reassign
 from bot.store.console_inquiries import add_note, inquiry_detail
 from integrations.console.api import AFFILIATES
 from integrations.console.pages import database
 from integrations.console.pages.inquiries import LIST
 from integrations.console.pages.render import message, render
-from integrations.console.pages.session import current_user
+from integrations.console.pages.session import viewer
 from integrations.console.respond import ENDPOINTS
 
 MAX_TEXT = 2000
@@ -28,22 +29,16 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(LIST + "/{reference}/decline", decline_form)
 
 
-def _viewer(request: web.Request) -> Any:
-    user = current_user(request)
-    assert user is not None  # the guard lets no anonymous request through
-    return user
-
-
 async def _load(request: web.Request) -> dict[str, Any]:
     """The inquiry if the viewer may see it; a 404 page (the same as for no such inquiry) if not."""
     found = await database.read(request, inquiry_detail, reference=request.match_info["reference"],
-                                scope=_viewer(request).affiliate_scope)
+                                scope=viewer(request).affiliate_scope)
     if found is None:
         raise web.HTTPNotFound(text="No such inquiry.")
     return found
 
 
-def _holds(user: Any, inquiry: dict[str, Any]) -> bool:
+def _holds(user: User, inquiry: dict[str, Any]) -> bool:
     """Whether `user` is of the affiliate that currently holds this routed inquiry."""
     current = (inquiry.get("routing") or {}).get("affiliate_id")
     return not user.is_staff and current == user.affiliate_id and inquiry["status"] == "routed"
@@ -51,7 +46,7 @@ def _holds(user: Any, inquiry: dict[str, Any]) -> bool:
 
 async def show(request: web.Request) -> web.Response:
     inquiry = await _load(request)
-    user = _viewer(request)
+    user = viewer(request)
     names = {row["id"]: row["name"] for row in request.app[AFFILIATES]}
     return await render(request, "inquiry.html", {
         "section": "inquiries", "inquiry": inquiry, "names": names, "affiliates": request.app[AFFILIATES],
@@ -77,14 +72,14 @@ def _back(inquiry: dict[str, Any], done: str) -> web.HTTPSeeOther:
 async def note(request: web.Request) -> web.Response:
     inquiry = await _load(request)
     body = await _text(request, "note", required=True)
-    user = _viewer(request)
+    user = viewer(request)
     await database.write(request, add_note, inquiry_id=inquiry["id"], user_id=user.id, author=user.email, body=body)
     raise _back(inquiry, "note")
 
 
 async def reassign_form(request: web.Request) -> web.Response:
     inquiry = await _load(request)
-    user = _viewer(request)
+    user = viewer(request)
     if not user.is_staff:
         return await message(request, "Not allowed", "Only staff re-assign inquiries.", status=403)
     form = await request.post()
@@ -103,7 +98,7 @@ async def reassign_form(request: web.Request) -> web.Response:
 
 async def accept_form(request: web.Request) -> web.Response:
     inquiry = await _load(request)
-    user = _viewer(request)
+    user = viewer(request)
     if not _holds(user, inquiry):
         return await message(request, "Cannot accept", "Only the affiliate holding a routed inquiry accepts it.", status=409)
     done = await database.write(request, accept, reference=inquiry["reference"], affiliate_id=user.affiliate_id,
@@ -115,7 +110,7 @@ async def accept_form(request: web.Request) -> web.Response:
 
 async def decline_form(request: web.Request) -> web.Response:
     inquiry = await _load(request)
-    user = _viewer(request)
+    user = viewer(request)
     if not _holds(user, inquiry):
         return await message(request, "Cannot decline", "Only the affiliate holding a routed inquiry declines it.", status=409)
     reason = await _text(request, "reason", required=True)

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from yarl import URL
 
 from integrations.console.api import SETTINGS
 from integrations.console.pages import csrf
@@ -46,6 +47,18 @@ def timestamp(value: float | None) -> str:
     if value is None:
         return "—"
     return datetime.fromtimestamp(float(value), tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def paging(request: web.Request, path: str, *, page: int, total: int, page_size: int) -> dict[str, Any]:
+    """The page count and the previous / next links (keeping the other query parameters) of a
+    paginated list, for templates/pages.html."""
+    pages = max(1, -(-total // page_size))
+    here = URL(path).with_query({k: v for k, v in request.query.items() if v and k != "page"})
+    return {
+        "page": page, "pages": pages, "here": here,
+        "prev_url": str(here.update_query(page=page - 1)) if page > 1 else None,
+        "next_url": str(here.update_query(page=page + 1)) if page < pages else None,
+    }
 
 
 def secure(headers: MutableMapping[str, str], *, cache: bool = False) -> None:

@@ -53,6 +53,13 @@ def current_user(request: web.Request) -> User | None:
     return request.get(USER)
 
 
+def viewer(request: web.Request) -> User:
+    """The logged-in user of a page behind the guard (which lets no anonymous request through)."""
+    user = request.get(USER)
+    assert user is not None, "console pages are reached only through the guard"
+    return user
+
+
 async def load_user(request: web.Request) -> User | None:
     """Find the session's user in the database; a missing or disabled one ends the session."""
     session = await get_session(request)

@@ -16,18 +16,13 @@ from bot.vocab.contact import normalize_email, normalize_person_name
 from bot.vocab.countries import city_location, normalize_country
 from bot.vocab.regions import normalize_region
 from bot.vocab.terms import (
+    is_answer,
     normalize_language,
     normalize_licence,
     normalize_organization_type,
     normalize_partnership_type,
 )
 from bot.vocab.text import strip_tags as strip_html
-
-INTERNATIONAL = {"international", "internationally", "online", "online only", "worldwide", "global",
-                 "none", "no country", "everywhere", "we work online", "we work online only"}
-YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "of course", "i agree", "true"}
-NO = {"no", "n", "nope", "no thanks", "no thank you", "rather not", "false"}
-
 
 FREE_TEXT = {"organization_name", "project_description", "contact_name", "contact_email"}
 
@@ -119,7 +114,7 @@ class ValidateIntakeForm(FormValidationAction):
 
     # -- validators --------------------------------------------------------------------
     async def validate_partnership_type(self, value, dispatcher, tracker, domain):
-        found = normalize_partnership_type(_clean(value))
+        found = normalize_partnership_type(_clean(value), self._language(tracker))
         if found is None:
             return self._miss("partnership_type", tracker, dispatcher)
         result = self._ok("partnership_type", found.value, tracker)
@@ -134,14 +129,14 @@ class ValidateIntakeForm(FormValidationAction):
         return self._ok("organization_name", name, tracker)
 
     async def validate_organization_type(self, value, dispatcher, tracker, domain):
-        found = normalize_organization_type(_clean(value))
+        found = normalize_organization_type(_clean(value), self._language(tracker))
         if found is None:
             return self._miss("organization_type", tracker, dispatcher)
         return self._ok("organization_type", found.value, tracker)
 
     async def validate_country(self, value, dispatcher, tracker, domain):
         text = _clean(value)
-        if text.casefold().strip(" .!") in INTERNATIONAL:
+        if is_answer("international", text, self._language(tracker)):
             return self._ok("country", None, tracker, international=True, region=None)
         code = normalize_country(text, self._language(tracker))
         region = tracker.get_slot("region")
@@ -168,7 +163,7 @@ class ValidateIntakeForm(FormValidationAction):
 
     async def validate_content_language(self, value, dispatcher, tracker, domain):
         text = _clean(value)
-        if text.casefold() in {"same", "the same", "same language", "this language"}:
+        if is_answer("same_language", text, self._language(tracker)):
             return self._ok("content_language", self._language(tracker), tracker)
         code = normalize_language(text, self._language(tracker))
         if code is None:
@@ -178,7 +173,7 @@ class ValidateIntakeForm(FormValidationAction):
         return self._ok("content_language", code, tracker)
 
     async def validate_licence(self, value, dispatcher, tracker, domain):
-        found = normalize_licence(_clean(value))
+        found = normalize_licence(_clean(value), self._language(tracker))
         if found is None:
             if tracker.get_slot("requested_slot") != "licence":
                 return {"licence": None}
@@ -197,8 +192,8 @@ class ValidateIntakeForm(FormValidationAction):
         if isinstance(value, bool):
             answer = value
         else:
-            text = _clean(value).casefold().strip(" .!")
-            answer = True if text in YES else False if text in NO else None
+            text, language = _clean(value), self._language(tracker)
+            answer = True if is_answer("yes", text, language) else False if is_answer("no", text, language) else None
         if answer is None:
             return self._miss("consent", tracker, dispatcher)
         result = self._ok("consent", answer, tracker)
@@ -207,7 +202,7 @@ class ValidateIntakeForm(FormValidationAction):
         return result
 
     async def validate_contact_name(self, value, dispatcher, tracker, domain):
-        name = normalize_person_name(_clean(value))
+        name = normalize_person_name(_clean(value), self._language(tracker))
         if name is None:
             return self._miss("contact_name", tracker, dispatcher)
         return self._ok("contact_name", name, tracker)

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.i18n import Catalog
 from bot.intake import LANGUAGE_TYPES, LICENSED_TYPES, PartnershipType
+from bot.vocab.terms import named_field
 
 #: Every question the intake form may ask, in order (the form's domain list).
 FORM_SLOTS = (
@@ -112,24 +113,8 @@ def field_from_text(text: str | None, catalog: Catalog) -> str | None:
     lowered = text.casefold()
     if lowered in CORRECTABLE:
         return lowered
-    keywords = {
-        "contact_email": ("e-mail", "email", "mail address"),
-        "contact_name": ("my name", "name of contact", "contact name"),
-        "organization_name": ("organisation name", "organization name", "name of the organi"),
-        "organization_type": ("type of organi", "organisation type", "organization type", "kind of organi"),
-        "partnership_type": ("partnership", "kind of partnership"),
-        "country": ("country",),
-        "region": ("region", "state", "province"),
-        "content_language": ("language",),
-        "licence": ("licence", "license"),
-        "project_description": ("description", "project"),
-        "consent": ("consent",),
-    }
     for slot in CORRECTABLE:
         label = catalog.label(slot).casefold()
         if label and label in lowered:
             return slot
-    for slot, words in keywords.items():
-        if any(word in lowered for word in words):
-            return slot
-    return None
+    return named_field(text, catalog.language)

@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from babel import Locale, UnknownLocaleError
 
+from bot.yaml_data import load_yaml
+
 ROOT = Path(__file__).resolve().parent
 RESPONSES_DIR = ROOT / "responses"
 GENERATED = ROOT / "domain" / "responses.generated.yml"
@@ -29,6 +31,15 @@ class Catalog:
     labels: dict[str, str]
     values: dict[str, Any]
     responses: dict[str, list[dict[str, Any]]]
+    reasons: dict[str, str]
+
+    def reason(self, rule: str) -> str | None:
+        """The partner-facing sentence for a routing rule (bot/reasons.py), English if missing."""
+        return self.reasons.get(rule) or load_catalog(DEFAULT_LANGUAGE).reasons.get(rule)
+
+    def topics(self) -> set[str]:
+        """The thematic topics the catalogue has names for."""
+        return set(load_catalog(DEFAULT_LANGUAGE).values.get("topic") or {})
 
     def label(self, key: str) -> str:
         return self.labels.get(key) or load_catalog(DEFAULT_LANGUAGE).labels.get(key, key)
@@ -51,12 +62,13 @@ def load_catalog(language: str, directory: Path = RESPONSES_DIR) -> Catalog:
     if not path.exists():
         path = directory / f"{DEFAULT_LANGUAGE}.yml"
         language = DEFAULT_LANGUAGE
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     return Catalog(
         language=language,
         labels=raw.get("labels") or {},
         values=raw.get("values") or {},
         responses=raw.get("responses") or {},
+        reasons=raw.get("reasons") or {},
     )
 
 

@@ -113,12 +113,11 @@ def metadata_with_guess(metadata: dict[str, Any] | None, text: Any) -> dict[str,
 
 @cache
 def _notices() -> dict[str, str]:
-    import yaml
-
     from bot.settings import ROOT
+    from bot.yaml_data import load_yaml
 
     path = ROOT / "bot" / "vocab" / "data" / "language_notices.yml"
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return dict(load_yaml(path.read_text(encoding="utf-8")))
 
 
 def unsupported_notice(code: str) -> str:

@@ -41,9 +41,20 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.util import compile_prefix_regex
 
 from bot.vocab import countries, regions, terms
-from bot.vocab.text import RULER_MODES, Phrase, fold, strip_accents
+from bot.vocab.text import (
+    ARABIC_PREFIXES,
+    ELISION,
+    RULER_MODES,
+    Phrase,
+    arabic_stem,
+    fold,
+    is_arabic,
+    strip_accents,
+    term_languages,
+)
 
 LABELS = (
     "country",
@@ -95,7 +106,23 @@ def _licence_tokens(words: list[str]) -> list[list[dict[str, Any]]]:
 
 def _surfaces(text: str) -> set[str]:
     variants = {text, strip_accents(text)}
-    return variants | {v.replace("’", "'") for v in variants} | {v.replace("'", "’") for v in variants}
+    variants |= {v.replace("’", "'") for v in variants} | {v.replace("'", "’") for v in variants}
+    return variants | {a for v in variants if is_arabic(v) for a in _arabic_forms(v)}
+
+
+def _arabic_forms(text: str) -> set[str]:
+    """The phrase with the article and fused prepositions on its first word, as Arabic writes
+    it in a sentence: متحف -> المتحف, بالمتحف, والمتحف, للمتحف, ومتحف, بمتحف."""
+    first, _, rest = text.partition(" ")
+    heads = {first, *(p + first for p in ARABIC_PREFIXES)}
+    if not strip_accents(first).startswith("ال") or first.startswith("ال"):
+        # Not for names that begin with a hamza on the alef before lām (ألمانيا): "الألمانيا"
+        # is no word, and it would fold differently.
+        stem = arabic_stem(first)
+        heads |= {"ال" + stem, *(p + "ال" + stem for p in "وبفك"), "لل" + stem}
+    # "لل" also folds as "for the": ل + لبنان would not fold back to لبنان.
+    heads = {h for h in heads if not (h.startswith("لل") and first.startswith("ل"))}
+    return {f"{head} {rest}".strip() for head in heads}
 
 
 def phrase_patterns(nlp: Language, label: str, phrase: Phrase) -> list[dict[str, Any]]:
@@ -137,26 +164,29 @@ def make_patterns(nlp: Language, data_dir: Path, languages: Sequence[str]) -> li
 
 
 def _input_files(data_dir: Path) -> Iterable[Path]:
-    yield from sorted((_VOCAB_DIR / "data").glob("*.yml"))
+    yield from sorted((_VOCAB_DIR / "data").rglob("*.yml"))
     yield from sorted(_VOCAB_DIR.glob("*.py"))
     yield Path(__file__).resolve()
     yield Path(data_dir) / "countries.csv"
 
 
-def inputs_digest(data_dir: Path, languages: Sequence[str] = ("en",)) -> str:
+def inputs_digest(data_dir: Path, languages: Sequence[str] | None = None) -> str:
     """SHA-256 of everything the pipeline is built from (data, sources, library versions)."""
     import babel
 
+    languages = tuple(languages or term_languages())
     digest = hashlib.sha256()
     for part in (f"spacy={spacy.__version__}", f"babel={babel.__version__}", ",".join(languages)):
         digest.update(part.encode() + b"\0")
     for path in _input_files(data_dir):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        name = path.relative_to(_VOCAB_DIR).as_posix() if path.is_relative_to(_VOCAB_DIR) else path.name
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def needs_rebuild(output_dir: Path, data_dir: Path, languages: Sequence[str] = ("en",)) -> bool:
+def needs_rebuild(output_dir: Path, data_dir: Path, languages: Sequence[str] | None = None) -> bool:
     """True unless `output_dir` holds a pipeline built from exactly the current inputs."""
+    languages = tuple(languages or term_languages())
     output_dir = Path(output_dir)
     stamp = output_dir / HASH_FILE
     if not (output_dir / "config.cfg").is_file() or not stamp.is_file():
@@ -164,9 +194,14 @@ def needs_rebuild(output_dir: Path, data_dir: Path, languages: Sequence[str] = (
     return stamp.read_text(encoding="utf-8").strip() != inputs_digest(data_dir, languages)
 
 
-def create_nlp(data_dir: Path, languages: Sequence[str] = ("en",)) -> Language:
-    """The pipeline in memory: spacy.blank("xx") plus the entity ruler."""
+def create_nlp(data_dir: Path, languages: Sequence[str] | None = None) -> Language:
+    """The pipeline in memory: spacy.blank("xx") plus the entity ruler (every language of
+    bot/vocab/data/terms/ unless `languages` says otherwise)."""
+    languages = tuple(languages or term_languages())
     nlp = spacy.blank("xx")
+    # "l'université" -> "l'" + "université", as the vocabulary's matching splits it.
+    prefixes = [ELISION, *nlp.Defaults.prefixes]  # type: ignore[misc]
+    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search  # type: ignore[union-attr]
     ruler = nlp.add_pipe(
         "entity_ruler",
         config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True, "validate": True},
@@ -181,7 +216,7 @@ def create_nlp(data_dir: Path, languages: Sequence[str] = ("en",)) -> Language:
 
 
 def build_pipeline(
-    output_dir: Path, data_dir: Path, languages: Sequence[str] = ("en",), *, force: bool = False
+    output_dir: Path, data_dir: Path, languages: Sequence[str] | None = None, *, force: bool = False
 ) -> Path:
     """Build and save the pipeline to `output_dir` unless it is up to date; return the path.
 
@@ -189,7 +224,7 @@ def build_pipeline(
     sees half a pipeline; `inputs.sha256` records what it was built from.
     """
     output_dir = Path(output_dir)
-    languages = tuple(languages)
+    languages = tuple(languages or term_languages())
     if not force and not needs_rebuild(output_dir, data_dir, languages):
         return output_dir
     digest = inputs_digest(data_dir, languages)
@@ -214,10 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("models/spacy/intake_xx"))
     parser.add_argument("--data", type=Path, default=Path("data"))
-    parser.add_argument("--languages", default="en", help="comma-separated, e.g. en,es,fr")
+    parser.add_argument("--languages", default="", help="comma-separated, e.g. en,es,fr (default: every "
+                        "language of bot/vocab/data/terms/)")
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
     args = parser.parse_args(argv)
-    languages = tuple(x.strip() for x in args.languages.split(",") if x.strip()) or ("en",)
+    languages = tuple(x.strip() for x in args.languages.split(",") if x.strip()) or term_languages()
     if not args.force and not needs_rebuild(args.out, args.data, languages):
         print(f"{args.out}: up to date")
         return 0

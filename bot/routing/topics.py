@@ -7,7 +7,6 @@ keyword of several words matches across any run of spaces.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,14 +14,15 @@ from pathlib import Path
 from re import Pattern
 from types import MappingProxyType
 
+from bot.vocab.text import fold_word
+
 DEFAULT_RULES_FILE = Path(__file__).resolve().parents[2] / "data" / "routing.yml"
 
 
 def normalise(text: str) -> str:
-    """Lower-case, accents stripped, whitespace collapsed: the form both sides are matched in."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
+    """Lower-case, accents stripped, whitespace collapsed, the Arabic article dropped
+    (المستشفى = مستشفى): the form both sides are matched in."""
+    return " ".join(fold_word(word) for word in text.split())
 
 
 def _pattern(keywords: tuple[str, ...]) -> Pattern[str] | None:

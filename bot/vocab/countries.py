@@ -1,7 +1,7 @@
 """Countries (ISO 3166-1 alpha-2) from names, aliases and codes, and a small city gazetteer.
 
 Names come from Babel (localised, CLDR) for the countries of data/countries.csv, aliases and
-abbreviations from data/terms.yml, cities from data/cities.yml. Only real countries are known:
+abbreviations from data/terms/, cities from data/cities.yml. Only real countries are known:
 Babel's macro-regions ("001", "150") are not in countries.csv and never match.
 """
 
@@ -19,6 +19,7 @@ from bot.vocab.text import (
     code_mode,
     language_list,
     load_data,
+    load_terms,
     phrase_mode,
     place_variants,
 )
@@ -76,7 +77,7 @@ def country_phrases(language: str = "en", data_dir: Path | str | None = None) ->
     """
     language = _lang(language)
     iso = _alpha3(str(data_dir or REPO_DATA_DIR))
-    terms = load_data("terms.yml")
+    terms = load_terms()
     common = terms.get("common") or {}
     out: list[Phrase] = []
     for lang in dict.fromkeys((language, "en")):

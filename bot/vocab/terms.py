@@ -1,6 +1,6 @@
 """Organisation types, partnership types, licences and content languages from free text.
 
-Phrase tables are data/terms.yml (keyed by language, English as the fallback); language names
+Phrase tables are data/terms/ (keyed by language, English as the fallback); language names
 come from Babel. Each normaliser accepts a whole answer ("museum", "CC BY-SA 4.0", "Catalan")
 or picks the value out of a sentence ("we are a small city museum").
 """
@@ -11,7 +11,7 @@ from collections import Counter
 from functools import lru_cache
 
 from bot.intake import Licence, OrganizationType, PartnershipType
-from bot.vocab.text import Lexicon, Phrase, code_mode, load_data, phrase_mode
+from bot.vocab.text import Lexicon, Phrase, code_mode, fold, language_list, load_terms, phrase_mode
 from bot.vocab.text import primary_language as _lang
 
 KINDS = ("organization_type", "partnership_type", "licence")
@@ -21,13 +21,16 @@ _LICENCE_PRIORITY = (Licence.RESTRICTED.value, Licence.UNSURE.value)
 
 def term_phrases(kind: str, language: str = "en") -> list[Phrase]:
     """Phrases of one kind (see KINDS) for `language` then English; value = enum value."""
-    terms = load_data("terms.yml")
+    terms = load_terms()
     out: list[Phrase] = []
+    values: dict[str, None] = {}
     for lang in dict.fromkeys((_lang(language), "en")):
         for value, phrases in ((terms.get(lang) or {}).get(kind) or {}).items():
             out += [Phrase(str(p), str(value), phrase_mode(str(p), lang)) for p in phrases]
-            out.append(Phrase(str(value), str(value), "exact"))  # "research_institute"
-    return out
+            values[str(value)] = None
+    # The values themselves ("research_institute", button payloads) as whole answers, after
+    # every language's phrases so that "cc0" keeps the mode English gives it.
+    return out + [Phrase(value, value, "exact") for value in values]
 
 
 @lru_cache(maxsize=32)
@@ -116,7 +119,7 @@ def _autonyms() -> dict[str, str]:
 def language_phrases(ui_language: str = "en") -> list[Phrase]:
     """Language-name phrases (aliases, Babel names, autonyms, codes); value = ISO 639-1."""
     language = _lang(ui_language)
-    terms = load_data("terms.yml")
+    terms = load_terms()
     out: list[Phrase] = []
     for lang in dict.fromkeys((language, "en")):
         for code, aliases in ((terms.get(lang) or {}).get("languages") or {}).items():
@@ -144,3 +147,34 @@ def normalize_language(text: object, ui_language: str = "en") -> str | None:
     if not isinstance(text, str):
         return None
     return _language_lexicon(_lang(ui_language)).find(text)
+
+
+#: Whole-answer lists of terms/<lang>.yml (yes, no, international, same_language).
+ANSWER_LISTS = ("yes", "no", "international", "same_language")
+
+
+@lru_cache(maxsize=64)
+def _answers(key: str, language: str) -> frozenset[str]:
+    return frozenset(fold(x) for x in language_list(key, language))
+
+
+def is_answer(key: str, text: object, language: str = "en") -> bool:
+    """Whether `text` as a whole is one of the `key` answers (see ANSWER_LISTS) in `language`
+    or English: "sí" and "yes" are both yes in a Spanish conversation."""
+    return isinstance(text, str) and bool(fold(text)) and fold(text) in _answers(key, _lang(language))
+
+
+@lru_cache(maxsize=32)
+def _field_lexicon(language: str) -> Lexicon:
+    terms = load_terms()
+    phrases = [Phrase(str(p), str(slot), "any")
+               for lang in dict.fromkeys((language, "en"))
+               for slot, words in ((terms.get(lang) or {}).get("fields") or {}).items() for p in words]
+    return Lexicon(phrases)
+
+
+def named_field(text: object, language: str = "en") -> str | None:
+    """The answer a partner names when asking to change it ("change the country" -> country)."""
+    if not isinstance(text, str):
+        return None
+    return _field_lexicon(_lang(language)).find(text)

@@ -2,8 +2,8 @@
 
 Everything here is pure. `fold()` is the matching key used on both sides (table phrases and
 user text): HTML removed, length capped, accents stripped, case folded, punctuation turned into
-spaces (apostrophes and dots inside abbreviations are dropped: "U.K." -> "uk", "d'Ivoire" ->
-"divoire"), whitespace collapsed.
+spaces (French elisions are split off: "d'Ivoire" -> "d ivoire"; other apostrophes and dots
+inside abbreviations are dropped: "don't" -> "dont", "U.K." -> "uk"), whitespace collapsed.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _APOSTROPHE = re.compile(r"['’ʼ`´‘]")
 _INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
+#: French (and Catalan, Italian) elision: "l'université" is two words, "l'" and "université".
+ELISION = r"(?:[ldjnscmtLDJNSCMT]|[qQ]u|[jJ]usqu|[lL]orsqu|[pP]uisqu)['’ʼ]"
+_ELISION = re.compile(rf"(?<!\w)({ELISION})(?=\w)")
 
 #: Phrase modes. any: everywhere, any case. title / upper: in running text only when written
 #: capitalised / in capitals, any case as a whole answer. scan: anywhere in text but never an
@@ -77,14 +80,40 @@ def strip_accents(text: str) -> str:
 def words(text: Any) -> list[str]:
     """The words of `text` with their case kept; punctuation and symbols split words."""
     cleaned = clean(text).replace("&", " and ")
+    cleaned = _ELISION.sub(r"\1 ", cleaned)
     cleaned = _INNER_DOT.sub("", _APOSTROPHE.sub("", cleaned))
     chars = (" " if unicodedata.category(c)[0] in "PSZC" else c for c in cleaned)
     return "".join(chars).split()
 
 
+#: Arabic writes the article and some prepositions as part of the word (المتحف, بالمتحف,
+#: للمكتبة): matching keys drop them on both sides. Longest first.
+ARABIC_ARTICLES = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال")
+#: One-letter prefixes ("and", "in", "for"), tried only when a word does not match as it is,
+#: because many names begin with these letters (بريطانيا, لبنان).
+ARABIC_PREFIXES = ("و", "ب", "ل", "ف")
+_ARABIC_FOLD = str.maketrans({"ى": "ي", "ة": "ه", "ـ": None})
+
+
+def is_arabic(word: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in word)
+
+
+def arabic_stem(word: str) -> str:
+    """An Arabic word without its article (and the prepositions fused with it)."""
+    for article in ARABIC_ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            return word[len(article):]
+    return word
+
+
 def fold_word(word: str) -> str:
-    """The matching key of one word."""
-    return strip_accents(word).casefold()
+    """The matching key of one word (Arabic: hamza on alef, tatweel, final yā'/tā' marbūṭa and
+    the article folded away)."""
+    folded = strip_accents(word).casefold()
+    if is_arabic(folded):
+        folded = arabic_stem(folded.translate(_ARABIC_FOLD))
+    return folded
 
 
 def fold(text: Any) -> str:
@@ -126,7 +155,7 @@ class Lexicon:
         i = 0
         while i < len(keys):
             for size in range(min(self._max_words, len(keys) - i), 0, -1):
-                hit = self._table.get(" ".join(keys[i : i + size]))
+                hit = self._table.get(" ".join(keys[i : i + size])) or self._prefixed(keys[i : i + size])
                 if hit and _scan_allows(hit[1], raw[i : i + size]):
                     found.append((i, i + size, hit[0]))
                     i += size
@@ -134,6 +163,13 @@ class Lexicon:
             else:
                 i += 1
         return found
+
+    def _prefixed(self, keys: list[str]) -> tuple[str, str] | None:
+        """An Arabic phrase whose first word carries a one-letter prefix (ومصر, بمتحف)."""
+        first = keys[0]
+        if len(first) > 3 and first[0] in ARABIC_PREFIXES and is_arabic(first):
+            return self._table.get(" ".join([fold_word(first[1:]), *keys[1:]]))
+        return None
 
     def find(self, text: Any) -> str | None:
         """The whole-text value, else the first value found in running text."""
@@ -165,15 +201,32 @@ def place_variants(name: str) -> set[str]:
 @lru_cache(maxsize=64)
 def load_data(name: str) -> Any:
     """A YAML file of bot/vocab/data, parsed once."""
-    import yaml
+    from bot.yaml_data import load_yaml
 
     with open(DATA_DIR / name, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+        return load_yaml(handle) or {}
+
+
+@lru_cache(maxsize=1)
+def load_terms() -> dict[str, Any]:
+    """The phrase tables of data/terms/: {"common": {...}, "en": {...}, "es": {...}, ...}."""
+    from bot.yaml_data import load_yaml
+
+    out: dict[str, Any] = {}
+    for path in sorted((DATA_DIR / "terms").glob("*.yml")):
+        with open(path, encoding="utf-8") as handle:
+            out[path.stem] = load_yaml(handle) or {}
+    return out
+
+
+def term_languages() -> tuple[str, ...]:
+    """The languages that have a phrase table, English first."""
+    return tuple(sorted((k for k in load_terms() if k != "common"), key=lambda k: (k != "en", k)))
 
 
 def language_list(key: str, language: str) -> list[str]:
-    """terms.yml[language][key] followed by the English list (the fallback language)."""
-    terms = load_data("terms.yml")
+    """terms/<language>.yml[key] followed by the English list (the fallback language)."""
+    terms = load_terms()
     out: list[str] = []
     for lang in dict.fromkeys((language, "en")):
         out.extend(str(x) for x in (terms.get(lang) or {}).get(key) or ())

@@ -13,6 +13,7 @@ from actions.language import unsupported_in_message, widget_language
 from bot import conversation
 from bot.i18n import DEFAULT_LANGUAGE, country_name, language_name, load_catalog, resolve_language
 from bot.language import unsupported_notice
+from bot.reasons import partner_reason
 from bot.service import StoreUnavailable, deflect, submit
 
 logger = logging.getLogger(__name__)
@@ -125,11 +126,17 @@ class ActionSubmitInquiry(Action):
             dispatcher.utter_message(response="utter_submit_failed")
             return [SlotSet("stage", "summary")]
         response = "utter_submitted" if tracker.get_slot("consent") else "utter_submitted_no_contact"
+        affiliate = runtime.router().directory.get(result.affiliate_id)
+        reason = partner_reason(
+            rule=result.rule, affiliate_name=result.affiliate_name,
+            affiliate_region=affiliate.declares(tracker.get_slot("region")), affiliate_topics=affiliate.topics,
+            slots=tracker.slots, catalog=load_catalog(_language(tracker)),
+        )
         dispatcher.utter_message(
             response=response,
             reference=result.reference,
             affiliate_name=result.affiliate_name,
-            reason=result.reason,
+            reason=reason,
             general_contact=runtime.settings().general_contact,
         )
         return [SlotSet("reference", result.reference), SlotSet("confirmed", True), SlotSet("stage", "submitted")]

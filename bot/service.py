@@ -37,6 +37,7 @@ class Submission:
     reference: str
     affiliate_id: str
     affiliate_name: str
+    rule: str
     reason: str
     tier: str
     status: str
@@ -99,6 +100,7 @@ def submit(
         reference=stored.reference,
         affiliate_id=affiliate_id,
         affiliate_name=router.directory.get(affiliate_id).name,
+        rule=str(routing.get("rule") or ""),
         reason=(list(routing.get("reasons") or []) or [""])[0],
         tier=(shown.get("qualification") or {}).get("tier") or qualification.tier.value,
         status=str(shown.get("status") or stored.status.value),

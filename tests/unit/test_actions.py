@@ -153,8 +153,11 @@ def test_buttons_after_two_misses():
 def test_session_starts_in_the_language_of_the_metadata():
     events = run(ActionSessionStart().run(
         CollectingDispatcher(), tracker({"session_started_metadata": {"language": "de-AT"}}), DOMAIN))
-    # German has no catalogue yet, so the conversation falls back to English.
-    assert SlotSet("language", "en") in events
+    assert SlotSet("language", "de") in events and SlotSet("language_source", "page") in events
+    dispatcher = CollectingDispatcher()
+    events = run(ActionSessionStart().run(dispatcher, tracker({"session_started_metadata": {"language": "it"}}), DOMAIN))
+    # Italian has no catalogue, so the conversation is held in English, after a notice in Italian.
+    assert SlotSet("language", "en") in events and "italiano" in dispatcher.messages[0]["text"]
 
 
 def test_summary_lists_the_answers_and_sets_the_stage():

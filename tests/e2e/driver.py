@@ -54,8 +54,10 @@ class Conversation:
     def slots(self) -> dict:
         return self.tracker()["slots"]
 
-    def complete_intake(self, opening: str, answers: dict[str, str], *, max_turns: int = 25) -> str | None:
-        """Open with `opening`, answer every question, accept the summary; return the reference."""
+    def complete_intake(self, opening: str, answers: dict[str, str], *, max_turns: int = 25,
+                        confirm: str = "yes") -> str | None:
+        """Open with `opening`, answer every question, accept the summary with `confirm`; return
+        the reference."""
         self.send(opening)
         for _ in range(max_turns):
             slots = self.slots()
@@ -66,7 +68,7 @@ class Conversation:
                 self.send(answers[asked])
                 continue
             if slots.get("stage") == "summary":
-                turn = self.send("yes")
+                turn = self.send(confirm)
                 found = REFERENCE.search(turn.text)
                 return found.group(0) if found else None
             if slots.get("stage") == "submitted":

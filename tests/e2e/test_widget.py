@@ -229,17 +229,42 @@ def test_right_to_left_conversation(context, stack):
     page = chat.page
     root = page.locator(f"{WIDGET} .root")
     assert root.get_attribute("dir") == "rtl" and root.get_attribute("lang") == "ar"
-    assert page.locator(f"{WIDGET} .launcher").inner_text() == "كن شريكًا لويكيميديا"
+    assert page.locator(f"{WIDGET} .launcher").inner_text() == "الشراكة مع ويكيميديا"
     chat.open()
     chat.wait_for_greeting()
     chat.say("نحن متحف في القاهرة ونريد التبرع بالصور")
+    chat.settle()
     directions = page.evaluate(f"""() => [...document.querySelector('{WIDGET}').shadowRoot.querySelectorAll('.msg')]
         .map(m => [m.classList.contains('user') ? 'user' : 'bot', getComputedStyle(m.querySelector('.text')).direction])""")
     assert ["user", "rtl"] in directions
+    # The assistant answers in Arabic, and its messages read right to left.
+    bot = [d for who, d in directions if who == "bot"]
+    assert len(bot) >= 2 and set(bot) == {"rtl"}, directions
+    assert all(any("\u0600" <= ch <= "\u06ff" for ch in text) for text in chat.bot_texts()), chat.bot_texts()
+    assert chat.tracker()["slots"]["language"] == "ar"
     panel = page.locator(f"{WIDGET} .panel").bounding_box()
     user = page.locator(f"{WIDGET} .msg.user").last.bounding_box()
     assert panel and user and user["x"] - panel["x"] < 40, "in RTL the partner's messages sit on the left"
     screenshot(page, "widget-rtl-ar")
+
+
+def test_the_language_picker_switches_mid_form_and_keeps_the_answers(context, stack):
+    chat = widget(context, stack)
+    chat.open()
+    chat.wait_for_greeting()
+    chat.say("We are a museum in Lyon and want to donate photos under CC BY-SA")
+    chat.settle()
+    before = chat.tracker()["slots"]
+    assert before["language"] == "en" and before["requested_slot"]
+    chat.page.select_option(f"{WIDGET} .lang", "es")
+    chat.settle()
+    after = chat.tracker()["slots"]
+    assert (after["language"], after["requested_slot"]) == ("es", before["requested_slot"])
+    kept = ("partnership_type", "country", "licence")
+    assert {k: after[k] for k in kept} == {k: before[k] for k in kept}
+    # The question comes again in Spanish, and the widget's own labels follow.
+    assert "Por supuesto" in " ".join(chat.bot_texts()[-3:]), chat.bot_texts()[-3:]
+    assert chat.page.locator(f"{WIDGET} textarea").get_attribute("placeholder") == "Escriba su mensaje…"
 
 
 class _PartnerSite(BaseHTTPRequestHandler):

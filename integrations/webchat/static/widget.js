@@ -19,11 +19,11 @@
       send: "Send", notice: "We keep this conversation to answer your inquiry.", privacy: "Privacy notice",
       lost: "Connection lost. Reconnecting…", back: "Reconnected.", typing: "The assistant is typing…",
       pending: "Waiting to send", you: "You", bot: "Assistant", choices: "Suggested answers"},
-    es: {launcher: "Colabora con Wikimedia", title: "Alianzas de Wikimedia", subtitle: "Cuéntanos qué tienes en mente",
-      close: "Cerrar el chat", log: "Conversación", input: "Tu mensaje", placeholder: "Escribe tu mensaje…",
-      send: "Enviar", notice: "Guardamos esta conversación para responder a tu consulta.", privacy: "Aviso de privacidad",
+    es: {launcher: "Colabore con Wikimedia", title: "Alianzas de Wikimedia", subtitle: "Cuéntenos qué tiene en mente",
+      close: "Cerrar el chat", log: "Conversación", input: "Su mensaje", placeholder: "Escriba su mensaje…",
+      send: "Enviar", notice: "Guardamos esta conversación para responder a su consulta.", privacy: "Aviso de privacidad",
       lost: "Se perdió la conexión. Reconectando…", back: "Conexión restablecida.", typing: "El asistente está escribiendo…",
-      pending: "Pendiente de envío", you: "Tú", bot: "Asistente", choices: "Respuestas sugeridas"},
+      pending: "Pendiente de envío", you: "Usted", bot: "Asistente", choices: "Respuestas sugeridas"},
     fr: {launcher: "Devenir partenaire de Wikimedia", title: "Partenariats Wikimedia", subtitle: "Dites-nous ce que vous envisagez",
       close: "Fermer la discussion", log: "Conversation", input: "Votre message", placeholder: "Écrivez votre message…",
       send: "Envoyer", notice: "Nous conservons cette conversation pour répondre à votre demande.", privacy: "Politique de confidentialité",
@@ -39,11 +39,11 @@
       send: "Senden", notice: "Wir speichern diese Unterhaltung, um Ihre Anfrage zu beantworten.", privacy: "Datenschutzhinweis",
       lost: "Verbindung unterbrochen. Neuer Versuch…", back: "Wieder verbunden.", typing: "Der Assistent schreibt…",
       pending: "Wird gesendet, sobald verbunden", you: "Sie", bot: "Assistent", choices: "Antwortvorschläge"},
-    ar: {launcher: "كن شريكًا لويكيميديا", title: "شراكات ويكيميديا", subtitle: "أخبرنا بما تفكر فيه",
-      close: "إغلاق المحادثة", log: "المحادثة", input: "رسالتك", placeholder: "اكتب رسالتك…",
-      send: "إرسال", notice: "نحتفظ بهذه المحادثة للرد على استفسارك.", privacy: "إشعار الخصوصية",
+    ar: {launcher: "الشراكة مع ويكيميديا", title: "شراكات ويكيميديا", subtitle: "أخبرونا بما تفكرون فيه",
+      close: "إغلاق المحادثة", log: "المحادثة", input: "رسالتكم", placeholder: "اكتبوا رسالتكم…",
+      send: "إرسال", notice: "نحتفظ بهذه المحادثة للرد على استفساركم.", privacy: "إشعار الخصوصية",
       lost: "انقطع الاتصال. جارٍ إعادة الاتصال…", back: "تمت إعادة الاتصال.", typing: "المساعد يكتب…",
-      pending: "في انتظار الإرسال", you: "أنت", bot: "المساعد", choices: "إجابات مقترحة"}
+      pending: "في انتظار الإرسال", you: "أنتم", bot: "المساعد", choices: "إجابات مقترحة"}
   };
 
   var CSS = [

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import tempfile
 import time
 from collections import defaultdict
@@ -66,7 +68,8 @@ def _train(config: str, train: list[Example], workdir: Path) -> str:
 
     path = workdir / "train.yml"
     RasaYAMLWriter().dump(path, TrainingData(training_examples=[e.message for e in train]))
-    return str(rasa.model_training.train_nlu(config, str(path), str(workdir)))
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):  # Rasa's banner per fold
+        return str(rasa.model_training.train_nlu(config, str(path), str(workdir)))
 
 
 async def _predict(model: str, test: list[Example]) -> list[Prediction]:

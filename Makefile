@@ -64,8 +64,8 @@ lint: install ## ruff and mypy
 	$(PY) -m ruff check bot actions integrations tests
 	$(PY) -m mypy bot actions integrations
 
-eval: spacy domain ## cross-validated intent F1 per intent (5 folds)
-	$(PY) -m bot.ops.evaluate
+eval: spacy domain ## cross-validated intent F1 per language and intent (5 folds; EVAL_ARGS=--per-language compares one model per language)
+	$(PY) -m bot.ops.evaluate $(EVAL_ARGS)
 
 bench: train ## per-message latency, throughput and memory of a whole intake over REST
 	$(PY) -m tests.bench.intake_bench

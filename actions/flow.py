@@ -58,7 +58,7 @@ class ActionExplainWhy(Action):
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         slot = tracker.get_slot("requested_slot")
         response = f"utter_why_{slot}"
-        if slot and response in domain.get("responses", {}):
+        if slot and response in load_catalog(DEFAULT_LANGUAGE).responses:
             dispatcher.utter_message(response=response)
         else:
             dispatcher.utter_message(response="utter_why_general")

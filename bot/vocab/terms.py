@@ -161,7 +161,8 @@ def _answers(key: str, language: str) -> frozenset[str]:
 def is_answer(key: str, text: object, language: str = "en") -> bool:
     """Whether `text` as a whole is one of the `key` answers (see ANSWER_LISTS) in `language`
     or English: "sí" and "yes" are both yes in a Spanish conversation."""
-    return isinstance(text, str) and bool(fold(text)) and fold(text) in _answers(key, _lang(language))
+    key_text = fold(text) if isinstance(text, str) else ""
+    return bool(key_text) and key_text in _answers(key, _lang(language))
 
 
 @lru_cache(maxsize=32)

@@ -12,9 +12,6 @@ from typing import Any
 from bot.i18n import Catalog, country_name, language_name
 from bot.vocab.regions import subdivisions
 
-#: Placeholders a reason template may use.
-FIELDS = ("name", "place", "language", "topic", "organization")
-
 
 def region_name(code: str | None) -> str | None:
     """The usual name of an ISO 3166-2 subdivision ("US-OH" -> "Ohio"), or None."""

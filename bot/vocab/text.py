@@ -154,8 +154,11 @@ class Lexicon:
         found: list[tuple[int, int, str]] = []
         i = 0
         while i < len(keys):
+            unprefixed = _without_prefix(keys[i])
             for size in range(min(self._max_words, len(keys) - i), 0, -1):
-                hit = self._table.get(" ".join(keys[i : i + size])) or self._prefixed(keys[i : i + size])
+                hit = self._table.get(" ".join(keys[i : i + size]))
+                if hit is None and unprefixed:
+                    hit = self._table.get(" ".join([unprefixed, *keys[i + 1 : i + size]]))
                 if hit and _scan_allows(hit[1], raw[i : i + size]):
                     found.append((i, i + size, hit[0]))
                     i += size
@@ -164,13 +167,6 @@ class Lexicon:
                 i += 1
         return found
 
-    def _prefixed(self, keys: list[str]) -> tuple[str, str] | None:
-        """An Arabic phrase whose first word carries a one-letter prefix (ومصر, بمتحف)."""
-        first = keys[0]
-        if len(first) > 3 and first[0] in ARABIC_PREFIXES and is_arabic(first):
-            return self._table.get(" ".join([fold_word(first[1:]), *keys[1:]]))
-        return None
-
     def find(self, text: Any) -> str | None:
         """The whole-text value, else the first value found in running text."""
         value = self.exact(text)
@@ -178,6 +174,14 @@ class Lexicon:
             return value
         found = self.scan(text)
         return found[0][2] if found else None
+
+
+def _without_prefix(key: str) -> str | None:
+    """The key of an Arabic word without a one-letter prefix (ومصر -> مصر), tried when the
+    word itself does not match; None for other words."""
+    if len(key) > 3 and key[0] in ARABIC_PREFIXES and is_arabic(key):
+        return fold_word(key[1:])
+    return None
 
 
 def _scan_allows(mode: str, original: list[str]) -> bool:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
+
+E = TypeVar("E", bound=Enum)
 
 
 class PartnershipType(str, Enum):
@@ -91,29 +93,35 @@ class Inquiry:
     content_language: str | None = None
     licence: Licence | None = None
     description: str | None = None
+    #: The partner's first message about the inquiry, in their words.
+    opening: str | None = None
     contact_name: str | None = field(default=None, repr=False)
     contact_email: str | None = field(default=None, repr=False)
     consent: bool = False
 
     @classmethod
     def from_slots(cls, conversation_id: str, slots: Mapping[str, Any]) -> Inquiry:
-        """Build from Rasa slot values; contact details are dropped without consent."""
+        """Build from Rasa slot values; contact details are dropped without consent.
+
+        Never raises: a value outside an enumeration (which the conversation never stores) is
+        taken as not given, so that an inquiry is never lost to one bad slot.
+        """
         consent = slots.get("consent") is True
-        ptype = slots.get("partnership_type") or PartnershipType.OTHER.value
-        otype = slots.get("organization_type")
-        licence = slots.get("licence")
-        language = slots.get("language") or "en"
+        ptype = _member(PartnershipType, slots.get("partnership_type")) or PartnershipType.OTHER
+        licence = _member(Licence, slots.get("licence")) if ptype in LICENSED_TYPES else None
+        language = _text(slots.get("language")) or "en"
         return cls(
             conversation_id=conversation_id,
-            partnership_type=PartnershipType(ptype),
+            partnership_type=ptype,
             language=language,
-            organization_name=slots.get("organization_name"),
-            organization_type=OrganizationType(otype) if otype else None,
-            country=slots.get("country"),
-            region=slots.get("region"),
-            content_language=slots.get("content_language") or language,
-            licence=Licence(licence) if licence else None,
-            description=slots.get("project_description"),
+            organization_name=_text(slots.get("organization_name")),
+            organization_type=_member(OrganizationType, slots.get("organization_type")),
+            country=_text(slots.get("country")),
+            region=_text(slots.get("region")),
+            content_language=_text(slots.get("content_language")) or language,
+            licence=licence,
+            description=_text(slots.get("project_description")),
+            opening=_text(slots.get("opening")),
             contact_name=slots.get("contact_name") if consent else None,
             contact_email=slots.get("contact_email") if consent else None,
             consent=consent,
@@ -128,6 +136,17 @@ class Inquiry:
             value = getattr(self, f.name)
             out[f.name] = value.value if isinstance(value, Enum) else value
         return out
+
+
+def _member(enum: type[E], value: Any) -> E | None:
+    try:
+        return enum(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 @dataclass(frozen=True)

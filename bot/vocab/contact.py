@@ -63,7 +63,7 @@ def normalize_person_name(text: object, language: str = "en") -> str | None:
         if stripped != name:
             name = stripped
             break
-    name = name.strip(" ,")
+    name = name.strip(" ,.;:!")
     if not name or len(name) > MAX_NAME:
         return None
     if not any(c.isalpha() for c in name):

@@ -106,6 +106,23 @@ def _country_lexicon(language: str) -> Lexicon:
     return Lexicon(phrases, strip_leading=language_list("articles", language))
 
 
+@lru_cache(maxsize=32)
+def _country_name_lexicon(language: str) -> Lexicon:
+    """The country lexicon without bare ISO codes (alpha-2 and alpha-3)."""
+    from bot.vocab.regions import region_phrases  # regions imports this module
+
+    iso = _alpha3(str(REPO_DATA_DIR))
+    codes = {c.casefold() for c in iso} | {a.casefold() for a in iso.values() if a}
+    phrases = [p for p in country_phrases(language) if p.text.casefold() not in codes]
+    phrases += [Phrase(p.text, p.value.split("-")[0], p.mode) for p in region_phrases()]
+    return Lexicon(phrases, strip_leading=language_list("articles", language))
+
+
+def near_country(text: object, language: str = "en") -> str | None:
+    """The country named with a slip ("Irelannd"), when only one is that close."""
+    return _country_name_lexicon(_lang(language)).near(text) if isinstance(text, str) else None
+
+
 def normalize_country(text: object, language: str = "en") -> str | None:
     """ISO 3166-1 alpha-2 of the country named in `text`, or None.
 
@@ -117,6 +134,16 @@ def normalize_country(text: object, language: str = "en") -> str | None:
     if not isinstance(text, str):
         return None
     return _country_lexicon(_lang(language)).find(text)
+
+
+def countries_in(text: object, language: str = "en", *, codes: bool = True) -> list[str]:
+    """Alpha-2 codes of every country `text` names, in order ("Belgium, not France"). Without
+    `codes`, bare ISO codes do not count ("jo" is Austrian for yes, not Jordan)."""
+    if not isinstance(text, str):
+        return []
+    lexicon = _country_lexicon(_lang(language)) if codes else _country_name_lexicon(_lang(language))
+    whole = lexicon.exact(text)
+    return [whole] if whole else [value for _, _, value in lexicon.scan(text)]
 
 
 @lru_cache(maxsize=1)

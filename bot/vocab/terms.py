@@ -11,12 +11,23 @@ from collections import Counter
 from functools import lru_cache
 
 from bot.intake import Licence, OrganizationType, PartnershipType
-from bot.vocab.text import Lexicon, Phrase, code_mode, fold, language_list, load_terms, phrase_mode
+from bot.vocab.text import (
+    Lexicon,
+    Phrase,
+    code_mode,
+    fold,
+    fold_word,
+    language_list,
+    load_terms,
+    phrase_mode,
+    words,
+)
 from bot.vocab.text import primary_language as _lang
 
 KINDS = ("organization_type", "partnership_type", "licence")
-#: When a licence answer mentions several, the most restrictive reading wins.
-_LICENCE_PRIORITY = (Licence.RESTRICTED.value, Licence.UNSURE.value)
+#: When a licence answer mentions several, the most restrictive reading wins ("Namensnennung -
+#: Weitergabe unter gleichen Bedingungen" names BY and SA: it is BY-SA).
+_LICENCE_PRIORITY = (Licence.RESTRICTED.value, Licence.UNSURE.value, Licence.CC_BY_SA.value)
 
 
 def term_phrases(kind: str, language: str = "en") -> list[Phrase]:
@@ -38,23 +49,49 @@ def _lexicon(kind: str, language: str) -> Lexicon:
     return Lexicon(term_phrases(kind, language))
 
 
-def _normalize(kind: str, text: object, language: str) -> str | None:
+def values_in(kind: str, text: object, language: str = "en", *, near_wiki: bool = True) -> list[str]:
+    """Every `kind` value (see KINDS) that `text` names, in the order named; the whole text's
+    value alone when the text is exactly one phrase. Without `near_wiki`, a phrase next to a
+    Wiki* word is left out: "the Wikimedia Foundation" is not the partner's foundation."""
     if not isinstance(text, str):
-        return None
+        return []
     language = _lang(language)
     lexicon = _lexicon(kind, language)
     value = lexicon.exact(text)
     if value is not None:
-        return value
+        return [value]
     found = lexicon.scan(text)
+    if not near_wiki:
+        keys = [fold_word(w) for w in words(text)]
+        found = [m for m in found if not any(_is_wiki(k) for k in keys[max(0, m[0] - 1) : m[0]] + keys[m[1] : m[1] + 1])]
     if kind == "partnership_type":  # "research institute" is who they are, not what they want
         orgs = [(s, e) for s, e, _ in _lexicon("organization_type", language).scan(text)]
         found = [
             m for m in found if not any(s <= m[0] and m[1] <= e and e - s > m[1] - m[0] for s, e in orgs)
         ]
-    values = [v for _, _, v in found]
+    return [v for _, _, v in found]
+
+
+def near_value(kind: str, text: object, language: str = "en") -> str | None:
+    """The `kind` value of a phrase typed with a slip ("musuem"), when only one is that close."""
+    return _lexicon(kind, _lang(language)).near(text) if isinstance(text, str) else None
+
+
+def near_language(text: object, ui_language: str = "en") -> str | None:
+    """The language named with a slip ("Portugese", "العربةي"), when only one is that close."""
+    return _language_lexicon(_lang(ui_language)).near(text) if isinstance(text, str) else None
+
+
+def _is_wiki(key: str) -> bool:
+    return key.startswith(("wiki", "ويكي"))
+
+
+def _normalize(kind: str, text: object, language: str) -> str | None:
+    values = values_in(kind, text, language)
     if not values:
         return None
+    if len(values) == 1:
+        return values[0]
     if kind == "licence":
         for value in _LICENCE_PRIORITY:
             if value in values:
@@ -147,6 +184,15 @@ def normalize_language(text: object, ui_language: str = "en") -> str | None:
     if not isinstance(text, str):
         return None
     return _language_lexicon(_lang(ui_language)).find(text)
+
+
+def languages_in(text: object, ui_language: str = "en") -> list[str]:
+    """ISO 639-1 codes of every language `text` names, in order ("English and some French")."""
+    if not isinstance(text, str):
+        return []
+    lexicon = _language_lexicon(_lang(ui_language))
+    whole = lexicon.exact(text)
+    return [whole] if whole else [value for _, _, value in lexicon.scan(text)]
 
 
 #: Whole-answer lists of terms/<lang>.yml (yes, no, international, same_language).

@@ -102,7 +102,7 @@ def is_arabic(word: str) -> bool:
 def arabic_stem(word: str) -> str:
     """An Arabic word without its article (and the prepositions fused with it)."""
     for article in ARABIC_ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= 2:
+        if word.startswith(article) and len(word) - len(article) >= 3:
             return word[len(article):]
     return word
 
@@ -131,6 +131,7 @@ class Lexicon:
             if key and key not in self._table:
                 self._table[key] = (phrase.value, phrase.mode)
         self._strip = frozenset(fold(w) for w in strip_leading)
+        self._by_start: dict[str, list[tuple[str, str, str]]] | None = None
         longest = max((k.count(" ") + 1 for k in self._table), default=1)
         self._max_words = min(longest, MAX_PHRASE_WORDS)
 
@@ -174,6 +175,57 @@ class Lexicon:
             return value
         found = self.scan(text)
         return found[0][2] if found else None
+
+    def near(self, text: Any) -> str | None:
+        """The value of a phrase typed with a slip of the finger ("Irelannd", "musuem",
+        "centor de investigación"): one letter wrong, missing, doubled or two swapped (two in
+        words of nine letters or more), in phrases of five letters or more, only when exactly
+        one value is that close. For answers that matched nothing exactly."""
+        keys = [fold_word(w) for w in words(text)]
+        best: set[str] = set()
+        best_distance = 3
+        for size in range(min(3, len(keys)), 0, -1):
+            for start in range(len(keys) - size + 1):
+                typed = " ".join(keys[start : start + size])
+                if len(typed) < 5:
+                    continue
+                allowed = 2 if len(typed) >= 9 else 1
+                for key, value in self._candidates(typed):
+                    distance = _edit_distance(typed, key, allowed)
+                    if distance <= allowed and distance < best_distance:
+                        best, best_distance = {value}, distance
+                    elif distance <= allowed and distance == best_distance:
+                        best.add(value)
+        return next(iter(best)) if len(best) == 1 else None
+
+    def _candidates(self, typed: str) -> list[tuple[str, str]]:
+        if self._by_start is None:
+            index: dict[str, list[tuple[str, str, str]]] = {}
+            for key, (value, mode) in self._table.items():
+                if len(key) >= 5 and mode not in ("exact_upper", "upper"):
+                    index.setdefault(key[0], []).append((key, value, mode))
+            self._by_start = index
+        return [(k, v) for k, v, _ in self._by_start.get(typed[0], ()) if abs(len(k) - len(typed)) <= 2]
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a swap of two neighbours counts one), or limit + 1
+    as soon as it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def _without_prefix(key: str) -> str | None:

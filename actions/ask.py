@@ -40,6 +40,10 @@ def buttons_for(slot: str, language: str) -> list[dict[str, Any]]:
     return []
 
 
+#: Questions that have a second wording with buttons (`utter_ask_<slot>_buttons`).
+WITH_BUTTONS = frozenset({"partnership_type", "organization_type", "country", "region", "content_language", "licence"})
+
+
 class AskSlot:
     """Mixin of the `action_ask_<slot>` actions (not an Action itself, so rasa-sdk does not
     register the base)."""
@@ -51,7 +55,9 @@ class AskSlot:
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
-        if conversation.should_offer_buttons(tracker.get_slot("misses"), self.slot):
+        if conversation.has_moved_on(tracker.get_slot("misses"), self.slot):
+            return []  # asked three times: the partner was just offered to skip it instead
+        if self.slot in WITH_BUTTONS and conversation.should_offer_buttons(tracker.get_slot("misses"), self.slot):
             dispatcher.utter_message(response=f"utter_ask_{self.slot}_buttons",
                                      buttons=buttons_for(self.slot, language))
         else:
@@ -81,6 +87,26 @@ class AskContentLanguage(AskSlot, Action):
 
 class AskLicence(AskSlot, Action):
     slot = "licence"
+
+
+class AskOrganizationName(AskSlot, Action):
+    slot = "organization_name"
+
+
+class AskProjectDescription(AskSlot, Action):
+    slot = "project_description"
+
+
+class AskConsent(AskSlot, Action):
+    slot = "consent"
+
+
+class AskContactName(AskSlot, Action):
+    slot = "contact_name"
+
+
+class AskContactEmail(AskSlot, Action):
+    slot = "contact_email"
 
 
 class AskField(Action):

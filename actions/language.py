@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, Restarted, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, Restarted, SlotSet
 
+from actions.reading import message_of
+from actions.summary import apply_correction
+from bot.answers import names_a_partnership, read_correction
 from bot.i18n import language_name, supported_languages
 from bot.language import choose, unsupported_notice
 from bot.vocab.terms import normalize_language
@@ -35,6 +38,15 @@ def requested_language(tracker: Tracker) -> str | None:
             if found:
                 return found
     return None
+
+
+def corrects_material_language(tracker: Tracker) -> bool:
+    """Whether a message at the summary changes the language of the material ("the language is
+    wrong: Spanish, not German") rather than asking to speak another language."""
+    if tracker.get_slot("stage") != "summary" or not tracker.get_slot("content_language"):
+        return False
+    reading = read_correction(message_of(tracker), dict(tracker.slots), named_resets=False)
+    return "content_language" in reading.values
 
 
 def without_clitic(text: str) -> str:
@@ -89,8 +101,15 @@ class ActionDetectLanguage(Action):
     async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
         current = tracker.get_slot("language") or "en"
         source = tracker.get_slot("language_source")
+        # An answer to a question is no sign of the partner's language: names, places and
+        # licences are written in their own ("Musée des Confluences" in a Spanish conversation).
+        answering = bool(tracker.get_slot("requested_slot")) or tracker.get_slot("stage") == "summary"
+        # "Mostly in English" answers the question about the material's language; it is not a
+        # request to speak English (the widget's language menu is there for that).
+        naming_material = tracker.get_slot("requested_slot") == "content_language" or corrects_material_language(tracker)
         choice = choose(current=current, source=source, supported=supported_languages(),
-                        requested=requested_language(tracker), detected=detected_language(tracker),
+                        requested=None if naming_material else requested_language(tracker),
+                        detected=None if answering else detected_language(tracker),
                         user_turns=user_turns(tracker))
         if choice is None or (choice.language, choice.source) == (current, source):
             return []
@@ -104,11 +123,18 @@ class ActionSwitchLanguage(Action):
         return "action_switch_language"
 
     async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+        if corrects_material_language(tracker):
+            reading = read_correction(message_of(tracker), dict(tracker.slots), named_resets=False)
+            return apply_correction(dispatcher, tracker, reading)
         requested = requested_language(tracker)
         if requested and requested not in supported_languages():
             dispatcher.utter_message(text=unsupported_notice(requested))
         elif requested:
             dispatcher.utter_message(response="utter_language_switched", json_message=widget_language(requested))
+            if not tracker.active_loop.get("name") and tracker.get_slot("stage") in (None, "offered") and \
+                    names_a_partnership(message_of(tracker)):
+                # "Queremos donar fotos, en español": the switch, and the inquiry it states.
+                return [FollowupAction("intake_form")]
         else:
             current = tracker.get_slot("language") or "en"
             names = [language_name(code, current) for code in supported_languages()]
@@ -126,4 +152,6 @@ class ActionRestart(Action):
 
     async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
         keep: list[Any] = [SlotSet(name, tracker.get_slot(name)) for name in ("language", "language_source")]
-        return [Restarted(), *keep]
+        # The reply is sent before the restart is applied, so it is said in the same language.
+        dispatcher.utter_message(response="utter_restarted")
+        return [Restarted(), *keep, SlotSet("greeted", True)]

@@ -14,7 +14,7 @@ FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_nlu_fallback", 
 CONTACT_SLOTS = frozenset({"contact_name", "contact_email"})
 #: Bookkeeping slots that would only clutter a transcript.
 QUIET_SLOTS = frozenset({"requested_slot", "misses", "offer_buttons", "session_started_metadata", "stage",
-                         "language_notice"})
+                         "language_notice", "read_turn", "greeted", "skipped", "choosing_field", "field", "guessed"})
 
 
 @dataclass

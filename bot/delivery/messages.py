@@ -25,6 +25,9 @@ LINK_KEYS = ("view", "accept", "decline")
 Rows = list[tuple[str, str]]
 
 
+#: Heading of the partner's first message in the e-mail to an affiliate.
+OPENING_HEADING = "The partner's first message"
+
 def webhook_body(*, delivery_id: str, inquiry: dict[str, Any], links: Mapping[str, str]) -> bytes:
     """The JSON body of an `inquiry.routed` webhook: compact, sorted keys, UTF-8."""
     payload = {
@@ -71,6 +74,9 @@ def routed_email(
     text += [f"{label}: {value}" for label, value in rows]
     heading = _description_heading(inquiry)
     text += ["", f"{heading}:", description or "(none)", ""]
+    opening = str(inquiry.get("opening") or "")
+    if opening and opening != description:  # what the partner said first, before any question
+        text += [f"{OPENING_HEADING}:", opening, ""]
     text += [f"{label}: {url}" for label, url in actions] + ["", deadline]
 
     parts = [f"<p>{_e(intro)}</p>"]
@@ -80,6 +86,8 @@ def routed_email(
     lang = str(inquiry.get("language") or "")
     attrs = f' lang="{_e(lang)}" dir="auto"' if lang else ' dir="auto"'
     parts.append(f'<h3>{_e(heading)}</h3><p style="white-space: pre-wrap"{attrs}>{_e(description or "(none)")}</p>')
+    if opening and opening != description:
+        parts.append(f'<h3>{_e(OPENING_HEADING)}</h3><p style="white-space: pre-wrap"{attrs}>{_e(opening)}</p>')
     parts.append("<p>" + " | ".join(f'<a href="{_e(url)}">{_e(label)}</a>' for label, url in actions) + "</p>")
     parts.append(f"<p>{_e(deadline)}</p>")
 

@@ -138,6 +138,7 @@ def _as_api_dict(row: Row) -> dict[str, Any]:
         "content_language": row.content_language,
         "licence": row.licence,
         "description": row.description,
+        "opening": row.opening,
         "contact": {"name": row.contact_name, "email": row.contact_email},
         "consent": bool(row.consent),
         "qualification": {"tier": row.tier, "reasons": list(row.qualification_reasons or [])},

@@ -98,6 +98,7 @@ def submit_inquiry(
         "content_language": inquiry.content_language,
         "licence": _value(inquiry.licence),
         "description": inquiry.description,
+        "opening": inquiry.opening,
         "contact_name": inquiry.contact_name if consent else None,
         "contact_email": inquiry.contact_email if consent else None,
         "consent": consent,

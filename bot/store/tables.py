@@ -105,6 +105,8 @@ inquiries = Table(
     Column("content_language", String(10)),
     Column("licence", String(20)),
     Column("description", Text),
+    # The partner's first words about the inquiry, as typed (the affiliate reads them too).
+    Column("opening", Text),
     Column("contact_name", String(300)),
     Column("contact_email", String(320)),
     Column("consent", Boolean(create_constraint=False), nullable=False, default=False),

@@ -26,6 +26,7 @@ from socketio import AsyncServer
 
 from bot.language import metadata_with_guess
 from bot.settings import Settings
+from integrations.channels.replies import always_answered
 from integrations.channels.rest import BLANK_MESSAGE
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class IntakeSocketIOInput(SocketIOInput):
         return origin is None or self.allowed_origins == ("*",) or origin.rstrip("/") in self.allowed_origins
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = always_answered(on_new_message)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio

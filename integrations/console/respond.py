@@ -61,6 +61,7 @@ def _summary(inquiry: dict[str, Any]) -> str:
         ("Licence", inquiry.get("licence") or "—"),
         ("Language", f"{inquiry.get('language')} (content: {inquiry.get('content_language') or '—'})"),
         ("Description", inquiry.get("description") or "—"),
+        *([("First message", inquiry["opening"])] if inquiry.get("opening") not in (None, inquiry.get("description")) else []),
         ("Why you", ((inquiry.get("routing") or {}).get("reasons") or ["—"])[0]),
     ]
     return "<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows) + "</dl>"

@@ -59,6 +59,7 @@ class Conversation:
         """Open with `opening`, answer every question, accept the summary with `confirm`; return
         the reference."""
         self.send(opening)
+        offered = False
         for _ in range(max_turns):
             slots = self.slots()
             asked = slots.get("requested_slot")
@@ -73,6 +74,11 @@ class Conversation:
                 return found.group(0) if found else None
             if slots.get("stage") == "submitted":
                 return slots.get("reference")
+            if slots.get("stage") == "offered" and not offered:
+                # "Would you like to start a partnership inquiry?": a partner says yes.
+                offered = True
+                self.send("/start_intake")
+                continue
             raise AssertionError(f"the intake stalled; transcript:\n{self.transcript()}")
         raise AssertionError(f"no summary after {max_turns} turns; transcript:\n{self.transcript()}")
 

@@ -73,6 +73,11 @@ def test_whole_intake_in_the_browser_by_typing_and_clicking(context, stack):
 
     assert len(chat.clicked) >= 3 and len(chat.typed) >= 6, (chat.clicked, chat.typed)
     assert reference in chat.page.locator(f"{WIDGET} .log").inner_text()
+    # The reference never breaks across lines; e-mail addresses are links.
+    shown = chat.page.locator(f"{WIDGET} .log .ref").last
+    assert shown.inner_text() == reference
+    assert shown.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+    assert chat.page.locator(f'{WIDGET} .log a[href="mailto:alex@example.org"]').count() >= 1
     found = get_json(f"{stack.console_url}/api/inquiries?conversation_id={chat.session_id()}",
                      stack.env["INTAKE_API_TOKEN"])
     assert isinstance(found, list) and [item["reference"] for item in found] == [reference]
@@ -80,6 +85,16 @@ def test_whole_intake_in_the_browser_by_typing_and_clicking(context, stack):
     assert inquiry["organization"]["name"] == MUSEUM["organization_name"]
     assert inquiry["country"] == "FR" and inquiry["routing"]["affiliate_id"] == "wm-fr"
     assert inquiry["consent"] is True and inquiry["contact"]["email"] == "alex@example.org"
+
+
+def test_addresses_in_replies_are_links(context, stack):
+    chat = widget(context, stack)
+    chat.open()
+    chat.wait_for_greeting()
+    chat.say("what's the weather like in Paris tomorrow?")
+    chat.settle()
+    link = chat.page.locator(f'{WIDGET} .log a[href="https://wikimediafoundation.org/about/contact"]')
+    assert link.count() == 1 and link.get_attribute("rel") == "noopener noreferrer"
 
 
 def test_reloading_the_page_continues_the_conversation(context, stack):

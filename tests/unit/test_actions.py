@@ -1,4 +1,5 @@
-"""Actions with rasa-sdk's Tracker and CollectingDispatcher: validation, questions, corrections."""
+"""Actions with rasa-sdk's Tracker and CollectingDispatcher: the form's reading of answers, the
+questions, the summary and its corrections, the start of an intake."""
 from __future__ import annotations
 
 import asyncio
@@ -8,22 +9,27 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.ask import AskCountry, AskLicence
-from actions.flow import ActionCorrectField, ActionSessionStart, ActionShowSummary, ActionStopIntake
+from actions.ask import AskContactEmail, AskCountry, AskLicence
+from actions.flow import ActionSessionStart, ActionStopIntake
 from actions.intake_form import ValidateIntakeForm
-from bot.conversation import FORM_SLOTS
+from actions.language import ActionRestart
+from actions.opening import ActionAnswerOffer, ActionConsiderIntake, ActionNextStep
+from actions.summary import ActionCorrectField, ActionShowSummary
+from bot.conversation import FORM_SLOTS, needed_slots
 
 DOMAIN = {"forms": {"intake_form": {"required_slots": list(FORM_SLOTS)}}, "responses": {"utter_why_country": []}}
 
 
-def tracker(slots=None, text="", entities=None, intent="inform", active_loop="intake_form", events=None):
+def tracker(slots=None, text="", entities=None, intent="inform", active_loop="intake_form", events=None,
+            confidence=0.9):
     base = {"language": "en", "misses": None, "stage": None}
     base.update(slots or {})
     return Tracker(
         sender_id="unit",
         slots=base,
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
-        events=events or [],
+        latest_message={"text": text, "intent": {"name": intent, "confidence": confidence},
+                        "entities": entities or []},
+        events=events if events is not None else [{"event": "user", "text": text}],
         paused=False,
         followup_action=None,
         active_loop={"name": active_loop} if active_loop else {},
@@ -35,10 +41,23 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def validate(slot, value, **slots):
+def act(action, t):
     dispatcher = CollectingDispatcher()
-    result = run(getattr(ValidateIntakeForm(), f"validate_{slot}")(value, dispatcher, tracker(slots), DOMAIN))
-    return result, dispatcher.messages
+    events = run(action.run(dispatcher, t, DOMAIN))
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, dispatcher.messages, events
+
+
+#: Answers given before the question asked in these tests, in the form's order.
+BEFORE = {"partnership_type": "content_donation", "organization_name": "City Museum", "organization_type": "museum",
+          "country": "FR", "content_language": "fr"}
+
+
+def answer(asked, text, intent="inform", **slots):
+    """The form's reading of `text` as the answer to question `asked`: (slots set, messages)."""
+    earlier = {k: v for k, v in BEFORE.items() if list(FORM_SLOTS).index(k) < list(FORM_SLOTS).index(asked)}
+    values, messages, _ = act(ValidateIntakeForm(), tracker({**earlier, "requested_slot": asked, **slots}, text=text,
+                                                            intent=intent))
+    return values, [m.get("response") for m in messages]
 
 
 @pytest.mark.parametrize(
@@ -46,83 +65,65 @@ def validate(slot, value, **slots):
     [("UK", "GB"), ("the Netherlands", "NL"), ("USA", "US"), ("France", "FR"), ("Kenya", "KE"), ("Lyon", "FR")],
 )
 def test_country_names_and_aliases_become_iso_codes(text, code):
-    result, messages = validate("country", text)
-    assert result["country"] == code and messages == []
+    values, messages = answer("country", text)
+    assert values["country"] == code and messages == []
 
 
 def test_unknown_country_is_reasked_with_an_explanation_and_counted():
-    result, messages = validate("country", "Atlantis")
-    assert result["country"] is None
-    assert messages[0]["response"] == "utter_invalid_country" and "Atlantis" in messages[0]["value"]
-    assert result["misses"] == {"country": 1}
-    again, _ = validate("country", "Narnia", misses=result["misses"])
-    assert again["misses"] == {"country": 2}
+    values, messages = answer("country", "Atlantis")
+    assert values.get("country") is None and messages == ["utter_invalid_country"]
+    assert values["misses"] == {"country": 1} and values["requested_slot"] == "country"
 
 
-def test_international_partner_needs_no_country():
-    result, _ = validate("country", "international")
-    assert result["country"] is None and result["international"] is True
+def test_the_third_miss_moves_on_the_default_taken_or_skipping_offered():
+    values, messages = answer("licence", "the normal one", misses={"licence": 2})
+    assert values["licence"] == "unsure" and messages == ["utter_default_licence"]
+    assert values["requested_slot"] != "licence"
+    values, messages = answer("organization_type", "a bit of everything", misses={"organization_type": 2})
+    assert messages == ["utter_offer_skip"] and values["requested_slot"] == "organization_type"
+    # Not asked a fourth time: the question's own action stays silent after the offer.
+    dispatcher = CollectingDispatcher()
+    run(AskContactEmail().run(dispatcher, tracker({"misses": {"contact_email": 3}}), DOMAIN))
+    assert dispatcher.messages == []
+    values, messages = answer("organization_type", "still everything", misses={"organization_type": 3})
+    assert values["organization_type"] == "other" and messages == ["utter_skipped"]
 
 
-@pytest.mark.parametrize(
-    "text, region", [("New York", "US-NY"), ("Ohio", "US-OH"), ("NY", "US-NY")]
-)
-def test_region_normalised_to_iso_3166_2(text, region):
-    result, _ = validate("region", text, country="US", requested_slot="region")
-    assert result["region"] == region
+def test_a_command_at_a_question_is_left_to_the_rules_with_nothing_stored():
+    values, messages = answer("country", "why do you need that?", intent="ask_why")
+    assert values == {"requested_slot": "country"} and messages == []
 
 
-@pytest.mark.parametrize(
-    "text, licence",
-    [("CC BY-SA", "cc_by_sa"), ("CC BY-NC", "restricted"), ("non-commercial only", "restricted"),
-     ("all rights reserved", "restricted"), ("CC0", "cc0"), ("public domain", "public_domain"),
-     ("not sure", "unsure")],
-)
-def test_licence_phrases(text, licence):
-    result, messages = validate("licence", text, requested_slot="licence")
-    assert result["licence"] == licence
-    assert (licence == "restricted") == any(m["response"] == "utter_restricted_licence" for m in messages)
-
-
-@pytest.mark.parametrize("text", ["not-an-email", "a@b", "two@@example.org", "x" * 300 + "@example.org", ""])
-def test_malformed_emails_are_refused(text):
-    result, messages = validate("contact_email", text)
-    assert result["contact_email"] is None and messages[0]["response"] == "utter_invalid_contact_email"
-
-
-def test_email_is_extracted_from_a_sentence():
-    result, _ = validate("contact_email", "my email is Jane.Doe@Example.ORG please")
-    assert result["contact_email"] == "Jane.Doe@example.org"
-
-
-@pytest.mark.parametrize(
-    "slot, text, value",
-    [("organization_type", "we're a museum", "museum"), ("organization_type", "a company", "company"),
-     ("partnership_type", "photos", "content_donation"), ("partnership_type", "an edit-a-thon", "event")],
-)
-def test_enumerations(slot, text, value):
-    result, _ = validate(slot, text)
-    assert result[slot] == value
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["", "🙂🙂🙂", "<script>alert(1)</script>", "'; DROP TABLE inquiries; --", "x" * 10_000],
-)
-def test_bad_input_never_crashes_and_is_never_stored_raw(text):
-    for slot in ("country", "organization_type", "licence", "contact_email", "project_description"):
-        result, _ = validate(slot, text, requested_slot=slot)
-        assert result[slot] is None or "<script" not in str(result[slot])
-
-
-def test_html_is_stripped_from_free_text():
-    result, _ = validate("organization_name", "<b>City Museum</b><script>x()</script>")
-    assert result["organization_name"] == "City Museum"
+def test_a_question_answered_by_the_form_keeps_the_slot_empty():
+    values, messages = answer("licence", "what is the difference between CC BY and CC BY-SA?")
+    assert values["licence"] is None and messages == ["utter_faq_licences"]
+    assert values["requested_slot"] == "licence"
 
 
 def test_refused_consent_forgets_contact_details():
-    result, _ = validate("consent", False, contact_name="A", contact_email="a@example.org")
-    assert result["consent"] is False and result["contact_name"] is None and result["contact_email"] is None
+    values, _ = answer("consent", "no thanks", contact_name="A", contact_email="a@example.org")
+    assert values["consent"] is False and values["contact_name"] is None and values["contact_email"] is None
+
+
+def test_html_is_stripped_from_free_text():
+    values, _ = answer("organization_name", "<b>City Museum</b><script>x()</script>")
+    assert values["organization_name"] == "City Museum" and values["organization_type"] == "museum"
+
+
+def test_words_in_a_description_do_not_overwrite_earlier_answers():
+    values, _ = answer("project_description", "A study of the Institute for Web Studies archives in Kenya",
+                       partnership_type="research", country="FR")
+    assert "partnership_type" not in values and "country" not in values
+
+
+def test_the_form_start_reads_the_opening_once():
+    t = tracker({"requested_slot": None}, text="We are a museum in Lyon and want to donate photos", intent="start_intake")
+    values, _, _ = act(ValidateIntakeForm(), t)
+    assert values["partnership_type"] == "content_donation" and values["country"] == "FR"
+    assert values["opening"] == "We are a museum in Lyon and want to donate photos"
+    read = tracker({"requested_slot": None, "read_turn": 1}, text="We are a museum in Lyon", intent="start_intake")
+    values, _, _ = act(ValidateIntakeForm(), read)
+    assert "country" not in values  # the action that started the form read it already
 
 
 def _required(slots):
@@ -137,6 +138,7 @@ def test_licence_asked_only_for_donations_and_region_only_where_routing_needs_it
     assert "country" not in _required({"international": True})
     assert "contact_email" in _required({"consent": True})
     assert "contact_email" not in _required({"consent": False})
+    assert "country" not in needed_slots({"skipped": ["country"]}, region_countries=set())
 
 
 def test_buttons_after_two_misses():
@@ -161,68 +163,69 @@ def test_session_starts_in_the_language_of_the_metadata():
 
 
 def test_summary_lists_the_answers_and_sets_the_stage():
-    dispatcher = CollectingDispatcher()
     slots = {"partnership_type": "content_donation", "organization_name": "City Museum", "country": "FR",
              "licence": "cc_by_sa", "consent": True, "contact_email": "a@example.org"}
-    events = run(ActionShowSummary().run(dispatcher, tracker(slots, active_loop=None), DOMAIN))
-    summary = dispatcher.messages[0]["summary"]
+    values, messages, _ = act(ActionShowSummary(), tracker(slots, active_loop=None))
+    summary = messages[0]["summary"]
     assert "City Museum" in summary and "France" in summary and "CC BY-SA" in summary
-    assert SlotSet("stage", "summary") in events
+    assert values["stage"] == "summary"
+
+
+def test_a_change_in_plain_words_at_the_summary_is_made_and_the_summary_shown_again():
+    slots = {"stage": "summary", "partnership_type": "event", "organization_name": "X", "organization_type": "museum",
+             "country": "FR", "content_language": "fr", "project_description": "An edit-a-thon", "consent": False}
+    values, messages, _ = act(ActionCorrectField(), tracker(
+        slots, text="the country is wrong, it is Belgium, not France", intent="correct", active_loop=None))
+    assert values["country"] == "BE" and values["stage"] == "summary"
+    assert [m["response"] for m in messages] == ["utter_corrected", "utter_summary"]
 
 
 def test_correcting_a_named_answer_forgets_only_that_answer():
-    events = run(ActionCorrectField().run(
-        CollectingDispatcher(), tracker({"country": "FR"}, text="change the country", intent="correct"), DOMAIN))
-    assert SlotSet("country", None) in events and SlotSet("stage", "collecting") in events
-    events = run(ActionCorrectField().run(
-        CollectingDispatcher(), tracker({}, text="I want to change something", intent="correct"), DOMAIN))
-    assert SlotSet("choosing_field", True) in events and SlotSet("stage", "collecting") in events
+    values, _, events = act(ActionCorrectField(), tracker(
+        {"country": "FR", "stage": "summary"}, text="change the country", intent="correct", active_loop=None))
+    assert values["country"] is None and values["stage"] == "collecting"
+    assert any(e.get("event") == "followup" and e.get("name") == "intake_form" for e in events)
+    values, _, _ = act(ActionCorrectField(), tracker(
+        {"stage": "summary"}, text="I want to change something", intent="correct", active_loop=None))
+    assert values["choosing_field"] is True and values["stage"] == "collecting"
+
+
+def test_a_faq_at_the_summary_still_makes_the_change():
+    values, messages, _ = act(ActionNextStep(), tracker(
+        {"stage": "summary", "licence": "cc_by", "partnership_type": "content_donation"},
+        text="please put public domain as the licence", intent="faq_licences", active_loop=None))
+    assert values["licence"] == "public_domain"
 
 
 def test_stop_forgets_the_inquiry():
-    dispatcher = CollectingDispatcher()
-    events = run(ActionStopIntake().run(dispatcher, tracker({"organization_name": "X"}), DOMAIN))
-    assert dispatcher.messages[0]["response"] == "utter_stopped"
-    assert SlotSet("organization_name", None) in events
+    values, messages, _ = act(ActionStopIntake(), tracker({"organization_name": "X", "stage": "collecting"}))
+    assert messages[0]["response"] == "utter_stopped" and values["organization_name"] is None
 
 
-def test_words_in_a_description_do_not_overwrite_earlier_answers():
-    events = [
-        {"event": "slot", "name": "partnership_type", "value": "technology"},
-        {"event": "user", "text": "Institute for Web Studies"},
-        {"event": "slot", "name": "partnership_type", "value": "Studies"},
-        {"event": "slot", "name": "organization_name", "value": "Institute for Web Studies"},
-    ]
-    t = tracker({"requested_slot": "organization_name", "partnership_type": "Studies",
-                 "organization_name": "Institute for Web Studies"}, text="Institute for Web Studies", events=events)
-    result = run(ValidateIntakeForm().get_validation_events(CollectingDispatcher(), t, DOMAIN))
-    values = {e["name"]: e["value"] for e in result}
-    assert values["partnership_type"] == "technology"
-    assert values["organization_name"] == "Institute for Web Studies"
+def test_start_over_always_replies():
+    _, messages, events = act(ActionRestart(), tracker({"language": "fr"}, active_loop=None))
+    assert messages[0]["response"] == "utter_restarted" and events[0]["event"] == "restart"
 
 
-def test_changing_another_answer_is_not_a_wrong_answer_to_the_question():
-    events = [
-        {"event": "slot", "name": "country", "value": "FR"},
-        {"event": "user", "text": "actually we are in Belgium"},
-        {"event": "slot", "name": "country", "value": "Belgium"},
-        {"event": "slot", "name": "organization_type", "value": "actually we are in Belgium"},
-    ]
-    t = tracker({"requested_slot": "organization_type", "country": "Belgium",
-                 "organization_type": "actually we are in Belgium"}, text="actually we are in Belgium", events=events)
-    dispatcher = CollectingDispatcher()
-    result = run(ValidateIntakeForm().get_validation_events(dispatcher, t, DOMAIN))
-    values = {e["name"]: e["value"] for e in result}
-    assert values["country"] == "BE" and values["organization_type"] is None
-    assert dispatcher.messages == []
+@pytest.mark.parametrize(
+    "text, intent, confidence, stage",
+    [("I want to donate photos", "start_intake", 0.95, "collecting"),
+     ("/start_intake", "start_intake", 1.0, "collecting"),
+     ("are there any videos on how to repair my credit score", "start_intake", 0.56, "offered"),
+     ("i need to know how many teaspoons are in two tablespoons", "start_intake", 0.84, "offered"),
+     ("Ireland", "inform", 0.9, "offered")],
+)
+def test_an_intake_starts_only_on_a_partnership_otherwise_it_is_offered(text, intent, confidence, stage):
+    values, messages, _ = act(ActionConsiderIntake(), tracker(text=text, intent=intent, active_loop=None,
+                                                              confidence=confidence))
+    assert values["stage"] == stage
+    assert [m["response"] for m in messages] == (["utter_offer_intake"] if stage == "offered" else [])
 
 
-def test_a_name_that_contains_a_city_answers_the_name_and_fills_the_country():
-    events = [{"event": "user", "text": "Musée d'histoire de Lyon"},
-              {"event": "slot", "name": "country", "value": "FR"},
-              {"event": "slot", "name": "organization_name", "value": "Musée d'histoire de Lyon"}]
-    t = tracker({"requested_slot": "organization_name", "country": "FR",
-                 "organization_name": "Musée d'histoire de Lyon"}, text="Musée d'histoire de Lyon", events=events)
-    result = run(ValidateIntakeForm().get_validation_events(CollectingDispatcher(), t, DOMAIN))
-    values = {e["name"]: e["value"] for e in result}
-    assert values["organization_name"] == "Musée d'histoire de Lyon" and values["country"] == "FR"
+def test_the_offer_is_answered_in_the_partner_words_and_keeps_what_was_said_before():
+    offered = {"stage": "offered", "opening": "we're a museum in Dublin"}
+    values, _, _ = act(ActionAnswerOffer(), tracker({**offered, "language": "es"}, text="sí, no hay problema",
+                                                    intent="deny", active_loop=None))
+    assert values["stage"] == "collecting" and values["country"] == "IE" and values["organization_type"] == "museum"
+    values, messages, _ = act(ActionAnswerOffer(), tracker(offered, text="no thanks", intent="deny", active_loop=None))
+    assert values["stage"] == "declined" and messages[0]["response"] == "utter_no_problem"

@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.flow as flow
 import actions.language as language_actions
-from actions.flow import ActionNluFallback, ActionSessionStart
+from actions.flow import ActionSessionStart
 from actions.language import ActionDetectLanguage, ActionRestart, ActionSwitchLanguage, requested_language
+from actions.opening import ActionNluFallback
 from bot.language import Choice, choose, guess, metadata_with_guess, unsupported_notice
 
 SUPPORTED = ("en", "es")
@@ -21,8 +22,15 @@ def test_a_clear_sentence_is_recognised_and_single_words_are_not_guessed():
     assert guess("Hola, somos un museo en Sevilla y queremos donar fotos").language == "es"
     assert guess("siamo un museo a Firenze e vogliamo donare delle foto").language == "it"
     assert guess("نحن متحف في القاهرة ونريد التبرع بالصور").language == "ar"
-    for ambiguous in ("hola", "hallo", "sim", "merci", "ok", "/greet", ""):
+    for ambiguous in ("sim", "merci", "ok", "/greet", ""):
         assert guess(ambiguous) is None, ambiguous
+
+
+def test_a_greeting_alone_tells_its_language_and_arabic_script_is_arabic():
+    """"Oi", "Buenos días" and "تحية طيبة" open many conversations: answered in their language."""
+    assert {text: guess(text).language for text in ("Oi", "Buenos días", "Bonjour !", "Guten Tag", "تحية طيبة")} == {
+        "Oi": "pt", "Buenos días": "es", "Bonjour !": "fr", "Guten Tag": "de", "تحية طيبة": "ar"}
+    assert guess("Gostaríamos de doar 300 fotografias para o Wikimedia Commons").language == "pt"
 
 
 def test_the_channel_adds_its_guess_to_the_metadata_and_keeps_the_rest():
@@ -128,14 +136,20 @@ def test_a_message_in_a_language_we_do_not_speak_gets_the_notice_once_instead_of
     t = tracker(text="vorrei donare delle foto del nostro museo", metadata={"detected_language": "it"})
     events, messages = run(ActionNluFallback(), t)
     assert "italiano" in messages[0]["text"] and events[0]["value"] == "it"
-    again = tracker(text="vorrei donare", metadata={"detected_language": "it"}, slots={"language_notice": "it"})
+    two_turns = [{"event": "session_started"}, {"event": "user", "text": "ciao"}, {"event": "user", "text": "vorrei"}]
+    again = tracker(text="vorrei donare", metadata={"detected_language": "it"}, slots={"language_notice": "it"},
+                    events=two_turns)
     assert run(ActionNluFallback(), again)[1][0]["response"] == "utter_default"
+    # The session's first message already got the notice from the session start: one reply only.
+    first = tracker(text="vorrei donare", metadata={"detected_language": "it"}, slots={"language_notice": "it"})
+    assert run(ActionNluFallback(), first)[1] == []
 
 
 def test_start_over_keeps_the_language():
     events, _ = run(ActionRestart(), tracker(slots={"language": "es", "language_source": "partner"}))
     assert events[0]["event"] == "restart"
-    assert {e["name"]: e["value"] for e in events[1:]} == {"language": "es", "language_source": "partner"}
+    assert {e["name"]: e["value"] for e in events[1:]} == {"language": "es", "language_source": "partner",
+                                                          "greeted": True}
 
 
 def test_asking_to_change_language_without_naming_one_offers_the_languages_we_speak(spanish_supported):
@@ -143,3 +157,31 @@ def test_asking_to_change_language_without_naming_one_offers_the_languages_we_sp
     assert messages[0]["response"] == "utter_which_language" and messages[0]["languages"] == "English, Spanish"
     assert [b["title"] for b in messages[0]["buttons"]] == ["English", "español"]
     assert messages[0]["buttons"][1]["payload"] == '/switch_language{"content_language":"es"}'
+
+
+def test_a_message_that_got_no_reply_gets_an_apology_in_the_conversation_language(monkeypatch):
+    """The channels' last line of defence (integrations/channels/replies.py): a dialogue that sent
+    nothing, or failed, still answers the partner."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from integrations.channels import replies
+
+    async def language_of(sender_id):
+        return "es"
+
+    monkeypatch.setattr(replies, "_language_of", language_of)
+
+    async def silent(message):
+        return None
+
+    async def failing(message):
+        raise RuntimeError("action server down")
+
+    async def talking(message):
+        await message.output_channel.send_text_message(message.sender_id, "hola")
+
+    for handler, expected in ((silent, replies.error_text("es")), (failing, replies.error_text("es")), (talking, "hola")):
+        collector = CollectingOutputChannel()
+        asyncio.run(replies.always_answered(handler)(UserMessage("x", collector, "s1")))
+        assert [m["text"] for m in collector.messages] == [expected]
+    assert replies.error_text("es") != replies.error_text("en")

@@ -76,7 +76,7 @@
     ".bot{align-self:flex-start;background:#fff;border:1px solid #c8ccd1;border-end-start-radius:2px}",
     ".user{align-self:flex-end;background:#3366cc;color:#fff;border-end-end-radius:2px}",
     ".user.pending{background:#54595d}",
-    ".msg a{color:inherit;text-decoration:underline}",
+    ".msg a{color:inherit;text-decoration:underline}.ref{white-space:nowrap;font-weight:600}",
     ".who{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     ".choices{display:flex;flex-wrap:wrap;gap:6px;align-self:stretch}",
     ".choices button{min-height:40px;max-width:100%;padding:8px 12px;border:2px solid #3366cc;border-radius:18px;background:#fff;",
@@ -131,10 +131,15 @@
   }
 
   // Bot text is shown as text, never as HTML; web addresses become links.
+  // Links for web and e-mail addresses (also bare ones like "wikimediafoundation.org/about"), and
+  // reference numbers kept on one line; everything else stays text (never parsed as HTML).
+  var RICH = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]]|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}|\b(?:[a-z0-9-]+\.)+(?:org|com|net|edu|info)(?:\/[^\s<>"]*[^\s<>".,;:!?)\]])?|\bWMP-[0-9A-Z]{4,}\b)/;
   function richText(node, text) {
-    String(text).split(/(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)])/).forEach(function (part, index) {
-      if (index % 2) node.appendChild(el("a", {href: part, target: "_blank", rel: "noopener noreferrer", text: part}));
-      else if (part) node.appendChild(document.createTextNode(part));
+    String(text).split(RICH).forEach(function (part, index) {
+      if (!(index % 2)) { if (part) node.appendChild(document.createTextNode(part)); return; }
+      if (/^WMP-/.test(part)) node.appendChild(el("span", {"class": "ref", text: part}));
+      else if (part.indexOf("@") > 0 && !/^https?:/.test(part)) node.appendChild(el("a", {href: "mailto:" + part, text: part}));
+      else node.appendChild(el("a", {href: /^https?:/.test(part) ? part : "https://" + part, target: "_blank", rel: "noopener noreferrer", text: part}));
     });
     return node;
   }

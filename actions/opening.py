@@ -1,0 +1,187 @@
+"""Before an intake: greetings, messages that may or may not be a partnership, and what the
+assistant did not understand. Entities alone (a country, a city, a number) never start the
+intake: it starts on a partnership intent, or when the partner accepts an explicit offer."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+
+from actions.language import unsupported_in_message, user_turns
+from actions.reading import mark_read, message_of, slot_events
+from actions.summary import apply_correction
+from bot import conversation
+from bot.answers import (
+    Kind,
+    Message,
+    names_a_partnership,
+    names_wikimedia,
+    read_correction,
+    read_opening,
+    read_yes_no,
+    wants_partnership,
+)
+from bot.language import unsupported_notice
+from bot.vocab.text import clean
+
+OFFERED = "offered"
+
+
+OFFERED, COLLECTING, DECLINED, SUBMITTED = "offered", "collecting", "declined", "submitted"
+
+
+def offer_intake(dispatcher, tracker: Tracker) -> list[EventType]:
+    """Ask whether the partner wants to start an inquiry, keeping what they said for it."""
+    dispatcher.utter_message(response="utter_offer_intake")
+    return [SlotSet("stage", OFFERED), SlotSet("opening", clean(message_of(tracker).text) or None)]
+
+
+def start_intake(tracker: Tracker, message: Message) -> list[EventType]:
+    """Start the intake (the dialogue's rules run the form on `stage: collecting`) with what
+    `message` already says; the form will not read the partner's latest message again."""
+    changes = conversation.settle(dict(tracker.slots), read_opening(message, dict(tracker.slots)))
+    return [*slot_events(changes), mark_read(tracker), SlotSet("stage", COLLECTING)]
+
+
+def notice_given_this_turn(tracker: Tracker, code: str) -> bool:
+    """Whether this message started the session, whose start already said we do not speak `code`."""
+    return tracker.get_slot("language_notice") == code and user_turns(tracker) == 1
+
+
+class ActionGreet(Action):
+    """The whole introduction once; a short one to a second "hello"."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+        if tracker.get_slot("greeted"):
+            dispatcher.utter_message(response="utter_greet_again")
+            return []
+        dispatcher.utter_message(response="utter_greet")
+        return [SlotSet("greeted", True)]
+
+
+#: A partnership intent this sure, with a kind of partnership named, starts the intake at once.
+SURE_START = 0.8
+
+
+def starts_at_once(message: Message) -> bool:
+    """Whether a message outside the form starts the intake without asking first: the button,
+    a plain wish to work with Wikimedia, or a confident partnership intent naming a partnership
+    or a Wikimedia project ("we'd like to host an edit-a-thon", "we'd like to support
+    Wikipedia"). Everyday requests that merely sound like one ("are there videos on credit
+    scores?") get the offer instead."""
+    if message.is_button:
+        return message.intent == "start_intake"
+    if wants_partnership(message):
+        return True
+    sure = message.intent == "start_intake" and message.confidence >= SURE_START
+    return sure and (names_a_partnership(message) or names_wikimedia(message))
+
+
+class ActionConsiderIntake(Action):
+    """A partnership intent or an answer-like message outside the form: the intake starts when the
+    message bears it out; otherwise it is offered."""
+
+    def name(self) -> str:
+        return "action_consider_intake"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+        if tracker.get_slot("stage") == SUBMITTED:
+            dispatcher.utter_message(response="utter_already_submitted", reference=tracker.get_slot("reference"))
+            return [SlotSet("stage", SUBMITTED)]
+        message = message_of(tracker)
+        if starts_at_once(message):
+            return start_intake(tracker, message)
+        if tracker.get_slot("stage") == OFFERED:
+            # Asked whether to start, the partner answers with details ("a foundation in Peru"):
+            # that is a yes; what they said before and now both count.
+            earlier = tracker.get_slot("opening") or ""
+            return start_intake(tracker, replace(message, text=f"{earlier} {message.text}".strip()))
+        return offer_intake(dispatcher, tracker)
+
+
+class ActionNluFallback(Action):
+    """A message the assistant did not understand: said once, in the partner's language where
+    it is one we do not speak; a partnership named in it is offered as an inquiry."""
+
+    def name(self) -> str:
+        return "action_nlu_fallback"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+        unsupported = unsupported_in_message(tracker)
+        if unsupported and notice_given_this_turn(tracker, unsupported):
+            return []  # the session's first reply already said so: one reply, not two
+        if unsupported and tracker.get_slot("language_notice") != unsupported:
+            dispatcher.utter_message(text=unsupported_notice(unsupported))
+            return [SlotSet("language_notice", unsupported)]
+        message = message_of(tracker)
+        if tracker.get_slot("stage") not in (SUBMITTED, "summary"):
+            if wants_partnership(message):  # "our library wants to share digitised maps with Commons"
+                # The form is run as a follow-up: the fallback's rule says nothing about it.
+                return [*start_intake(tracker, message), FollowupAction("intake_form")]
+            if names_a_partnership(message):
+                return offer_intake(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_default")
+        return []
+
+
+class ActionAnswerOffer(Action):
+    """The reply to "Would you like to start a partnership inquiry?": read in the partner's
+    words first ("sí, no hay problema" is a yes), the classifier's intent second."""
+
+    def name(self) -> str:
+        return "action_answer_offer"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+        message = message_of(tracker)
+        answer = read_yes_no(message.text, message.language)
+        if answer is None:
+            answer = message.intent in ("affirm", "start_intake")
+        if answer:
+            # What the partner said before the offer ("we're a museum in Dublin") starts it.
+            offered = tracker.get_slot("opening")
+            return start_intake(tracker, replace(message, text=offered, intent=None, payload={}) if offered else message)
+        dispatcher.utter_message(response="utter_no_problem")
+        return [SlotSet("stage", DECLINED), SlotSet("opening", None)]
+
+
+def next_step(dispatcher, tracker: Tracker) -> list[EventType]:
+    """What the partner can do next, after an answer to a question outside the form."""
+    stage = tracker.get_slot("stage")
+    if stage == "summary":
+        # "Please put 'public domain' as the licence" was taken for a question about
+        # licences: answered, and the change made all the same.
+        reading = read_correction(message_of(tracker), dict(tracker.slots), named_resets=False)
+        if reading.kind is Kind.CORRECTION:
+            return apply_correction(dispatcher, tracker, reading)
+        dispatcher.utter_message(response="utter_confirm_again")
+    elif stage != SUBMITTED:
+        dispatcher.utter_message(response="utter_next_step")
+    return []
+
+
+class ActionNextStep(Action):
+    """After an answer to a question outside the form: what the partner can do next."""
+
+    def name(self) -> str:
+        return "action_next_step"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+        return next_step(dispatcher, tracker)
+
+
+class ActionOutOfScope(Action):
+    """A request the assistant does not handle: said so, with the next step; but one that names a
+    partnership ("a maratón de edición for Book Day") is offered as an inquiry instead."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+        if tracker.get_slot("stage") not in (SUBMITTED, "summary") and names_a_partnership(message_of(tracker)):
+            return offer_intake(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return next_step(dispatcher, tracker)

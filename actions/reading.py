@@ -1,0 +1,86 @@
+"""Between rasa-sdk and bot.answers: the latest partner message as a `Message`, and the notes a
+reading returns said in the conversation language."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime
+from bot.answers import Message, Note
+from bot.i18n import country_name, language_name, load_catalog
+
+#: Slot recording which partner message (by count) an action already read as answers, so that
+#: the form started by that action does not read it a second time.
+READ_TURN = "read_turn"
+
+
+def conversation_language(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or "en"
+
+
+def message_of(tracker: Tracker) -> Message:
+    """The latest partner message, with its intent and the values of a clicked button."""
+    latest = tracker.latest_message or {}
+    text = latest.get("text") or ""
+    intent = latest.get("intent") or {}
+    payload: dict[str, Any] = {}
+    if text.startswith("/"):
+        payload = {str(e.get("entity")): e.get("value") for e in latest.get("entities") or [] if e.get("entity")}
+    return Message(
+        text=str(text),
+        language=conversation_language(tracker),
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        payload=payload,
+        repeated=bool(tracker.get_slot("requested_slot")) and _said_twice(tracker),
+    )
+
+
+def _said_twice(tracker: Tracker) -> bool:
+    """Whether the partner's latest message repeats the one before it, word for word."""
+    said = [str(e.get("text") or "").strip().casefold() for e in tracker.events if e.get("event") == "user"][-2:]
+    return len(said) == 2 and said[0] == said[1] and bool(said[0])
+
+
+def turn_of(tracker: Tracker) -> int:
+    """How many partner messages the conversation has had: the latest one's number."""
+    return sum(1 for event in tracker.events if event.get("event") == "user")
+
+
+def already_read(tracker: Tracker) -> bool:
+    return tracker.get_slot(READ_TURN) == turn_of(tracker)
+
+
+def mark_read(tracker: Tracker) -> EventType:
+    return SlotSet(READ_TURN, turn_of(tracker))
+
+
+def skip_button(language: str) -> dict[str, str]:
+    """A button that skips the current question ("skip" is understood in every language)."""
+    return {"title": load_catalog(language).label("skip"), "payload": "skip"}
+
+
+def say(dispatcher: CollectingDispatcher, notes: Iterable[Note], language: str) -> None:
+    """Utter each note, with codes in its parameters turned into names in `language`."""
+    for note in notes:
+        params: dict[str, Any] = {}
+        for key, value in note.params.items():
+            if key == "language_code":
+                params["language"] = language_name(str(value), language)
+            elif key == "country_code":
+                params["country"] = country_name(str(value), language)
+            else:
+                params[key] = value
+        if note.response == "utter_offer_skip":
+            params["general_contact"] = runtime.settings().general_contact
+            dispatcher.utter_message(response=note.response, buttons=[skip_button(language)], **params)
+        else:
+            dispatcher.utter_message(response=note.response, **params)
+
+
+def slot_events(changes: dict[str, Any]) -> list[EventType]:
+    return [SlotSet(slot, value) for slot, value in changes.items()]

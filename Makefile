@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install web domain spacy train run test test-unit validate rasa-test lint eval bench bench-widget bench-console bench-delivery clean
+.PHONY: help install web domain spacy train run test test-unit validate rasa-test lint eval simulate bench bench-widget bench-console bench-delivery clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ lint: install ## ruff and mypy
 
 eval: spacy domain ## cross-validated intent F1 per language and intent (5 folds; EVAL_ARGS=--per-language compares one model per language)
 	$(PY) -m bot.ops.evaluate $(EVAL_ARGS)
+
+simulate: train ## seeded partners in six languages and held-out everyday requests against the real stack (SIMULATE_ARGS="--partners 600 --seed 7")
+	$(PY) -m tests.simulation $(SIMULATE_ARGS)
 
 bench: train ## per-message latency, throughput and memory of a whole intake over REST
 	$(PY) -m tests.bench.intake_bench

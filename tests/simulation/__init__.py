@@ -1,0 +1,1 @@
+"""The partner simulator (`make simulate`); see __main__.py."""

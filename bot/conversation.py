@@ -8,10 +8,11 @@ from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any
 
-from bot.i18n import Catalog
+from bot.i18n import Catalog, load_catalog
 from bot.intake import LANGUAGE_TYPES, LICENSED_TYPES, Licence, OrganizationType, PartnershipType
 from bot.vocab.countries import country_codes
 from bot.vocab.terms import named_field
+from bot.vocab.text import fold
 
 #: Every question the intake form may ask, in order (the form's domain list).
 FORM_SLOTS = (
@@ -175,10 +176,17 @@ def is_valid(slot: str, value: Any, known: Mapping[str, Any] | None = None) -> b
 
 
 def field_named(text: str | None, language: str) -> str | None:
-    """The answer a partner names in a message ("the country is wrong" -> "country")."""
+    """The answer a partner names in a message ("the country is wrong" -> "country"): the
+    vocabulary's words for it, else its label in the summary ("Language of the material")."""
     if not text:
         return None
-    return named_field(text, language)
+    found = named_field(text, language)
+    if found:
+        return found
+    key = f" {fold(text)} "
+    catalog = load_catalog(language)
+    labels = sorted(((fold(catalog.label(slot)), slot) for slot in CORRECTABLE), key=lambda pair: -len(pair[0]))
+    return next((slot for label, slot in labels if label and f" {label} " in key), None)
 
 
 def summary_lines(slots: Mapping[str, Any], catalog: Catalog, *, country_name, language_name) -> list[str]:
@@ -202,17 +210,3 @@ def summary_lines(slots: Mapping[str, Any], catalog: Catalog, *, country_name, l
             shown = str(value)
         lines.append(f"• {catalog.label(slot)}: {shown}")
     return lines
-
-
-def field_from_text(text: str | None, catalog: Catalog) -> str | None:
-    """The slot a partner names when asking to change an answer ("change the country")."""
-    if not text:
-        return None
-    lowered = text.casefold()
-    if lowered in CORRECTABLE:
-        return lowered
-    for slot in CORRECTABLE:
-        label = catalog.label(slot).casefold()
-        if label and label in lowered:
-            return slot
-    return named_field(text, catalog.language)

@@ -83,8 +83,8 @@ def read_answer(asked: str, message: Message, known: Mapping[str, Any]) -> Readi
         return read_correction(message, known, exclude={asked})
     if intent == "correct" and not answered:
         # "The country is wrong": asked again; "I want to change an answer": which one?
-        named = read_correction(message, known, exclude={asked})
-        return named if named.values else Reading(Kind.CORRECTION, {"choosing_field": True})
+        reset = read_correction(message, known, exclude={asked})
+        return reset if reset.values else Reading(Kind.CORRECTION, {"choosing_field": True})
     if asked == "consent" and not answered and intent in ("affirm", "deny") and word_count(text) <= 6:
         values["consent"], answered = intent == "affirm", True
     if asked in CLOSED and is_question(text, language) and (

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 from actions import runtime
-from actions.flow import ActionSubmitInquiry
+from actions.summary import ActionSubmitInquiry
 from bot.routing import default_router
 from bot.service import StoreUnavailable, sessionmaker_for, submit
 from bot.settings import Settings

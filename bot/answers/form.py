@@ -19,7 +19,7 @@ from bot.answers.wording import (
     word_count,
 )
 from bot.intake import Licence, OrganizationType, PartnershipType
-from bot.vocab.terms import is_answer, normalize_licence
+from bot.vocab.terms import is_answer, languages_in, normalize_licence
 
 #: Intents the dialogue's rules answer (a question about us, a command) rather than the form.
 CONTROL_INTENTS = frozenset({
@@ -28,6 +28,8 @@ CONTROL_INTENTS = frozenset({
 })
 #: Of those, the ones that can also be a free-text answer's intent by mistake only when short.
 QUESTION_INTENTS = frozenset({"ask_why", "faq_chapter", "faq_licences", "faq_data_use", "faq_response_time", "help"})
+#: The longest message taken for a request to speak another language where any text answers.
+LANGUAGE_REQUEST_WORDS = 8
 #: A greeting typed where a name is asked must be this sure to be taken as one.
 GREETING_CONFIDENCE = 0.9
 #: Where the partner may say "I don't know": the value taken (ROUTING.md), by slot.
@@ -114,6 +116,11 @@ def _is_control(asked: str, intent: str, answered: bool, text: str, language: st
         return is_question(text, language) or (asked in CLOSED and words <= 3)
     if intent in ("greet", "thank", "goodbye"):
         return words <= 3 and confidence >= GREETING_CONFIDENCE  # "Sala Olmedo" is a name
+    if intent == "switch_language":
+        # "¿Podemos hablar en español?" at the name question asks to speak Spanish; "Italian
+        # Cultural Institute" is a name that names a language.
+        asks = is_question(text, language) or not _looks_like_a_name(text)
+        return asks and words <= LANGUAGE_REQUEST_WORDS and bool(languages_in(text, language))
     if asked in FREE_TEXT:
         # "Start Over Foundation" is a name, "Stop-Motion Studio" too; "start over please" is not.
         return words <= 3 and not _looks_like_a_name(text)

@@ -30,12 +30,16 @@ OPENING_HEADING = "The partner's first message"
 
 def webhook_body(*, delivery_id: str, inquiry: dict[str, Any], links: Mapping[str, str]) -> bytes:
     """The JSON body of an `inquiry.routed` webhook: compact, sorted keys, UTF-8."""
+    # The inquiry in the JSON API's shape (DESIGN.md); the partner's first message beside it.
+    shaped = {key: value for key, value in inquiry.items() if key != "opening"}
     payload = {
         "event": ROUTED_EVENT,
         "delivery_id": delivery_id,
-        "inquiry": inquiry,
+        "inquiry": shaped,
         "links": _links(links),
     }
+    if inquiry.get("opening"):
+        payload["opening"] = inquiry["opening"]
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 

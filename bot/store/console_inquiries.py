@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from bot.store.names import canonical_reference
-from bot.store.queries import get_inquiry, visible_to
+from bot.store.queries import get_inquiry, opening_of, visible_to
 from bot.store.tables import (
     deliveries,
     inquiries,
@@ -118,6 +118,7 @@ def inquiry_detail(*, session: Session, reference: str, scope: str | None) -> di
     if inquiry is None:
         return None
     inquiry_id = visible.id
+    inquiry["opening"] = opening_of(session=session, reference=ref)
     rd = routing_decisions
     inquiry["decisions"] = [dict(r._mapping) for r in session.execute(
         select(rd.c.id, rd.c.affiliate_id, rd.c.rule, rd.c.reasons, rd.c.alternatives, rd.c.created_at,

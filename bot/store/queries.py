@@ -138,12 +138,18 @@ def _as_api_dict(row: Row) -> dict[str, Any]:
         "content_language": row.content_language,
         "licence": row.licence,
         "description": row.description,
-        "opening": row.opening,
         "contact": {"name": row.contact_name, "email": row.contact_email},
         "consent": bool(row.consent),
         "qualification": {"tier": row.tier, "reasons": list(row.qualification_reasons or [])},
         "routing": routing,
     }
+
+
+def opening_of(*, session: Session, reference: str) -> str | None:
+    """The partner's first message when it started the intake (kept with the inquiry for the people
+    who read it: the affiliate's e-mail and webhook, the console). Not a field of the JSON API's
+    inquiry, whose shape DESIGN.md fixes."""
+    return session.execute(select(inquiries.c.opening).where(inquiries.c.reference == reference)).scalar_one_or_none()
 
 
 def _iso_utc(value: datetime) -> str:

@@ -18,6 +18,7 @@ from bot.delivery.signing import verify_link
 from bot.dispatch import accept, move_on
 from bot.store import get_inquiry, use_response_link
 from bot.store.handles import link_details
+from bot.store.queries import opening_of
 from integrations.console.api import SETTINGS
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ async def show(request: web.Request) -> web.Response:
         with sessions.begin() as session:
             details = link_details(session=session, token_id=claim.token_id)
             inquiry = get_inquiry(session=session, reference=details["reference"]) if details else None
+            if inquiry is not None:
+                inquiry["opening"] = opening_of(session=session, reference=inquiry["reference"])
         return details, inquiry
 
     details, inquiry = await asyncio.to_thread(read)

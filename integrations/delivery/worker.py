@@ -19,6 +19,7 @@ from bot.delivery.messages import accepted_email_to_partner, routed_email, webho
 from bot.dispatch import move_on
 from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed, overdue_decisions
 from bot.store.handles import links_for_decision
+from bot.store.queries import opening_of
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.senders import DeliveryError
 
@@ -104,7 +105,11 @@ class Worker:
         with self.sessionmaker.begin() as session:
             for job in jobs:
                 if job.reference not in inquiries:
-                    inquiries[job.reference] = get_inquiry(session=session, reference=job.reference) or {}
+                    inquiry = get_inquiry(session=session, reference=job.reference) or {}
+                    # The e-mail shows the partner's first words too; the webhook carries them beside
+                    # the inquiry (whose shape is the JSON API's).
+                    inquiry["opening"] = opening_of(session=session, reference=job.reference)
+                    inquiries[job.reference] = inquiry
                 if job.decision_id and job.decision_id not in links:
                     tokens = links_for_decision(session=session, decision_id=job.decision_id)
                     links[job.decision_id] = self.links.for_tokens(tokens)

@@ -173,6 +173,20 @@ def test_a_command_is_left_to_the_dialogue_but_a_name_that_sounds_like_one_is_an
     assert answer("country", "desde Venezuela, en concreto Rosario", "es", intent="start_over").values["country"] == "VE"
 
 
+@pytest.mark.parametrize("asked", ["organization_name", "contact_name", "project_description", "content_language"])
+@pytest.mark.parametrize("language, text", [
+    ("en", "¿Podemos hablar en español, por favor?"), ("en", "can we speak Italian?"),
+    ("fr", "on peut parler anglais ?"), ("de", "Können wir Englisch sprechen?"),
+])
+def test_asking_to_speak_another_language_is_never_an_answer(asked, language, text):
+    assert answer(asked, text, language, intent="switch_language").kind is Kind.CONTROL
+
+
+def test_a_name_that_names_a_language_is_a_name():
+    reading = answer("organization_name", "Italian Cultural Institute", intent="switch_language")
+    assert reading.kind is Kind.ANSWER and reading.values["organization_name"] == "Italian Cultural Institute"
+
+
 def test_a_message_said_twice_is_an_answer_the_second_time():
     first = read_answer("organization_name", Message("Hello Studios", "en", "greet", 0.95), {})
     again = read_answer("organization_name", Message("Hello Studios", "en", "greet", 0.95, repeated=True), {})

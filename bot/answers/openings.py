@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.answers.buttons import read_button
 from bot.answers.readings import Message
-from bot.answers.values import MAX_DESCRIPTION, read_value
+from bot.answers.values import MAX_DESCRIPTION, read_choice, read_value
 from bot.answers.wording import says_any, word_count
 from bot.intake import Licence, OrganizationType
 from bot.vocab.terms import normalize_licence
@@ -26,6 +26,12 @@ def read_opening(message: Message, known: Mapping[str, Any]) -> dict[str, Any]:
     text, language = clean(message.text), message.language
     values: dict[str, Any] = {}
     for slot in ("partnership_type", "organization_type", "country", "content_language"):
+        if slot == "organization_type" and known.get(slot) is None:
+            # "classes de bachillerato ... una universidad" names two kinds: the type is asked.
+            kind, several = read_choice(slot, text, language)
+            if kind and not several:
+                values[slot] = kind
+            continue
         if known.get(slot) is None:
             found, _ = read_value(slot, text, known, language, asked=False)
             values.update({k: v for k, v in found.items() if v is not None or k == "international"})

@@ -18,7 +18,7 @@ from bot.answers.wording import (
 )
 from bot.intake import Licence
 from bot.vocab.contact import normalize_email, normalize_person_name
-from bot.vocab.countries import city_location, countries_in, near_country
+from bot.vocab.countries import city_location, countries_in, near_country, without_countries
 from bot.vocab.regions import normalize_region
 from bot.vocab.terms import is_answer, languages_in, near_language, near_value, normalize_licence, values_in
 from bot.vocab.text import clean
@@ -49,8 +49,12 @@ def mentions(kind: str, text: str, language: str, *, codes: bool = False) -> lis
         negated = is_negated(clause, language)
         if kind == "country":
             values = countries_in(clause, language, codes=codes)
+            place = city_location(clause)
+            if place and place[0] not in values and place[0] in countries_in(text, language, codes=False):
+                values = []  # "Salvador, Brasil" is the city of Salvador, not El Salvador
         elif kind == "content_language":
-            values = languages_in(clause, language)
+            # "الإمارات العربية المتحدة" (United Arab Emirates) names no language.
+            values = languages_in(without_countries(clause, language), language)
         else:
             values = values_in(kind, clause, language, near_wiki=kind != "organization_type")
         out += [(v, negated) for v in values]

@@ -22,6 +22,7 @@ from bot.vocab.text import (
     load_terms,
     phrase_mode,
     place_variants,
+    words,
 )
 from bot.vocab.text import primary_language as _lang
 
@@ -144,6 +145,17 @@ def countries_in(text: object, language: str = "en", *, codes: bool = True) -> l
     lexicon = _country_lexicon(_lang(language)) if codes else _country_name_lexicon(_lang(language))
     whole = lexicon.exact(text)
     return [whole] if whole else [value for _, _, value in lexicon.scan(text)]
+
+
+def without_countries(text: str, language: str = "en") -> str:
+    """`text` with the countries it names left out, word by word: words inside a country's name
+    ("Arab" in "United Arab Emirates", "العربية" in "الإمارات العربية المتحدة") say nothing else."""
+    raw = words(text)
+    spans = _country_name_lexicon(_lang(language)).scan(text)
+    if not spans:
+        return text
+    inside = {i for start, end, _ in spans for i in range(start, end)}
+    return " ".join(w for i, w in enumerate(raw) if i not in inside)
 
 
 @lru_cache(maxsize=1)

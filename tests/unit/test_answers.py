@@ -234,3 +234,29 @@ def test_the_opening_never_takes_contact_details_nor_the_wikimedia_foundation_fo
 )
 def test_only_a_plain_wish_to_work_with_wikimedia_starts_the_intake_unasked(text, language, wanted):
     assert wants_partnership(Message(text, language)) is wanted
+
+
+def test_a_city_named_beside_its_country_is_no_other_country():
+    opening = read_opening(Message("Somos uma editora — Salvador, Brasil.", "pt", "start_intake", 0.9), {"language": "pt"})
+    assert opening["country"] == "BR"
+    assert read_opening(Message("We are a museum in El Salvador", "en", "start_intake", 0.9), {})["country"] == "SV"
+
+
+def test_a_language_inside_a_country_name_is_no_language_of_the_material():
+    text = "نحن مركز وثائق في الشارقة، الإمارات العربية المتحدة، ونريد التبرع بصور قديمة"
+    opening = read_opening(Message(text, "ar", "start_intake", 0.9), {"language": "ar"})
+    assert opening["country"] == "AE" and "content_language" not in opening
+
+
+def test_an_opening_that_names_two_kinds_of_organisation_guesses_neither():
+    text = "Queremos usar Wikipedia en clases de bachillerato; somos un departamento de una universidad"
+    assert "organization_type" not in read_opening(Message(text, "es", "start_intake", 0.9), {"language": "es"})
+
+
+@pytest.mark.parametrize("language, text, expected", [
+    ("en", "giving money", "funding"), ("en", "a sizeable donation to Wikimedia", "funding"),
+    ("fr", "libérer notre photothèque", "content_donation"), ("fr", "la réutilisation de vos données", "technology"),
+    ("es", "una donación a Wikipedia", "funding"), ("pt", "fazer uma doação à Wikimedia", "funding"),
+])
+def test_common_ways_of_naming_a_partnership(language, text, expected):
+    assert answer("partnership_type", text, language).values["partnership_type"] == expected

@@ -18,7 +18,7 @@ from bot.answers.wording import (
 )
 from bot.intake import Licence
 from bot.vocab.contact import normalize_email, normalize_person_name
-from bot.vocab.countries import city_location, countries_in, near_country, without_countries
+from bot.vocab.countries import city_location, countries_in, exact_country, near_country, without_countries
 from bot.vocab.regions import normalize_region
 from bot.vocab.terms import is_answer, languages_in, near_language, near_value, normalize_licence, values_in
 from bot.vocab.text import clean
@@ -144,7 +144,11 @@ def _read_country(text: str, known: Mapping[str, Any], language: str, notes: lis
     bare = without_fillers(text, language)
     if is_answer("international", bare, language):
         return {"country": None, "international": True, "region": None}
-    code, several = first_meant(mentions("country", text, language, codes=codes), known.get("country"))
+    # A whole answer that is one country's name is that country, whatever its punctuation:
+    # "Congo - Kinshasa." is not two clauses, "Congo" and "Kinshasa".
+    whole = exact_country(bare, language, codes=codes)
+    code, several = (whole, False) if whole else first_meant(mentions("country", text, language, codes=codes),
+                                                              known.get("country"))
     region = known.get("region")
     place = city_location(text)
     if code is None and place:

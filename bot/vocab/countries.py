@@ -137,6 +137,14 @@ def normalize_country(text: object, language: str = "en") -> str | None:
     return _country_lexicon(_lang(language)).find(text)
 
 
+def exact_country(text: object, language: str = "en", *, codes: bool = True) -> str | None:
+    """Alpha-2 code of the country the whole text is ("Congo - Kinshasa."), or None."""
+    if not isinstance(text, str):
+        return None
+    lexicon = _country_lexicon(_lang(language)) if codes else _country_name_lexicon(_lang(language))
+    return lexicon.exact(text)
+
+
 def countries_in(text: object, language: str = "en", *, codes: bool = True) -> list[str]:
     """Alpha-2 codes of every country `text` names, in order ("Belgium, not France"). Without
     `codes`, bare ISO codes do not count ("jo" is Austrian for yes, not Jordan)."""

@@ -40,16 +40,16 @@ spacy: install ## build the project's spaCy pipeline (skipped when its inputs ar
 	@$(PY) -m bot.nlp.spacy_builder --out $(SPACY_MODEL) --data data
 
 train: domain spacy ## train the Rasa model when its inputs changed
-	@$(PY) -m bot.ops.train
+	@$(PY) -m bot.nlp.train
 
 run: train web ## start Rasa, the action server, the console and the delivery worker; Ctrl-C stops them
-	@$(PY) -m bot.ops.run
+	@$(PY) -m integrations.stack.run
 
 validate: domain ## rasa data validate --fail-on-warnings
 	$(PY) -m rasa data validate --fail-on-warnings --config config.yml --domain bot/domain --data data/nlu data/rules data/stories
 
 rasa-test: train ## Rasa test stories with --fail-on-prediction-errors
-	$(PY) -m rasa test core --model $$($(PY) -m bot.ops.train --print-path) --stories tests/stories --fail-on-prediction-errors --out var/rasa-test-results
+	$(PY) -m rasa test core --model $$($(PY) -m bot.nlp.train --print-path) --stories tests/stories --fail-on-prediction-errors --out var/rasa-test-results
 
 test-unit: install domain ## pure unit tests
 	$(PY) -m pytest tests/unit -q
@@ -65,7 +65,7 @@ lint: install ## ruff and mypy
 	$(PY) -m mypy bot actions integrations
 
 eval: spacy domain ## cross-validated intent F1 per language and intent (5 folds; EVAL_ARGS=--per-language compares one model per language)
-	$(PY) -m bot.ops.evaluate $(EVAL_ARGS)
+	$(PY) -m bot.nlp.evaluate $(EVAL_ARGS)
 
 simulate: train ## seeded partners in six languages and held-out everyday requests against the real stack (SIMULATE_ARGS="--partners 600 --seed 7")
 	$(PY) -m tests.simulation $(SIMULATE_ARGS)

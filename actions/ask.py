@@ -5,10 +5,14 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from bot import conversation
-from bot.i18n import country_name, language_name, load_catalog, supported_languages
+from actions.reading import conversation_language
+from bot.i18n.catalog import country_name, language_name, load_catalog, supported_languages
+from bot.intake import conversation
+from bot.intake.slots import FIELD, MISSES
 
 
 def _payload(intent: str, entity: str, value: str) -> str:
@@ -34,8 +38,8 @@ def buttons_for(slot: str, language: str) -> list[dict[str, Any]]:
         codes = list(supported_languages())
         return [{"title": language_name(code, language), "payload": _payload("inform", "content_language", code)}
                 for code in codes]
-    if slot == "field":
-        return [{"title": catalog.label(name), "payload": _payload("correct", "field", name)}
+    if slot == FIELD:
+        return [{"title": catalog.label(name), "payload": _payload("correct", FIELD, name)}
                 for name in conversation.CORRECTABLE]
     return []
 
@@ -53,11 +57,11 @@ class AskSlot:
     def name(self) -> str:
         return f"action_ask_{self.slot}"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
-        language = tracker.get_slot("language") or "en"
-        if conversation.has_moved_on(tracker.get_slot("misses"), self.slot):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        language = conversation_language(tracker)
+        if conversation.has_moved_on(tracker.get_slot(MISSES), self.slot):
             return []  # asked three times: the partner was just offered to skip it instead
-        if self.slot in WITH_BUTTONS and conversation.should_offer_buttons(tracker.get_slot("misses"), self.slot):
+        if self.slot in WITH_BUTTONS and conversation.should_offer_buttons(tracker.get_slot(MISSES), self.slot):
             dispatcher.utter_message(response=f"utter_ask_{self.slot}_buttons",
                                      buttons=buttons_for(self.slot, language))
         else:
@@ -115,7 +119,6 @@ class AskField(Action):
     def name(self) -> str:
         return "action_ask_field"
 
-    async def run(self, dispatcher, tracker, domain):
-        language = tracker.get_slot("language") or "en"
-        dispatcher.utter_message(response="utter_ask_field", buttons=buttons_for("field", language))
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_ask_field", buttons=buttons_for(FIELD, conversation_language(tracker)))
         return []

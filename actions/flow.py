@@ -3,23 +3,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
-from rasa_sdk import Action
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from actions.language import widget_language
-from bot import conversation
-from bot.i18n import DEFAULT_LANGUAGE, load_catalog, resolve_language
-from bot.language import unsupported_notice
-from bot.service import StoreUnavailable, deflect
+from actions.reading import slot_events
+from bot.i18n.catalog import DEFAULT_LANGUAGE, load_catalog, resolve_language
+from bot.i18n.detect import Source, unsupported_notice
+from bot.intake import conversation
+from bot.intake.service import StoreUnavailable, deflect
+from bot.intake.slots import (
+    LANGUAGE,
+    LANGUAGE_NOTICE,
+    LANGUAGE_SOURCE,
+    REQUESTED_SLOT,
+    SESSION_STARTED_METADATA,
+    STAGE,
+    Stage,
+)
 
 logger = logging.getLogger(__name__)
 
+#: Stages in which there is an inquiry to stop.
+IN_PROGRESS = (Stage.COLLECTING, Stage.SUMMARY)
 
-def _forget_inquiry() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in conversation.INQUIRY_SLOTS] + [SlotSet("stage", None)]
+
+def _leave_form() -> list[EventType]:
+    return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
 
 
 class ActionSessionStart(Action):
@@ -28,20 +42,20 @@ class ActionSessionStart(Action):
     def name(self) -> str:
         return "action_session_start"
 
-    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
-        metadata = tracker.get_slot("session_started_metadata") or {}
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        metadata = tracker.get_slot(SESSION_STARTED_METADATA) or {}
         metadata = metadata if isinstance(metadata, dict) else {}
         # The page's language (the widget's customData), else the first message's (the channel's guess).
         asked = metadata.get("language") or metadata.get("detected_language")
-        source = "page" if metadata.get("language") else "detected" if asked else "default"
+        source = Source.PAGE if metadata.get("language") else Source.DETECTED if asked else Source.DEFAULT
         language = resolve_language(asked)
-        events: list[EventType] = [SessionStarted(), SlotSet("language", language), SlotSet("language_source", source)]
+        events: list[EventType] = [SessionStarted(), SlotSet(LANGUAGE, language), SlotSet(LANGUAGE_SOURCE, source.value)]
         base = str(asked).replace("_", "-").split("-")[0].lower() if asked else ""
         if base and base != language and base.isalpha():
             # A language we do not speak yet: say so, in it where we can.
             dispatcher.utter_message(text=unsupported_notice(base))
-            events.append(SlotSet("language_notice", base))
-        elif source == "detected" and language != DEFAULT_LANGUAGE:
+            events.append(SlotSet(LANGUAGE_NOTICE, base))
+        elif source is Source.DETECTED and language != DEFAULT_LANGUAGE:
             dispatcher.utter_message(json_message=widget_language(language))
         return events + [ActionExecuted("action_listen")]
 
@@ -50,8 +64,8 @@ class ActionExplainWhy(Action):
     def name(self) -> str:
         return "action_explain_why"
 
-    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
-        slot = tracker.get_slot("requested_slot")
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        slot = tracker.get_slot(REQUESTED_SLOT)
         response = f"utter_why_{slot}"
         if slot and response in load_catalog(DEFAULT_LANGUAGE).responses:
             dispatcher.utter_message(response=response)
@@ -64,13 +78,13 @@ class ActionStopIntake(Action):
     def name(self) -> str:
         return "action_stop_intake"
 
-    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
-        in_progress = tracker.active_loop.get("name") or tracker.get_slot("stage") in ("collecting", "summary")
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        in_progress = tracker.active_loop.get("name") or tracker.get_slot(STAGE) in IN_PROGRESS
         if not in_progress:
             dispatcher.utter_message(response="utter_nothing_to_stop")
             return []
         dispatcher.utter_message(response="utter_stopped")
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] + _forget_inquiry()
+        return _leave_form() + slot_events(conversation.forget_inquiry())
 
 
 class ActionDeflectArticle(Action):
@@ -79,7 +93,7 @@ class ActionDeflectArticle(Action):
     def name(self) -> str:
         return "action_deflect_article"
 
-    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_deflect_article")
         try:
             await asyncio.to_thread(
@@ -88,7 +102,5 @@ class ActionDeflectArticle(Action):
             )
         except StoreUnavailable:
             logger.warning("a deflection could not be recorded")
-        events: list[dict[str, Any]] = []
-        if tracker.active_loop.get("name"):
-            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-        return events + _forget_inquiry()
+        events = _leave_form() if tracker.active_loop.get("name") else []
+        return events + slot_events(conversation.forget_inquiry())

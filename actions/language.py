@@ -10,12 +10,23 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, Restarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from actions.reading import message_of
+from actions.reading import conversation_language, message_of
 from actions.summary import apply_correction
 from bot.answers import names_a_partnership, read_correction
-from bot.i18n import language_name, supported_languages
-from bot.language import choose, unsupported_notice
+from bot.i18n.catalog import language_name, supported_languages
+from bot.i18n.detect import choose, unsupported_notice
+from bot.intake.slots import (
+    CONTENT_LANGUAGE,
+    GREETED,
+    LANGUAGE,
+    LANGUAGE_SOURCE,
+    REQUESTED_SLOT,
+    STAGE,
+    Stage,
+)
 from bot.vocab.terms import normalize_language
 
 SWITCH_INTENT = "switch_language"
@@ -31,7 +42,7 @@ def requested_language(tracker: Tracker) -> str | None:
     named = [str(e.get("value")) for e in message.get("entities") or [] if e.get("entity") == "content_language"]
     # Language names are looked up in every supported language: a partner in an English
     # conversation may well ask for "español".
-    ui_languages = dict.fromkeys([tracker.get_slot("language") or "en", *NAME_LANGUAGES])
+    ui_languages = dict.fromkeys([conversation_language(tracker), *NAME_LANGUAGES])
     for candidate in [*named, str(message.get("text") or "")]:
         for ui in ui_languages:
             found = normalize_language(without_clitic(candidate), ui) or normalize_language(candidate, ui)
@@ -43,10 +54,10 @@ def requested_language(tracker: Tracker) -> str | None:
 def corrects_material_language(tracker: Tracker) -> bool:
     """Whether a message at the summary changes the language of the material ("the language is
     wrong: Spanish, not German") rather than asking to speak another language."""
-    if tracker.get_slot("stage") != "summary" or not tracker.get_slot("content_language"):
+    if tracker.get_slot(STAGE) != Stage.SUMMARY or not tracker.get_slot(CONTENT_LANGUAGE):
         return False
     reading = read_correction(message_of(tracker), dict(tracker.slots), named_resets=False)
-    return "content_language" in reading.values
+    return CONTENT_LANGUAGE in reading.values
 
 
 def without_clitic(text: str) -> str:
@@ -98,22 +109,22 @@ class ActionDetectLanguage(Action):
     def name(self) -> str:
         return "action_detect_language"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
-        current = tracker.get_slot("language") or "en"
-        source = tracker.get_slot("language_source")
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        current = conversation_language(tracker)
+        source = tracker.get_slot(LANGUAGE_SOURCE)
         # An answer to a question is no sign of the partner's language: names, places and
         # licences are written in their own ("Musée des Confluences" in a Spanish conversation).
-        answering = bool(tracker.get_slot("requested_slot")) or tracker.get_slot("stage") == "summary"
+        answering = bool(tracker.get_slot(REQUESTED_SLOT)) or tracker.get_slot(STAGE) == Stage.SUMMARY
         # "Mostly in English" answers the question about the material's language; it is not a
         # request to speak English (the widget's language menu is there for that).
-        naming_material = tracker.get_slot("requested_slot") == "content_language" or corrects_material_language(tracker)
+        naming_material = tracker.get_slot(REQUESTED_SLOT) == CONTENT_LANGUAGE or corrects_material_language(tracker)
         choice = choose(current=current, source=source, supported=supported_languages(),
                         requested=None if naming_material else requested_language(tracker),
                         detected=None if answering else detected_language(tracker),
                         user_turns=user_turns(tracker))
         if choice is None or (choice.language, choice.source) == (current, source):
             return []
-        return [SlotSet("language", choice.language), SlotSet("language_source", choice.source)]
+        return [SlotSet(LANGUAGE, choice.language), SlotSet(LANGUAGE_SOURCE, choice.source.value)]
 
 
 class ActionSwitchLanguage(Action):
@@ -122,7 +133,7 @@ class ActionSwitchLanguage(Action):
     def name(self) -> str:
         return "action_switch_language"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if corrects_material_language(tracker):
             reading = read_correction(message_of(tracker), dict(tracker.slots), named_resets=False)
             return apply_correction(dispatcher, tracker, reading)
@@ -131,12 +142,12 @@ class ActionSwitchLanguage(Action):
             dispatcher.utter_message(text=unsupported_notice(requested))
         elif requested:
             dispatcher.utter_message(response="utter_language_switched", json_message=widget_language(requested))
-            if not tracker.active_loop.get("name") and tracker.get_slot("stage") in (None, "offered") and \
+            if not tracker.active_loop.get("name") and tracker.get_slot(STAGE) in (None, Stage.OFFERED) and \
                     names_a_partnership(message_of(tracker)):
                 # "Queremos donar fotos, en español": the switch, and the inquiry it states.
                 return [FollowupAction("intake_form")]
         else:
-            current = tracker.get_slot("language") or "en"
+            current = conversation_language(tracker)
             names = [language_name(code, current) for code in supported_languages()]
             buttons = [{"title": language_name(code, code), "payload": f'/{SWITCH_INTENT}{{"content_language":"{code}"}}'}
                        for code in supported_languages()]
@@ -150,8 +161,8 @@ class ActionRestart(Action):
     def name(self) -> str:
         return "action_restart"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
-        keep: list[Any] = [SlotSet(name, tracker.get_slot(name)) for name in ("language", "language_source")]
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        keep = [SlotSet(name, tracker.get_slot(name)) for name in (LANGUAGE, LANGUAGE_SOURCE)]
         # The reply is sent before the restart is applied, so it is said in the same language.
         dispatcher.utter_message(response="utter_restarted")
-        return [Restarted(), *keep, SlotSet("greeted", True)]
+        return [Restarted(), *keep, SlotSet(GREETED, True)]

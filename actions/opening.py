@@ -7,11 +7,12 @@ from dataclasses import replace
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.language import unsupported_in_message, user_turns
 from actions.reading import mark_read, message_of, slot_events
-from actions.summary import apply_correction
-from bot import conversation
+from actions.summary import already_submitted, apply_correction
 from bot.answers import (
     Kind,
     Message,
@@ -22,31 +23,31 @@ from bot.answers import (
     read_yes_no,
     wants_partnership,
 )
-from bot.language import unsupported_notice
+from bot.i18n.detect import unsupported_notice
+from bot.intake import conversation
+from bot.intake.slots import GREETED, LANGUAGE_NOTICE, OPENING, STAGE, Stage
 from bot.vocab.text import clean
 
-OFFERED = "offered"
+#: Stages in which a partnership named in a message is the inquiry already made, not one to offer.
+AT_THE_SUMMARY_OR_AFTER = (Stage.SUBMITTED, Stage.SUMMARY)
 
 
-OFFERED, COLLECTING, DECLINED, SUBMITTED = "offered", "collecting", "declined", "submitted"
-
-
-def offer_intake(dispatcher, tracker: Tracker) -> list[EventType]:
+def offer_intake(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Ask whether the partner wants to start an inquiry, keeping what they said for it."""
     dispatcher.utter_message(response="utter_offer_intake")
-    return [SlotSet("stage", OFFERED), SlotSet("opening", clean(message_of(tracker).text) or None)]
+    return [SlotSet(STAGE, Stage.OFFERED.value), SlotSet(OPENING, clean(message_of(tracker).text) or None)]
 
 
 def start_intake(tracker: Tracker, message: Message) -> list[EventType]:
     """Start the intake (the dialogue's rules run the form on `stage: collecting`) with what
     `message` already says; the form will not read the partner's latest message again."""
     changes = conversation.settle(dict(tracker.slots), read_opening(message, dict(tracker.slots)))
-    return [*slot_events(changes), mark_read(tracker), SlotSet("stage", COLLECTING)]
+    return [*slot_events(changes), mark_read(tracker), SlotSet(STAGE, Stage.COLLECTING.value)]
 
 
 def notice_given_this_turn(tracker: Tracker, code: str) -> bool:
     """Whether this message started the session, whose start already said we do not speak `code`."""
-    return tracker.get_slot("language_notice") == code and user_turns(tracker) == 1
+    return tracker.get_slot(LANGUAGE_NOTICE) == code and user_turns(tracker) == 1
 
 
 class ActionGreet(Action):
@@ -55,12 +56,12 @@ class ActionGreet(Action):
     def name(self) -> str:
         return "action_greet"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
-        if tracker.get_slot("greeted"):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot(GREETED):
             dispatcher.utter_message(response="utter_greet_again")
             return []
         dispatcher.utter_message(response="utter_greet")
-        return [SlotSet("greeted", True)]
+        return [SlotSet(GREETED, True)]
 
 
 #: A partnership intent this sure, with a kind of partnership named, starts the intake at once.
@@ -88,17 +89,17 @@ class ActionConsiderIntake(Action):
     def name(self) -> str:
         return "action_consider_intake"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
-        if tracker.get_slot("stage") == SUBMITTED:
-            dispatcher.utter_message(response="utter_already_submitted", reference=tracker.get_slot("reference"))
-            return [SlotSet("stage", SUBMITTED)]
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        submitted = already_submitted(dispatcher, tracker.slots)
+        if submitted is not None:
+            return submitted
         message = message_of(tracker)
         if starts_at_once(message):
             return start_intake(tracker, message)
-        if tracker.get_slot("stage") == OFFERED:
+        if tracker.get_slot(STAGE) == Stage.OFFERED:
             # Asked whether to start, the partner answers with details ("a foundation in Peru"):
             # that is a yes; what they said before and now both count.
-            earlier = tracker.get_slot("opening") or ""
+            earlier = tracker.get_slot(OPENING) or ""
             return start_intake(tracker, replace(message, text=f"{earlier} {message.text}".strip()))
         return offer_intake(dispatcher, tracker)
 
@@ -110,15 +111,15 @@ class ActionNluFallback(Action):
     def name(self) -> str:
         return "action_nlu_fallback"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         unsupported = unsupported_in_message(tracker)
         if unsupported and notice_given_this_turn(tracker, unsupported):
             return []  # the session's first reply already said so: one reply, not two
-        if unsupported and tracker.get_slot("language_notice") != unsupported:
+        if unsupported and tracker.get_slot(LANGUAGE_NOTICE) != unsupported:
             dispatcher.utter_message(text=unsupported_notice(unsupported))
-            return [SlotSet("language_notice", unsupported)]
+            return [SlotSet(LANGUAGE_NOTICE, unsupported)]
         message = message_of(tracker)
-        if tracker.get_slot("stage") not in (SUBMITTED, "summary"):
+        if tracker.get_slot(STAGE) not in AT_THE_SUMMARY_OR_AFTER:
             if wants_partnership(message):  # "our library wants to share digitised maps with Commons"
                 # The form is run as a follow-up: the fallback's rule says nothing about it.
                 return [*start_intake(tracker, message), FollowupAction("intake_form")]
@@ -135,30 +136,30 @@ class ActionAnswerOffer(Action):
     def name(self) -> str:
         return "action_answer_offer"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         message = message_of(tracker)
         answer = read_yes_no(message.text, message.language)
         if answer is None:
             answer = message.intent in ("affirm", "start_intake")
         if answer:
             # What the partner said before the offer ("we're a museum in Dublin") starts it.
-            offered = tracker.get_slot("opening")
+            offered = tracker.get_slot(OPENING)
             return start_intake(tracker, replace(message, text=offered, intent=None, payload={}) if offered else message)
         dispatcher.utter_message(response="utter_no_problem")
-        return [SlotSet("stage", DECLINED), SlotSet("opening", None)]
+        return [SlotSet(STAGE, Stage.DECLINED.value), SlotSet(OPENING, None)]
 
 
-def next_step(dispatcher, tracker: Tracker) -> list[EventType]:
+def next_step(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """What the partner can do next, after an answer to a question outside the form."""
-    stage = tracker.get_slot("stage")
-    if stage == "summary":
+    stage = tracker.get_slot(STAGE)
+    if stage == Stage.SUMMARY:
         # "Please put 'public domain' as the licence" was taken for a question about
         # licences: answered, and the change made all the same.
         reading = read_correction(message_of(tracker), dict(tracker.slots), named_resets=False)
         if reading.kind is Kind.CORRECTION:
             return apply_correction(dispatcher, tracker, reading)
         dispatcher.utter_message(response="utter_confirm_again")
-    elif stage != SUBMITTED:
+    elif stage != Stage.SUBMITTED:
         dispatcher.utter_message(response="utter_next_step")
     return []
 
@@ -169,7 +170,7 @@ class ActionNextStep(Action):
     def name(self) -> str:
         return "action_next_step"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return next_step(dispatcher, tracker)
 
 
@@ -180,8 +181,8 @@ class ActionOutOfScope(Action):
     def name(self) -> str:
         return "action_out_of_scope"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
-        if tracker.get_slot("stage") not in (SUBMITTED, "summary") and names_a_partnership(message_of(tracker)):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot(STAGE) not in AT_THE_SUMMARY_OR_AFTER and names_a_partnership(message_of(tracker)):
             return offer_intake(dispatcher, tracker)
         dispatcher.utter_message(response="utter_out_of_scope")
         return next_step(dispatcher, tracker)

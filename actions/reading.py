@@ -1,5 +1,5 @@
-"""Between rasa-sdk and bot.answers: the latest partner message as a `Message`, and the notes a
-reading returns said in the conversation language."""
+"""Between rasa-sdk and bot.answers: the conversation language, the latest partner message as a
+`Message`, and the notes a reading returns said in the conversation language."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -11,15 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from bot.answers import Message, Note
-from bot.i18n import country_name, language_name, load_catalog
-
-#: Slot recording which partner message (by count) an action already read as answers, so that
-#: the form started by that action does not read it a second time.
-READ_TURN = "read_turn"
+from bot.i18n.catalog import country_name, language_name, load_catalog
+from bot.intake.slots import READ_TURN, REQUESTED_SLOT, language_of
 
 
 def conversation_language(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or "en"
+    """The language the assistant speaks in this conversation (every action asks here)."""
+    return language_of(tracker.slots)
 
 
 def message_of(tracker: Tracker) -> Message:
@@ -36,7 +34,7 @@ def message_of(tracker: Tracker) -> Message:
         intent=intent.get("name"),
         confidence=float(intent.get("confidence") or 0.0),
         payload=payload,
-        repeated=bool(tracker.get_slot("requested_slot")) and _said_twice(tracker),
+        repeated=bool(tracker.get_slot(REQUESTED_SLOT)) and _said_twice(tracker),
     )
 
 
@@ -52,6 +50,8 @@ def turn_of(tracker: Tracker) -> int:
 
 
 def already_read(tracker: Tracker) -> bool:
+    """Whether an action already read the latest message as answers: the form it started does
+    not read it a second time."""
     return tracker.get_slot(READ_TURN) == turn_of(tracker)
 
 

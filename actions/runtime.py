@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy.orm import sessionmaker as SessionMaker
+
 from bot.delivery.endpoints import EndpointsConfig, load_endpoints
+from bot.intake.service import sessionmaker_for
 from bot.routing import Router, default_router
-from bot.service import sessionmaker_for
 from bot.settings import Settings
 from bot.vocab.regions import countries_needing_region
 
@@ -21,7 +23,7 @@ def router() -> Router:
     return default_router(settings().data_dir)
 
 
-def sessionmaker():
+def sessionmaker() -> SessionMaker:
     return sessionmaker_for(settings().database_url)
 
 

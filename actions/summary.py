@@ -7,24 +7,33 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from actions.reading import conversation_language, mark_read, message_of, say, slot_events
-from bot import conversation
 from bot.answers import Kind, Reading, read_correction, read_yes_no
-from bot.i18n import country_name, language_name, load_catalog
-from bot.reasons import partner_reason
-from bot.service import StoreUnavailable, submit
+from bot.i18n.catalog import country_name, language_name, load_catalog
+from bot.intake import conversation
+from bot.intake.reasons import partner_reason
+from bot.intake.service import StoreUnavailable, submit
+from bot.intake.slots import CHOOSING_FIELD, CONFIRMED, CONSENT, REFERENCE, REGION, STAGE, Stage, language_of
 
-SUBMITTED, SUMMARY, COLLECTING = "submitted", "summary", "collecting"
+
+def already_submitted(dispatcher: CollectingDispatcher, slots: Mapping[str, Any]) -> list[EventType] | None:
+    """After the submission, any way back to the summary repeats the reference instead."""
+    if slots.get(STAGE) != Stage.SUBMITTED:
+        return None
+    dispatcher.utter_message(response="utter_already_submitted", reference=slots.get(REFERENCE))
+    return [SlotSet(STAGE, Stage.SUBMITTED.value)]
 
 
-def show_summary(dispatcher, slots: Mapping[str, Any]) -> list[EventType]:
+def show_summary(dispatcher: CollectingDispatcher, slots: Mapping[str, Any]) -> list[EventType]:
     """Utter the summary of `slots` and wait for the partner's yes."""
-    if slots.get("stage") == SUBMITTED:
-        dispatcher.utter_message(response="utter_already_submitted", reference=slots.get("reference"))
-        return [SlotSet("stage", SUBMITTED)]
-    language = slots.get("language") or "en"
+    submitted = already_submitted(dispatcher, slots)
+    if submitted is not None:
+        return submitted
+    language = language_of(slots)
     lines = conversation.summary_lines(
         slots,
         load_catalog(language),
@@ -32,15 +41,15 @@ def show_summary(dispatcher, slots: Mapping[str, Any]) -> list[EventType]:
         language_name=lambda code: language_name(code, language),
     )
     dispatcher.utter_message(response="utter_summary", summary="\n".join(lines))
-    return [SlotSet("stage", SUMMARY)]
+    return [SlotSet(STAGE, Stage.SUMMARY.value)]
 
 
-async def send_inquiry(dispatcher, tracker: Tracker) -> list[EventType]:
+async def send_inquiry(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Qualify, route and store the inquiry, then tell the partner its reference and who will
     answer. Idempotent: a second yes repeats the reference."""
-    if tracker.get_slot("stage") == SUBMITTED:
-        dispatcher.utter_message(response="utter_already_submitted", reference=tracker.get_slot("reference"))
-        return [SlotSet("stage", SUBMITTED)]
+    submitted = already_submitted(dispatcher, tracker.slots)
+    if submitted is not None:
+        return submitted
     try:
         result = await asyncio.to_thread(
             submit,
@@ -52,13 +61,12 @@ async def send_inquiry(dispatcher, tracker: Tracker) -> list[EventType]:
         )
     except StoreUnavailable:
         dispatcher.utter_message(response="utter_submit_failed")
-        return [SlotSet("stage", SUMMARY)]
+        return [SlotSet(STAGE, Stage.SUMMARY.value)]
     language = conversation_language(tracker)
-    response = "utter_submitted" if tracker.get_slot("consent") else "utter_submitted_no_contact"
-    affiliate = runtime.router().directory.get(result.affiliate_id)
+    response = "utter_submitted" if tracker.get_slot(CONSENT) else "utter_submitted_no_contact"
     reason = partner_reason(
         rule=result.rule, affiliate_name=result.affiliate_name,
-        affiliate_region=affiliate.declares(tracker.get_slot("region")), affiliate_topics=affiliate.topics,
+        affiliate_region=result.affiliate.declares(tracker.get_slot(REGION)), affiliate_topics=result.affiliate.topics,
         slots=tracker.slots, catalog=load_catalog(language),
     )
     dispatcher.utter_message(
@@ -68,21 +76,20 @@ async def send_inquiry(dispatcher, tracker: Tracker) -> list[EventType]:
         reason=reason,
         general_contact=runtime.settings().general_contact,
     )
-    return [SlotSet("reference", result.reference), SlotSet("confirmed", True), SlotSet("stage", SUBMITTED)]
+    return [SlotSet(REFERENCE, result.reference), SlotSet(CONFIRMED, True), SlotSet(STAGE, Stage.SUBMITTED.value)]
 
 
-def apply_correction(dispatcher, tracker: Tracker, reading: Reading) -> list[EventType]:
+def apply_correction(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading) -> list[EventType]:
     """Make the changes the partner asked for at the summary: the summary is shown again, or the
     form asks what the change left open (a new partnership may need a licence)."""
     known = dict(tracker.slots)
     changes = conversation.settle(known, reading.values)
     say(dispatcher, reading.notes, conversation_language(tracker))
     after = {**known, **changes}
-    needed = conversation.needed_slots(after, region_countries=runtime.region_countries())
     events = [*slot_events(changes), mark_read(tracker)]
-    if any(after.get(slot) is None for slot in needed):
+    if conversation.next_question(after, region_countries=runtime.region_countries()) is not None:
         # The form asks; its rules then wait for the answer.
-        return events + [SlotSet("stage", COLLECTING), FollowupAction("intake_form")]
+        return events + [SlotSet(STAGE, Stage.COLLECTING.value), FollowupAction("intake_form")]
     return events + show_summary(dispatcher, after)
 
 
@@ -90,7 +97,7 @@ class ActionShowSummary(Action):
     def name(self) -> str:
         return "action_show_summary"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return show_summary(dispatcher, dict(tracker.slots))
 
 
@@ -104,10 +111,10 @@ class ActionCorrectField(Action):
     def name(self) -> str:
         return "action_correct_field"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
-        if tracker.get_slot("stage") == SUBMITTED:
-            dispatcher.utter_message(response="utter_already_submitted", reference=tracker.get_slot("reference"))
-            return [SlotSet("stage", SUBMITTED)]
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        submitted = already_submitted(dispatcher, tracker.slots)
+        if submitted is not None:
+            return submitted
         message = message_of(tracker)
         language = conversation_language(tracker)
         reading = read_correction(message, dict(tracker.slots))
@@ -115,7 +122,7 @@ class ActionCorrectField(Action):
             return apply_correction(dispatcher, tracker, reading)
         if message.intent == "affirm" or read_yes_no(message.text, language) is True:
             return await send_inquiry(dispatcher, tracker)  # "sí, somos un museo": a yes
-        return [mark_read(tracker), SlotSet("choosing_field", True), SlotSet("stage", COLLECTING),
+        return [mark_read(tracker), SlotSet(CHOOSING_FIELD, True), SlotSet(STAGE, Stage.COLLECTING.value),
                 FollowupAction("intake_form")]
 
 
@@ -123,8 +130,8 @@ class ActionSubmitInquiry(Action):
     def name(self) -> str:
         return "action_submit_inquiry"
 
-    async def run(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
-        if tracker.get_slot("stage") != SUBMITTED:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot(STAGE) != Stage.SUBMITTED:
             reading = read_correction(message_of(tracker), dict(tracker.slots), named_resets=False)
             if reading.kind is Kind.CORRECTION:
                 # "Yes, but the country is Belgium": the change first, then the summary again.

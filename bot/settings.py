@@ -1,4 +1,8 @@
-"""Runtime settings from the environment. No I/O at import; `Settings.from_env()` reads."""
+"""Runtime settings from the environment. No I/O at import; `Settings.from_env()` reads.
+
+The console and the delivery worker take their configuration from here, SMTP included
+(`Settings.smtp`), and read no environment variable themselves.
+"""
 from __future__ import annotations
 
 import os
@@ -7,7 +11,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.data import REPO_DATA_DIR, ROOT
+from bot.data import data_dir as configured_data_dir
+
+DEFAULT_SMTP_TIMEOUT = 30.0
+DEFAULT_MAIL_FROM = "Wikimedia partnerships <partnerships-intake@localhost>"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The SMTP server and sender address of e-mail deliveries; the password never appears in
+    the repr."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False
+    timeout: float = DEFAULT_SMTP_TIMEOUT
+    mail_from: str = DEFAULT_MAIL_FROM
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings:
+        """From INTAKE_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, _TIMEOUT and INTAKE_MAIL_FROM."""
+        env = os.environ if env is None else env
+        return cls(
+            host=env.get("INTAKE_SMTP_HOST") or "127.0.0.1",
+            port=_smtp_port(env.get("INTAKE_SMTP_PORT"), 25),
+            username=env.get("INTAKE_SMTP_USER") or None,
+            password=env.get("INTAKE_SMTP_PASSWORD") or None,
+            starttls=_flag(env.get("INTAKE_SMTP_STARTTLS"), "INTAKE_SMTP_STARTTLS"),
+            timeout=_smtp_seconds(env.get("INTAKE_SMTP_TIMEOUT"), DEFAULT_SMTP_TIMEOUT),
+            mail_from=env.get("INTAKE_MAIL_FROM") or DEFAULT_MAIL_FROM,
+        )
 
 
 @dataclass(frozen=True)
@@ -16,13 +52,15 @@ class Settings:
     rasa_port: int = 5005
     actions_port: int = 5055
     console_port: int = 8080
+    #: The interface the console listens on (INTAKE_CONSOLE_HOST).
+    console_host: str = "127.0.0.1"
     api_token: str = field(default="", repr=False)
     endpoints_file: str | None = None
     link_secret: str = field(default="", repr=False)
     #: Encrypts the console's session cookies (INTAKE_SESSION_SECRET); empty: console pages answer 503.
     session_secret: str = field(default="", repr=False)
     public_url: str = ""
-    data_dir: Path = ROOT / "data"
+    data_dir: Path = REPO_DATA_DIR
     general_contact: str = "partnerships@wikimedia.org"
     #: Origins (scheme://host[:port]) of the sites allowed to open the widget's socket.io
     #: connection; ("*",) allows any.
@@ -30,6 +68,12 @@ class Settings:
     #: Where browsers reach the Rasa server (the widget's socket.io URL).
     rasa_public_url: str = ""
     privacy_url: str = ""
+    #: E-mail deliveries (INTAKE_SMTP_*, INTAKE_MAIL_FROM).
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    #: The delivery worker's pause between rounds, lease on claimed rows, and rows per round.
+    delivery_poll_seconds: float = 1.0
+    delivery_lease_seconds: float = 120.0
+    delivery_batch: int = 50
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -41,15 +85,20 @@ class Settings:
             rasa_port=rasa_port,
             actions_port=_port(env, "INTAKE_ACTIONS_PORT", 5055),
             console_port=_port(env, "INTAKE_CONSOLE_PORT", 8080),
+            console_host=env.get("INTAKE_CONSOLE_HOST") or "127.0.0.1",
             api_token=env.get("INTAKE_API_TOKEN", ""),
             endpoints_file=env.get("INTAKE_ENDPOINTS_FILE") or None,
             link_secret=env.get("INTAKE_LINK_SECRET", ""),
             session_secret=env.get("INTAKE_SESSION_SECRET", ""),
             public_url=public_url,
-            data_dir=Path(env.get("INTAKE_DATA_DIR") or ROOT / "data"),
+            data_dir=configured_data_dir(env),
             allowed_origins=allowed_origins(env.get("INTAKE_ALLOWED_ORIGINS", ""), public_url=public_url),
             rasa_public_url=(env.get("INTAKE_RASA_PUBLIC_URL") or _beside(public_url, rasa_port)).rstrip("/"),
             privacy_url=env.get("INTAKE_PRIVACY_URL") or public_url.rstrip("/") + "/privacy",
+            smtp=SmtpSettings.from_env(env),
+            delivery_poll_seconds=float(env.get("INTAKE_DELIVERY_POLL_SECONDS", "1")),
+            delivery_lease_seconds=float(env.get("INTAKE_DELIVERY_LEASE_SECONDS", "120")),
+            delivery_batch=int(env.get("INTAKE_DELIVERY_BATCH", "50")),
         )
 
 
@@ -97,3 +146,29 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     if not 0 < port < 65536:
         raise ValueError(f"{name} must be between 1 and 65535, not {port}")
     return port
+
+
+def _smtp_port(raw: str | None, default: int) -> int:
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"INTAKE_SMTP_PORT must be a port number between 1 and 65535, not {raw!r}")
+    return int(raw)
+
+
+def _flag(raw: str | None, name: str) -> bool:
+    value = (raw or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name} must be true or false, not {raw!r}")
+
+
+def _smtp_seconds(raw: str | None, default: float) -> float:
+    if not raw:
+        return default
+    value = float(raw) if raw.replace(".", "", 1).isdigit() else 0.0
+    if not value > 0:
+        raise ValueError(f"INTAKE_SMTP_TIMEOUT must be a positive number of seconds, not {raw!r}")
+    return value

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot import conversation
 from bot.answers.buttons import read_button
 from bot.answers.readings import Kind, Message, Note, Reading
 from bot.answers.values import first_meant, mentions
 from bot.answers.wording import clauses
+from bot.intake import conversation
+from bot.intake.slots import COUNTRY, INTERNATIONAL
 from bot.vocab.contact import normalize_email
 from bot.vocab.countries import city_location
 from bot.vocab.regions import normalize_region
@@ -48,14 +49,14 @@ def read_correction(message: Message, known: Mapping[str, Any], *, exclude: set[
         value, _ = first_meant(mentions(slot, text, language), known.get(slot))
         if value is None or value == known.get(slot):
             continue
-        if known.get(slot) is None and named != slot and not (slot == "country" and known.get("international")):
+        if known.get(slot) is None and named != slot and not (slot == COUNTRY and known.get(INTERNATIONAL)):
             continue  # not a correction: nothing was answered there yet
-        out[slot] = value
-        if slot == "country":
-            out.update(international=False, region=None)
-            place = city_location(text)
-            if place and place[0] == value and place[1]:
-                out["region"] = place[1]
+        if slot == COUNTRY:
+            place = city_location(text)  # a city in the new country gives its region
+            region = place[1] if place and place[0] == value else None
+            out.update(conversation.country_answer(value, region or None))
+        else:
+            out[slot] = value
     if named == "region" and "region" not in exclude and known.get("country"):
         code = normalize_region(text, known["country"])
         if code and code != known.get("region"):

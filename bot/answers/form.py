@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot import conversation
 from bot.answers.buttons import read_button
 from bot.answers.corrections import names_old_answer, read_correction
 from bot.answers.readings import ASKABLE, CLOSED, FREE_TEXT, NAMES, Kind, Message, Note, Reading
@@ -18,7 +17,9 @@ from bot.answers.wording import (
     without_fillers,
     word_count,
 )
-from bot.intake import Licence, OrganizationType, PartnershipType
+from bot.intake import conversation
+from bot.intake.model import Licence, OrganizationType, PartnershipType
+from bot.intake.slots import CHOOSING_FIELD, FIELD, INTERNATIONAL, SKIPPED, language_of
 from bot.vocab.terms import is_answer, languages_in, normalize_licence
 
 #: Intents the dialogue's rules answer (a question about us, a command) rather than the form.
@@ -34,7 +35,7 @@ LANGUAGE_REQUEST_WORDS = 8
 GREETING_CONFIDENCE = 0.9
 #: Where the partner may say "I don't know": the value taken (ROUTING.md), by slot.
 DEFAULTS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-    "content_language": lambda known: known.get("language") or "en",
+    "content_language": language_of,
     "licence": lambda known: Licence.UNSURE.value,
     "region": lambda known: None,
 }
@@ -52,7 +53,7 @@ def read_answer(asked: str, message: Message, known: Mapping[str, Any]) -> Readi
     """What `message` says in reply to question `asked`, given the answers `known` so far."""
     if message.is_button:
         return read_button(asked, message, known)
-    if asked == "field":
+    if asked == FIELD:
         return _read_field(message, known)
     language, text = message.language, message.text
     dont_know, skip = says("dont_know", text, language), says("skip", text, language)
@@ -86,7 +87,7 @@ def read_answer(asked: str, message: Message, known: Mapping[str, Any]) -> Readi
     if intent == "correct" and not answered:
         # "The country is wrong": asked again; "I want to change an answer": which one?
         reset = read_correction(message, known, exclude={asked})
-        return reset if reset.values else Reading(Kind.CORRECTION, {"choosing_field": True})
+        return reset if reset.values else Reading(Kind.CORRECTION, {CHOOSING_FIELD: True})
     if asked == "consent" and not answered and intent in ("affirm", "deny") and word_count(text) <= 6:
         values["consent"], answered = intent == "affirm", True
     if asked in CLOSED and is_question(text, language) and (
@@ -154,7 +155,7 @@ def _beside(asked: str, text: str, known: Mapping[str, Any], language: str, valu
             continue
         if slot == "organization_type" and asked == "organization_name":
             continue
-        if slot == "country" and (known.get("international") or "international" in values):
+        if slot == "country" and (known.get(INTERNATIONAL) or INTERNATIONAL in values):
             continue
         found, _ = read_value(slot, text, known, language, asked=False)
         out.update({k: v for k, v in found.items() if k == slot or known.get(k) is None})
@@ -169,7 +170,7 @@ def _read_field(message: Message, known: Mapping[str, Any]) -> Reading:
     """The reply to "Which answer would you like to change?": a new value, a named answer, or
     "none" (the answers stay as they are)."""
     text, language = message.text, message.language
-    done = {"field": None, "choosing_field": False}
+    done = {FIELD: None, CHOOSING_FIELD: False}
     if (says("skip", text, language) or says("nothing_to_change", text, language)
             or is_answer("no", without_fillers(text, language), language)):
         return Reading(Kind.SKIP, done)
@@ -184,7 +185,7 @@ def taken_default(slot: str, known: Mapping[str, Any]) -> Reading:
     value = DEFAULTS[slot](known)
     values: dict[str, Any] = {slot: value}
     if value is None:
-        values["skipped"] = conversation.with_skipped(known.get("skipped"), slot)
+        values[SKIPPED] = conversation.with_skipped(known.get(SKIPPED), slot)
     params = {"language_code": value} if slot == "content_language" else {}
     return Reading(Kind.DEFAULT, values, (Note(f"utter_default_{slot}", params),))
 
@@ -193,7 +194,7 @@ def skipped(slot: str, known: Mapping[str, Any] | None = None) -> Reading:
     """The question left out, and said so; consent skipped means no contact details."""
     values: dict[str, Any] = {slot: SKIPPED_VALUES.get(slot)}
     if slot in ("consent", "contact_email"):
-        values.update(consent=False, contact_name=None, contact_email=None)
+        values.update(conversation.refused_consent())
     if values[slot] is None:
-        values["skipped"] = conversation.with_skipped((known or {}).get("skipped"), slot)
+        values[SKIPPED] = conversation.with_skipped((known or {}).get(SKIPPED), slot)
     return Reading(Kind.SKIP, values, (Note("utter_skipped"),))

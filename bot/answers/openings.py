@@ -9,7 +9,8 @@ from bot.answers.buttons import read_button
 from bot.answers.readings import Message
 from bot.answers.values import MAX_DESCRIPTION, read_choice, read_value
 from bot.answers.wording import says_any, word_count
-from bot.intake import Licence, OrganizationType
+from bot.intake.model import Licence, OrganizationType
+from bot.intake.slots import GUESSED, INTERNATIONAL, OPENING
 from bot.vocab.terms import normalize_licence
 from bot.vocab.text import clean, fold, words
 
@@ -34,7 +35,7 @@ def read_opening(message: Message, known: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if known.get(slot) is None:
             found, _ = read_value(slot, text, known, language, asked=False)
-            values.update({k: v for k, v in found.items() if v is not None or k == "international"})
+            values.update({k: v for k, v in found.items() if v is not None or k == INTERNATIONAL})
     if known.get("licence") is None:
         licence = normalize_licence(text, language)
         if licence and licence is not Licence.UNSURE:
@@ -45,9 +46,9 @@ def read_opening(message: Message, known: Mapping[str, Any]) -> dict[str, Any]:
         del values["organization_type"]
     guesses = [slot for slot in ("organization_type", "country") if values.get(slot)]
     if guesses:
-        values["guessed"] = guesses
+        values[GUESSED] = guesses
     if word_count(text) >= 3:
-        values["opening"] = text
+        values[OPENING] = text
         if "partnership_type" in values and word_count(text) >= DESCRIPTIVE_OPENING_WORDS:
             values["project_description"] = text[:MAX_DESCRIPTION]
     return values

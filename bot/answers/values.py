@@ -16,7 +16,9 @@ from bot.answers.wording import (
     strip_prefixes,
     without_fillers,
 )
-from bot.intake import Licence
+from bot.intake import conversation
+from bot.intake.model import Licence
+from bot.intake.slots import language_of
 from bot.vocab.contact import normalize_email, normalize_person_name
 from bot.vocab.countries import city_location, countries_in, exact_country, near_country, without_countries
 from bot.vocab.regions import normalize_region
@@ -111,7 +113,7 @@ def read_value(slot: str, text: str, known: Mapping[str, Any], language: str,
         return ({"region": code} if code else {}), notes
     if slot == "content_language":
         if is_answer("same_language", without_fillers(text, language), language):
-            return {"content_language": known.get("language") or "en"}, notes
+            return {"content_language": language_of(known)}, notes
         code, several = read_choice("content_language", text, language)
         if code is None and asked:
             code = near_language(text, language)
@@ -143,7 +145,7 @@ def _read_country(text: str, known: Mapping[str, Any], language: str, notes: lis
                   *, codes: bool = True) -> dict[str, Any]:
     bare = without_fillers(text, language)
     if is_answer("international", bare, language):
-        return {"country": None, "international": True, "region": None}
+        return conversation.country_answer(None)
     # A whole answer that is one country's name is that country, whatever its punctuation:
     # "Congo - Kinshasa." is not two clauses, "Congo" and "Kinshasa".
     whole = exact_country(bare, language, codes=codes)
@@ -163,7 +165,7 @@ def _read_country(text: str, known: Mapping[str, Any], language: str, notes: lis
         notes.append(Note("utter_main_country", {"country_code": code}))
     if region and not str(region).upper().startswith(code + "-"):
         region = None
-    return {"country": code, "international": False, "region": region}
+    return conversation.country_answer(code, region)
 
 
 def read_yes_no(text: str, language: str) -> bool | None:

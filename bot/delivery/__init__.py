@@ -1,6 +1,10 @@
-"""Delivery of routed inquiries to affiliates: configuration, signatures and messages.
+"""Delivery of routed inquiries to affiliates.
 
-Pure: no aiohttp, SQLAlchemy or Rasa. The senders live in `integrations.delivery`.
+Re-exported here, and pure (no aiohttp, SQLAlchemy or Rasa): the endpoints file, signatures and
+messages. In the database, in the caller's transaction: `handover` (a decision put in front of its
+affiliate, accepted or moved on), `lifecycle` (links, accept, decline, re-route, re-assign,
+overdue) and `handles` (the reads that lock nothing). The senders and the worker live in
+`integrations.delivery`.
 """
 
 from __future__ import annotations

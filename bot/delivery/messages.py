@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
-from bot.i18n import country_name, language_name, load_catalog
+from bot.i18n.catalog import country_name, language_name, load_catalog
 
 #: The event name of a routed inquiry in webhook bodies.
 ROUTED_EVENT = "inquiry.routed"
@@ -197,6 +197,8 @@ def _message(*, subject: str, sender: str, to: list[str], delivery_id: str | Non
     message["Subject"] = _header(subject)
     message["From"] = sender
     message["To"] = ", ".join(_header(address) for address in to)
+    # Not bot.store.clock: importing bot.store would load SQLAlchemy into this pure module, and a
+    # Date header is only ever written, never stored or compared.
     message["Date"] = format_datetime(datetime.now(timezone.utc))
     domain = _domain(sender)
     if delivery_id:

@@ -33,7 +33,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.data import ROOT
+
 NLU = ROOT / "data" / "nlu"
 
 #: Splits the sample may come from; `val` and `oos_val` never (they are the held-out check).

@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.data import ROOT
+
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "clinc150" / "train_val.json"
 SPLITS = ("val", "oos_val")
 #: Intents that could start an intake (start_intake) or be taken as a form answer (inform).

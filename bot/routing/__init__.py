@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.intake import Inquiry
+from bot.data import REPO_DATA_DIR
+from bot.data import data_dir as default_data_dir
+from bot.intake.model import Inquiry
 
 from .directory import Affiliate, AffiliateKind, Country, Directory, load_directory
 from .engine import Decision, route
 from .rules import Rule, Rules, load_rules
-from .topics import Lexicon, language_name, topics_for
+from .topics import Lexicon, language_name, lexicon_topics
 
 __all__ = [
     "Affiliate",
@@ -30,6 +32,7 @@ __all__ = [
     "DEFAULT_DATA_DIR",
     "RULES_FILE",
     "default_router",
+    "fallback_affiliate",
     "language_name",
     "load_directory",
     "load_rules",
@@ -37,8 +40,9 @@ __all__ = [
     "topics_for",
 ]
 
-#: The project's data/ directory (affiliates.csv, countries.csv, routing.yml).
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: The repository's data/ directory (affiliates.csv, countries.csv, routing.yml); INTAKE_DATA_DIR
+#: replaces it where it is set (bot.data).
+DEFAULT_DATA_DIR = REPO_DATA_DIR
 RULES_FILE = "routing.yml"
 
 
@@ -59,7 +63,7 @@ def default_router(data_dir: Path | str | None = None) -> Router:
 
     Cached per directory: the files are read once per process, on first use.
     """
-    return _router(str(Path(data_dir or DEFAULT_DATA_DIR).resolve()))
+    return _router(str(Path(data_dir or default_data_dir()).resolve()))
 
 
 @lru_cache(maxsize=8)
@@ -67,3 +71,15 @@ def _router(data_dir: str) -> Router:
     path = Path(data_dir)
     directory = load_directory(path)
     return Router(directory=directory, rules=load_rules(path / RULES_FILE, directory=directory))
+
+
+def fallback_affiliate(data_dir: Path | str | None = None) -> str:
+    """The last resort of every inquiry (routing.yml's `fallback_affiliate`): it never moves on
+    from there."""
+    return default_router(data_dir).rules.fallback_affiliate
+
+
+def topics_for(text: str, language: str | None, *, lexicon: Lexicon | None = None) -> frozenset[str]:
+    """The topics (e.g. {'health'}) whose keywords for `language` occur in `text`; without
+    `lexicon`, those of the routing rules in use (INTAKE_DATA_DIR's routing.yml, else data/'s)."""
+    return lexicon_topics(text, language, lexicon or default_router().rules.lexicon)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -136,9 +136,7 @@ class Directory:
 
     def subdivision_countries(self) -> frozenset[str]:
         """Countries with an affiliate that declares subdivisions: where `region` is asked."""
-        return frozenset(
-            sub.split("-", 1)[0] for a in self.affiliates for sub in a.subdivisions
-        )
+        return _needing_region((a.countries, a.subdivisions) for a in self.affiliates)
 
 
 def load_directory(data_dir: Path) -> Directory:
@@ -151,6 +149,23 @@ def load_directory(data_dir: Path) -> Directory:
     countries = _load_countries(data_dir / COUNTRIES_FILE)
     affiliates = _load_affiliates(data_dir / AFFILIATES_FILE, countries)
     return Directory(affiliates=affiliates, countries=MappingProxyType(countries))
+
+
+def countries_needing_region(data_dir: Path) -> frozenset[str]:
+    """`Directory.subdivision_countries()` from affiliates.csv alone: the conversation asks for a
+    region before anything is routed, and needs only these two columns."""
+    rows = _rows(Path(data_dir) / AFFILIATES_FILE, ("countries", "subdivisions"))
+    return _needing_region((_split(row["countries"]), _split(row["subdivisions"])) for _, row in rows)
+
+
+def _needing_region(affiliates: Iterable[tuple[tuple[str, ...], tuple[str, ...]]]) -> frozenset[str]:
+    # Every country of an affiliate that works in some regions only: its partners are asked theirs.
+    return frozenset(country.upper() for countries, subdivisions in affiliates if subdivisions for country in countries)
+
+
+def read_countries(data_dir: Path) -> Mapping[str, Country]:
+    """countries.csv alone, validated (the vocabulary names every country, affiliate or not)."""
+    return MappingProxyType(_load_countries(Path(data_dir) / COUNTRIES_FILE))
 
 
 def _split(value: str | None) -> tuple[str, ...]:

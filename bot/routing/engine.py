@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot.intake import Inquiry, OrganizationType, PartnershipType
+from bot.intake.model import Inquiry, OrganizationType, PartnershipType
 
 from .directory import Affiliate, AffiliateKind, Directory
 from .rules import Rule, Rules

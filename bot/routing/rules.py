@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.intake import OrganizationType, PartnershipType
+from bot.intake.model import OrganizationType, PartnershipType
 
 from .directory import Directory
 from .topics import Lexicon

@@ -10,13 +10,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from re import Pattern
 from types import MappingProxyType
 
 from bot.vocab.text import fold_word
-
-DEFAULT_RULES_FILE = Path(__file__).resolve().parents[2] / "data" / "routing.yml"
 
 
 def normalise(text: str) -> str:
@@ -78,7 +75,8 @@ class Lexicon:
 
 
 def primary_language(language: str | None) -> str:
-    """The primary subtag, lower-cased: 'pt-BR' -> 'pt'; None -> ''."""
+    """The primary subtag, lower-cased: 'pt-BR' -> 'pt'; None -> '' (routing's "no language",
+    where the vocabulary's own `primary_language` falls back to English)."""
     return re.split(r"[-_]", (language or "").strip().lower(), maxsplit=1)[0]
 
 
@@ -94,18 +92,9 @@ def language_name(code: str | None) -> str:
     return str(Locale("en").languages.get(code, code))
 
 
-@lru_cache(maxsize=1)
-def default_lexicon() -> Lexicon:
-    """The lexicon of the project's data/routing.yml (loaded once, on first use)."""
-    from .rules import load_rules  # local import: rules imports this module
-
-    return load_rules(DEFAULT_RULES_FILE).lexicon
-
-
-def topics_for(text: str, language: str | None, *, lexicon: Lexicon | None = None) -> frozenset[str]:
+def lexicon_topics(text: str, language: str | None, lexicon: Lexicon) -> frozenset[str]:
     """The topics (e.g. {'health'}) whose keywords for `language` occur in `text`.
 
     `language` is ISO 639-1; a language the lexicon has no keywords for is matched with the
-    lexicon's fallback language. Without `lexicon`, the one in data/routing.yml is used.
-    """
-    return frozenset((lexicon or default_lexicon()).matches(text, language))
+    lexicon's fallback language."""
+    return frozenset(lexicon.matches(text, language))

@@ -11,18 +11,6 @@ Typical use (nothing is built at import)::
 
 from __future__ import annotations
 
-from bot.store.lifecycle import (
-    LinkUse,
-    OverdueDecision,
-    RerouteResult,
-    accept_inquiry,
-    create_response_links,
-    overdue_decisions,
-    reassign_inquiry,
-    reroute_inquiry,
-    set_response_due,
-    use_response_link,
-)
 from bot.store.names import canonical_reference, new_reference, normalize_org_name
 from bot.store.outbox import (
     DeliveryJob,
@@ -52,17 +40,12 @@ __all__ = [
     "DecisionLike",
     "DeliveryJob",
     "DeliveryTarget",
-    "LinkUse",
-    "OverdueDecision",
-    "RerouteResult",
     "StoredInquiry",
-    "accept_inquiry",
     "accepted_affiliate_for",
     "cancel_deliveries",
     "canonical_reference",
     "change_status",
     "claim_deliveries",
-    "create_response_links",
     "dead_letters",
     "default_backoff",
     "enqueue_deliveries",
@@ -76,12 +59,7 @@ __all__ = [
     "new_reference",
     "normalize_org_name",
     "outbox_stats",
-    "overdue_decisions",
     "record_deflection",
-    "reassign_inquiry",
-    "reroute_inquiry",
-    "set_response_due",
     "submit_inquiry",
     "upgrade",
-    "use_response_link",
 ]

@@ -6,8 +6,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.store.clock import utcnow
 from bot.store.names import normalize_org_name
-from bot.store.tables import organizations, utcnow
+from bot.store.tables import organizations
 
 
 def organization_id_for(

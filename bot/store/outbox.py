@@ -7,7 +7,7 @@ outcome in another. A claim is exclusive while its lease runs (PostgreSQL: `FOR 
 LOCKED`; SQLite: a conditional UPDATE under the write lock that `BEGIN IMMEDIATE` takes); a
 worker that dies leaves its rows to be claimed again once the lease has run out.
 
-Times may be given aware or naive (naive means UTC). Errors are stored truncated and with
+Times may be given aware or naive (naive means UTC; see `bot.store.clock`). Errors are stored truncated and with
 anything that looks like an e-mail address removed; nothing here logs personal data.
 """
 
@@ -19,13 +19,14 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.tables import deliveries, inquiries, utcnow
+from bot.store.clock import as_utc, iso_utc
+from bot.store.tables import deliveries, inquiries
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,6 @@ class DeliveryJob:
     event: str
     attempts: int
     decision_id: int
-
-
-def as_utc(value: datetime | None) -> datetime:
-    """`value` as an aware UTC datetime (naive counts as UTC); the current time for None."""
-    if value is None:
-        return utcnow()
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def backoff_ceiling(attempts: int) -> timedelta:
@@ -233,7 +227,7 @@ def dead_letters(*, session: Session, limit: int = 100) -> list[dict[str, Any]]:
     keys = ("reference", "affiliate_id", "channel", "event", "attempts", "last_error")
     return [
         {"delivery_id": row.id, **{key: getattr(row, key) for key in keys},
-         "created_at": row.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+         "created_at": iso_utc(row.created_at)}
         for row in rows
     ]
 

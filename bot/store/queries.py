@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
-from bot.intake import Status
+from bot.intake.model import Status
+from bot.store.clock import iso_utc
+from bot.store.decisions import CURRENT_DECISION
 from bot.store.names import canonical_reference, normalize_org_name
 from bot.store.tables import inquiries, organizations, routing_decisions, status_history
 
 #: The most rows `list_inquiries` returns at once.
 MAX_LIMIT = 1000
-
-_current_decision = and_(
-    routing_decisions.c.inquiry_id == inquiries.c.id,
-    routing_decisions.c.is_current.is_(True),
-)
 
 
 def visible_to(scope: str | None) -> ColumnElement[bool]:
@@ -87,7 +83,7 @@ def accepted_affiliate_for(
         .select_from(
             status_history.join(inquiries, status_history.c.inquiry_id == inquiries.c.id)
             .join(organizations, inquiries.c.organization_id == organizations.c.id)
-            .join(routing_decisions, _current_decision)
+            .join(routing_decisions, CURRENT_DECISION)
         )
         .where(organizations.c.normalized_name == normalized)
         .where(func.coalesce(organizations.c.country, "") == (country or ""))
@@ -111,7 +107,7 @@ def _select_api_rows() -> Select:
         routing_decisions.c.alternatives,
     ).select_from(
         inquiries.outerjoin(organizations, inquiries.c.organization_id == organizations.c.id).outerjoin(
-            routing_decisions, _current_decision
+            routing_decisions, CURRENT_DECISION
         )
     )
 
@@ -129,7 +125,7 @@ def _as_api_dict(row: Row) -> dict[str, Any]:
         "reference": row.reference,
         "conversation_id": row.conversation_id,
         "status": row.status,
-        "created_at": _iso_utc(row.created_at),
+        "created_at": iso_utc(row.created_at),
         "language": row.language,
         "partnership_type": row.partnership_type,
         "organization": {"name": row.organization_name, "type": row.organization_type},
@@ -150,8 +146,3 @@ def opening_of(*, session: Session, reference: str) -> str | None:
     who read it: the affiliate's e-mail and webhook, the console). Not a field of the JSON API's
     inquiry, whose shape DESIGN.md fixes."""
     return session.execute(select(inquiries.c.opening).where(inquiries.c.reference == reference)).scalar_one_or_none()
-
-
-def _iso_utc(value: datetime) -> str:
-    """ISO 8601 in UTC with a Z, to the second: 2024-11-24T03:45:12Z."""
-    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"

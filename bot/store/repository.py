@@ -17,11 +17,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.intake import Inquiry, Qualification, Status
+from bot.intake.model import Inquiry, Qualification, Status
+from bot.store.clock import utcnow
 from bot.store.names import new_reference, normalize_org_name
 from bot.store.organization import organization_id_for
 from bot.store.queries import accepted_affiliate_for, get_inquiry, list_inquiries
-from bot.store.tables import inquiries, routing_decisions, status_history, utcnow
+from bot.store.tables import inquiries, routing_decisions, status_history
 
 __all__ = [
     "DecisionLike",

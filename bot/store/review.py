@@ -1,12 +1,12 @@
 """The review loop's flags: a partner message with the intent (and entities) it should have had."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.store.clock import utcnow
 from bot.store.tables import review_flags
 
 
@@ -16,7 +16,7 @@ def flag_message(*, session: Session, event_id: int, conversation_id: str, text:
     """Flag (or re-flag) one partner message; a re-flag replaces the earlier one and is exported again."""
     values = dict(conversation_id=conversation_id, text=text, language=language, predicted_intent=predicted_intent,
                   correct_intent=correct_intent, entities=entities, user_id=user_id,
-                  created_at=datetime.now(timezone.utc), exported_at=None)
+                  created_at=utcnow(), exported_at=None)
     done = session.execute(update(review_flags).where(review_flags.c.event_id == event_id).values(**values))
     if not done.rowcount:
         session.execute(review_flags.insert().values(event_id=event_id, **values))
@@ -40,4 +40,4 @@ def flags_to_export(*, session: Session, language: str | None, include_exported:
 def mark_exported(*, session: Session, ids: list[int]) -> None:
     if ids:
         session.execute(update(review_flags).where(review_flags.c.id.in_(ids))
-                        .values(exported_at=datetime.now(timezone.utc)))
+                        .values(exported_at=utcnow()))

@@ -7,13 +7,13 @@ Babel's macro-regions ("001", "150") are not in countries.csv and never match.
 
 from __future__ import annotations
 
-import csv
 import re
 from functools import lru_cache
 from pathlib import Path
 
+from bot.data import REPO_DATA_DIR
+from bot.vocab.subdivisions import region_phrases
 from bot.vocab.text import (
-    REPO_DATA_DIR,
     Lexicon,
     Phrase,
     code_mode,
@@ -31,13 +31,10 @@ _PARENTHESIS = re.compile(r"^(.*?)\s*\((.*?)\)\s*$")
 
 @lru_cache(maxsize=8)
 def _alpha3(data_dir: str) -> dict[str, str]:
-    with open(Path(data_dir) / "countries.csv", encoding="utf-8", newline="") as handle:
-        rows = csv.DictReader(handle)
-        return {
-            r["iso2"].strip().upper(): (r.get("iso3") or "").strip().upper()
-            for r in rows
-            if (r.get("iso2") or "").strip()
-        }
+    # Imported at call time: bot.routing's package reads bot.vocab.text, which this package holds.
+    from bot.routing.directory import read_countries
+
+    return {iso2: country.iso3 for iso2, country in read_countries(Path(data_dir)).items()}
 
 
 def country_codes(data_dir: Path | str | None = None) -> frozenset[str]:
@@ -99,8 +96,6 @@ def country_phrases(language: str = "en", data_dir: Path | str | None = None) ->
 
 @lru_cache(maxsize=32)
 def _country_lexicon(language: str) -> Lexicon:
-    from bot.vocab.regions import region_phrases  # regions imports this module
-
     phrases = country_phrases(language)
     # A subdivision name means its country ("New Mexico" is in the US, not Mexico).
     phrases += [Phrase(p.text, p.value.split("-")[0], p.mode) for p in region_phrases()]
@@ -110,8 +105,6 @@ def _country_lexicon(language: str) -> Lexicon:
 @lru_cache(maxsize=32)
 def _country_name_lexicon(language: str) -> Lexicon:
     """The country lexicon without bare ISO codes (alpha-2 and alpha-3)."""
-    from bot.vocab.regions import region_phrases  # regions imports this module
-
     iso = _alpha3(str(REPO_DATA_DIR))
     codes = {c.casefold() for c in iso} | {a.casefold() for a in iso.values() if a}
     phrases = [p for p in country_phrases(language) if p.text.casefold() not in codes]

@@ -1,41 +1,34 @@
 """Regions (ISO 3166-2 subdivisions) of the countries where routing needs one.
 
-The subdivision table is data/subdivisions.yml; which countries need a region is derived from
-data/affiliates.csv (an affiliate there declares `subdivisions`), read at call time.
+The subdivision table is subdivisions.yml (bot.vocab.subdivisions); which countries need a
+region is the affiliate directory's to say (an affiliate of data/affiliates.csv declares
+`subdivisions`), read through bot.routing's directory, its one reader.
 """
 
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
 from pathlib import Path
 
+from bot.data import REPO_DATA_DIR
 from bot.vocab.countries import city_location
+from bot.vocab.subdivisions import region_phrases, subdivisions
 from bot.vocab.text import (
-    REPO_DATA_DIR,
     Lexicon,
     Phrase,
     code_mode,
     fold,
     fold_word,
     load_data,
-    phrase_mode,
-    place_variants,
     words,
 )
 
 
 def countries_needing_region(data_dir: Path | str | None = None) -> frozenset[str]:
     """Alpha-2 codes of countries where some affiliate declares subdivisions (US, IN, ...)."""
-    path = Path(data_dir or REPO_DATA_DIR) / "affiliates.csv"
-    with open(path, encoding="utf-8", newline="") as handle:
-        return frozenset(
-            country.strip().upper()
-            for row in csv.DictReader(handle)
-            if (row.get("subdivisions") or "").strip()
-            for country in (row.get("countries") or "").split(";")
-            if country.strip()
-        )
+    from bot.routing.directory import countries_needing_region as read  # at call time: see _alpha3
+
+    return read(Path(data_dir or REPO_DATA_DIR))
 
 
 def __getattr__(name: str) -> frozenset[str]:
@@ -43,28 +36,6 @@ def __getattr__(name: str) -> frozenset[str]:
     if name == "REGION_COUNTRIES":
         return countries_needing_region()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@lru_cache(maxsize=1)
-def subdivisions() -> dict[str, dict[str, list[str]]]:
-    """{alpha-2: {ISO 3166-2 code: [names]}} from subdivisions.yml."""
-    table = load_data("subdivisions.yml").get("countries") or {}
-    return {
-        str(country): {f"{country}-{code}": [str(n) for n in names] for code, names in subs.items()}
-        for country, subs in table.items()
-    }
-
-
-def region_phrases(country: str | None = None) -> list[Phrase]:
-    """Name phrases of the subdivisions of `country` (all countries when None); value = code."""
-    out: list[Phrase] = []
-    for alpha2, subs in subdivisions().items():
-        if country in (None, alpha2):
-            for code, names in subs.items():
-                for name in names:
-                    mode = phrase_mode(name)
-                    out += [Phrase(v, code, mode) for v in sorted(place_variants(name))]
-    return out
 
 
 def _code_phrases(country: str) -> list[Phrase]:

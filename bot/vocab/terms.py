@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from bot.intake import Licence, OrganizationType, PartnershipType
+from bot.intake.model import Licence, OrganizationType, PartnershipType
 from bot.vocab.text import (
     Lexicon,
     Phrase,

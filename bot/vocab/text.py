@@ -16,13 +16,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from bot.data import load_yaml
+
 #: Text longer than this is cut before matching (a chat message, not a document).
 MAX_MATCH_CHARS = 2000
 #: Longest phrase, in words, that a lexicon scan tries.
 MAX_PHRASE_WORDS = 8
+#: The vocabulary's own data (terms/<lang>.yml, cities.yml, subdivisions.yml).
 DATA_DIR = Path(__file__).resolve().parent / "data"
-#: The repository's reference data (countries.csv, affiliates.csv).
-REPO_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 _SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
@@ -257,8 +258,6 @@ def place_variants(name: str) -> set[str]:
 @lru_cache(maxsize=64)
 def load_data(name: str) -> Any:
     """A YAML file of bot/vocab/data, parsed once."""
-    from bot.yaml_data import load_yaml
-
     with open(DATA_DIR / name, encoding="utf-8") as handle:
         return load_yaml(handle) or {}
 
@@ -266,8 +265,6 @@ def load_data(name: str) -> Any:
 @lru_cache(maxsize=1)
 def load_terms() -> dict[str, Any]:
     """The phrase tables of data/terms/: {"common": {...}, "en": {...}, "es": {...}, ...}."""
-    from bot.yaml_data import load_yaml
-
     out: dict[str, Any] = {}
     for path in sorted((DATA_DIR / "terms").glob("*.yml")):
         with open(path, encoding="utf-8") as handle:

@@ -14,7 +14,7 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 
-from bot.i18n import DEFAULT_LANGUAGE, load_catalog
+from bot.i18n.catalog import DEFAULT_LANGUAGE, load_catalog
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 from sanic.request import Request
 
-from bot.language import metadata_with_guess
+from bot.i18n.detect import metadata_with_guess
 from integrations.channels.replies import always_answered
 
 #: What a blank message becomes: the `help` intent, which explains and repeats the question.

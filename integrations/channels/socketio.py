@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
-from bot.language import metadata_with_guess
+from bot.i18n.detect import metadata_with_guess
 from bot.settings import Settings
 from integrations.channels.replies import always_answered
 from integrations.channels.rest import BLANK_MESSAGE

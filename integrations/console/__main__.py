@@ -1,12 +1,12 @@
 """`python -m integrations.console`: migrate the database, then serve the console.
 
-Port: INTAKE_CONSOLE_PORT (8080); host: INTAKE_CONSOLE_HOST (127.0.0.1).
+Port: INTAKE_CONSOLE_PORT (8080); host: INTAKE_CONSOLE_HOST (127.0.0.1); both read by
+`Settings.from_env()`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 
 from aiohttp import web
 
@@ -21,13 +21,12 @@ def main() -> None:
     """Run the console until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
-    host = os.environ.get("INTAKE_CONSOLE_HOST") or "127.0.0.1"
     upgrade(settings.database_url)
     if not settings.api_token:
         log.warning("INTAKE_API_TOKEN is not set: the JSON API answers 503 until it is")
     if not settings.session_secret:
         log.warning("INTAKE_SESSION_SECRET is not set: the console pages answer 503 until it is")
-    web.run_app(create_app(settings), host=host, port=settings.console_port)
+    web.run_app(create_app(settings), host=settings.console_host, port=settings.console_port)
 
 
 if __name__ == "__main__":

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
 
-from bot.intake import Status
-from bot.settings import Settings
+from bot.intake.model import Status
+from bot.routing.directory import Affiliate
 from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
 from bot.store.queries import MAX_LIMIT
+from integrations.console import db
 from integrations.console.auth import API_SCOPE, Handler
+from integrations.console.keys import DIRECTORY, ENGINE
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-SETTINGS = web.AppKey("settings", Settings)
-ENGINE = web.AppKey("engine", Engine)
-SESSIONS = web.AppKey("sessions", sessionmaker)
-AFFILIATES = web.AppKey("affiliates", list)
 
 STATUSES = tuple(status.value for status in Status)
 
@@ -69,14 +63,14 @@ async def inquiries_list(request: web.Request) -> web.Response:
         }
     except BadRequest as exc:
         return _error(400, str(exc))
-    rows = await _read(request, list_inquiries, **filters)
+    rows = await db.read(request, list_inquiries, **filters)
     return web.json_response(rows)
 
 
 async def inquiry_detail(request: web.Request) -> web.Response:
     """GET /api/inquiries/{reference}: one inquiry, or 404."""
     reference = request.match_info["reference"]
-    found = await _read(request, get_inquiry, reference=reference, scope=request.get(API_SCOPE))
+    found = await db.read(request, get_inquiry, reference=reference, scope=request.get(API_SCOPE))
     if found is None:
         return _error(404, "inquiry not found")
     return web.json_response(found)
@@ -84,7 +78,22 @@ async def inquiry_detail(request: web.Request) -> web.Response:
 
 async def affiliates(request: web.Request) -> web.Response:
     """GET /api/affiliates: the affiliate directory (data/affiliates.csv)."""
-    return web.json_response(request.app[AFFILIATES])
+    return web.json_response([affiliate_json(affiliate) for affiliate in request.app[DIRECTORY]])
+
+
+def affiliate_json(affiliate: Affiliate) -> dict[str, Any]:
+    """An affiliate as /api/affiliates publishes it: the columns of affiliates.csv but its notes,
+    multi-valued ones as lists, no website as null."""
+    return {
+        "id": affiliate.id,
+        "name": affiliate.name,
+        "kind": affiliate.kind.value,
+        "countries": list(affiliate.countries),
+        "subdivisions": list(affiliate.subdivisions),
+        "languages": list(affiliate.languages),
+        "topics": list(affiliate.topics),
+        "website": affiliate.website or None,
+    }
 
 
 async def deliveries(request: web.Request) -> web.Response:
@@ -96,8 +105,8 @@ async def deliveries(request: web.Request) -> web.Response:
         limit = _integer(request.rel_url.query, "limit", 100, 1, MAX_LIMIT)
     except BadRequest as exc:
         return _error(400, str(exc))
-    stats = await _read(request, outbox_stats)
-    dead = await _read(request, dead_letters, limit=limit)
+    stats = await db.read(request, outbox_stats)
+    dead = await db.read(request, dead_letters, limit=limit)
     return web.json_response({"counts": stats, "dead_letters": dead})
 
 
@@ -118,16 +127,6 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 def _allow(exc: web.HTTPException) -> dict[str, str]:
     allow = exc.headers.get("Allow")
     return {"Allow": allow} if allow else {}
-
-
-async def _read(request: web.Request, query: Callable[..., T], **kwargs: Any) -> T:
-    factory = request.app[SESSIONS]
-
-    def run() -> T:
-        with factory.begin() as session:
-            return query(session=session, **kwargs)
-
-    return await asyncio.to_thread(run)
 
 
 def _ping(engine: Engine) -> None:

@@ -7,15 +7,15 @@ routed to that affiliate. The scope is in `request[API_SCOPE]` (None: everything
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
+from sqlalchemy.orm import Session
 
-from bot.store.api_tokens import token_scope, touch_token
+from bot.store.accounts.api_tokens import token_scope, touch_token
+from integrations.console import db
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -33,39 +33,38 @@ def is_protected(path: str) -> bool:
 
 
 def bearer_auth_middleware(
-    token: str, *, sessions: Callable[[web.Request], Any] | None = None
+    token: str, *, token_table: bool = False
 ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    """A middleware demanding `Authorization: Bearer <token>` on /api/*: INTAKE_API_TOKEN, or a
-    token of the `api_tokens` table when `sessions(request)` gives a session factory.
+    """A middleware demanding `Authorization: Bearer <token>` on /api/*: INTAKE_API_TOKEN, or
+    (with `token_table`) a token of the `api_tokens` table, read through `integrations.console.db`.
 
     With neither configured the API is closed (503) rather than open to anyone.
     """
     expected = token.encode("utf-8")
     touched: dict[int, float] = {}
 
+    def lookup(*, session: Session, raw: str) -> tuple[int, str | None] | None:
+        found = token_scope(session=session, raw=raw)
+        if found and time.monotonic() - touched.get(found[0], -TOUCH_EVERY_S) >= TOUCH_EVERY_S:
+            touched[found[0]] = time.monotonic()
+            touch_token(session=session, token_id=found[0])
+        return found
+
     async def scope_of(request: web.Request, given: str) -> tuple[bool, str | None]:
         if expected and hmac.compare_digest(given.encode("utf-8"), expected):
             return True, None
-        factory = sessions(request) if sessions and given else None
-        if factory is None:
+        if not token_table or not given:
             return False, None
-
-        def lookup() -> tuple[int, str | None] | None:
-            with factory.begin() as session:
-                found = token_scope(session=session, raw=given)
-                if found and time.monotonic() - touched.get(found[0], -TOUCH_EVERY_S) >= TOUCH_EVERY_S:
-                    touched[found[0]] = time.monotonic()
-                    touch_token(session=session, token_id=found[0])
-                return found
-
-        found = await asyncio.to_thread(lookup)
+        # A read transaction although it may touch last_used_at: every API request looks its
+        # token up, and the rare touch is not worth taking the write lock up front each time.
+        found = await db.read(request, lookup, raw=given)
         return (True, found[1]) if found else (False, None)
 
     @web.middleware
     async def bearer_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not is_protected(request.path):
             return await handler(request)
-        if not expected and sessions is None:
+        if not expected and not token_table:
             return web.json_response({"error": "API token not configured"}, status=503)
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         ok, scope = await scope_of(request, given.strip()) if scheme.lower() == "bearer" else (False, None)

@@ -1,15 +1,15 @@
-"""The delivery side of the outside world: senders of webhooks and e-mail (and the worker)."""
+"""The delivery side of the outside world: senders of webhooks and e-mail (and the worker).
+
+`SmtpSettings`, what `SmtpSender` takes, is read with the other settings in bot.settings.
+"""
 
 from __future__ import annotations
 
+from bot.settings import SmtpSettings
 from integrations.delivery.senders import (
     DeliveryError,
     MailSending,
-    RecordingSmtpSender,
-    RecordingWebhookSender,
     SmtpSender,
-    SmtpSettings,
-    WebhookCall,
     WebhookSender,
     WebhookSending,
 )
@@ -17,11 +17,8 @@ from integrations.delivery.senders import (
 __all__ = [
     "DeliveryError",
     "MailSending",
-    "RecordingSmtpSender",
-    "RecordingWebhookSender",
     "SmtpSender",
     "SmtpSettings",
-    "WebhookCall",
     "WebhookSender",
     "WebhookSending",
 ]

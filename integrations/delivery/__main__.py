@@ -1,9 +1,12 @@
-"""`python -m integrations.delivery`: run one delivery worker until SIGINT / SIGTERM."""
+"""`python -m integrations.delivery`: run one delivery worker until SIGINT / SIGTERM.
+
+Configured by `Settings.from_env()`: the database, the endpoints file, the link secret, SMTP
+(`settings.smtp`) and the worker's pace (INTAKE_DELIVERY_POLL_SECONDS, _LEASE_SECONDS, _BATCH).
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -13,7 +16,7 @@ from bot.routing import default_router
 from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker, upgrade
 from integrations.delivery.links import LinkMaker
-from integrations.delivery.senders import SmtpSender, SmtpSettings, WebhookSender
+from integrations.delivery.senders import SmtpSender, WebhookSender
 from integrations.delivery.worker import Worker
 
 
@@ -38,18 +41,17 @@ def build_worker(settings: Settings) -> Worker:
     if settings.endpoints_file:
         endpoints = load_endpoints(Path(settings.endpoints_file), known_affiliates=names)
     upgrade(settings.database_url)
-    smtp_settings = SmtpSettings.from_env(os.environ)
     return Worker(
         sessionmaker=make_sessionmaker(make_engine(settings.database_url)),
         endpoints=endpoints,
         webhook=WebhookSender(),
-        smtp=SmtpSender(settings=smtp_settings),
+        smtp=SmtpSender(settings=settings.smtp),
         links=LinkMaker(settings.public_url, settings.link_secret),
         affiliate_names=names,
-        mail_from=smtp_settings.mail_from,
-        poll_seconds=float(os.environ.get("INTAKE_DELIVERY_POLL_SECONDS", "1")),
-        lease_seconds=float(os.environ.get("INTAKE_DELIVERY_LEASE_SECONDS", "120")),
-        batch=int(os.environ.get("INTAKE_DELIVERY_BATCH", "50")),
+        mail_from=settings.smtp.mail_from,
+        poll_seconds=settings.delivery_poll_seconds,
+        lease_seconds=settings.delivery_lease_seconds,
+        batch=settings.delivery_batch,
     )
 
 

@@ -11,23 +11,21 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from bot.delivery.endpoints import EndpointsConfig
+from bot.delivery.handles import links_for_decision
+from bot.delivery.handover import move_on
+from bot.delivery.lifecycle import overdue_decisions
 from bot.delivery.messages import accepted_email_to_partner, routed_email, webhook_body
-from bot.dispatch import move_on
-from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed, overdue_decisions
-from bot.store.handles import links_for_decision
+from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed
+from bot.store.clock import as_utc
 from bot.store.queries import opening_of
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.senders import DeliveryError
 
 log = logging.getLogger("intake.delivery")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass
@@ -66,7 +64,7 @@ class Worker:
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch; returns how many deliveries were attempted."""
-        jobs = await asyncio.to_thread(self._claim, now or utcnow())
+        jobs = await asyncio.to_thread(self._claim, as_utc(now))
         if not jobs:
             return 0
         # One read for the batch's inquiries and links, one write for its outcomes: the
@@ -89,7 +87,7 @@ class Worker:
 
     async def escalate(self, now: datetime | None = None) -> int:
         """Move inquiries whose affiliate did not answer in time to the next alternative."""
-        return await asyncio.to_thread(self._escalate, now or utcnow())
+        return await asyncio.to_thread(self._escalate, as_utc(now))
 
     # -- steps run in threads (SQLAlchemy is synchronous) ------------------------------------
     def _claim(self, now: datetime) -> list:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.i18n import language_name, supported_languages
+from bot.i18n.catalog import language_name, supported_languages
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

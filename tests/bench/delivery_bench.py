@@ -17,20 +17,21 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
 from receivers import WebhookReceiver  # noqa: E402
 
 from bot.delivery.endpoints import load_endpoints  # noqa: E402
+from bot.delivery.handles import current_handles  # noqa: E402
+from bot.delivery.lifecycle import create_response_links  # noqa: E402
+from bot.intake.service import submit  # noqa: E402
 from bot.routing import default_router  # noqa: E402
-from bot.service import submit  # noqa: E402
+from bot.settings import SmtpSettings  # noqa: E402
 from bot.store import (  # noqa: E402
-    DeliveryTarget,
-    create_response_links,
+    DeliveryTarget,  # noqa: E402
     enqueue_deliveries,
     make_engine,
     make_sessionmaker,
     outbox_stats,
     upgrade,
 )
-from bot.store.handles import current_handles  # noqa: E402
 from integrations.delivery.links import LinkMaker  # noqa: E402
-from integrations.delivery.senders import SmtpSender, SmtpSettings, WebhookSender  # noqa: E402
+from integrations.delivery.senders import SmtpSender, WebhookSender  # noqa: E402
 from integrations.delivery.worker import Worker  # noqa: E402
 
 BACKLOG = int(os.environ.get("BENCH_BACKLOG", "10000"))

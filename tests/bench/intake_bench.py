@@ -21,9 +21,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
 from driver import Conversation  # noqa: E402
 from scenarios import SCENARIOS  # noqa: E402
 
-from bot.ops.processes import Stack, base_env, free_port  # noqa: E402
-from bot.ops.train import train  # noqa: E402
+from bot.nlp.train import train  # noqa: E402
 from bot.store import upgrade  # noqa: E402
+from integrations.stack.processes import Stack, base_env, free_port  # noqa: E402
 
 PLAIN_OPENING = "Hello, I'd like to make a partnership inquiry"
 

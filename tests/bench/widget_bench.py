@@ -23,9 +23,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
 from playwright.sync_api import sync_playwright  # noqa: E402
 from widget_driver import WIDGET, launch  # noqa: E402
 
-from bot.ops.processes import Stack, base_env, free_port  # noqa: E402
-from bot.ops.train import train  # noqa: E402
+from bot.nlp.train import train  # noqa: E402
 from bot.store import upgrade  # noqa: E402
+from integrations.stack.processes import Stack, base_env, free_port  # noqa: E402
 
 RUNS = 5
 SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 0.75e6 / 8}

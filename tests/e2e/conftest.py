@@ -9,8 +9,8 @@ import uuid
 import pytest
 from receivers import SmtpServer, WebhookReceiver
 
-from bot.ops.processes import Stack, base_env, free_port
-from bot.ops.train import train
+from bot.nlp.train import train
+from integrations.stack.processes import Stack, base_env, free_port
 
 WEBHOOK_SECRET = secrets.token_urlsafe(24)
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from driver import Conversation, get_json
 
-from bot.i18n import supported_languages
-from bot.language import guess
+from bot.i18n.catalog import supported_languages
+from bot.i18n.detect import guess
 
 pytestmark = pytest.mark.e2e
 

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from driver import Conversation, get_json
 from scenarios import SCENARIOS
 
-from bot.ops.processes import Stack, base_env, free_port
-from bot.ops.train import train
+from bot.nlp.train import train
 from bot.store import upgrade
+from integrations.stack.processes import Stack, base_env, free_port
 
 pytestmark = pytest.mark.e2e
 PG = os.environ.get("INTAKE_TEST_POSTGRES_URL")

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from driver import Conversation, get_json
 
-from bot import conversation
+from bot.intake import conversation
 
 pytestmark = pytest.mark.e2e
 

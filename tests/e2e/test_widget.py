@@ -12,7 +12,7 @@ import pytest
 from driver import get_json
 from widget_driver import ROOT, WIDGET, WidgetPage, screenshot
 
-from bot.i18n import supported_languages
+from bot.i18n.catalog import supported_languages
 
 pytestmark = pytest.mark.e2e
 

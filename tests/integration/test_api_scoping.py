@@ -7,10 +7,10 @@ from console_helpers import console_client
 from fakes import FakeDecision
 from sqlalchemy import select
 
-from bot.dispatch import reassign
-from bot.intake import Inquiry, OrganizationType, PartnershipType, qualify
+from bot.delivery.handover import reassign
+from bot.intake.model import Inquiry, OrganizationType, PartnershipType, qualify
 from bot.store import submit_inquiry
-from bot.store.api_tokens import add_token, set_token_disabled
+from bot.store.accounts.api_tokens import add_token, set_token_disabled
 from bot.store.tables import api_tokens
 
 ADMIN = "the-env-token"

@@ -7,9 +7,9 @@ import io
 import pytest
 
 from bot.cli import main
-from bot.passwords import verify_password
+from bot.staff.passwords import verify_password
 from bot.store import make_engine, make_sessionmaker
-from bot.store.users import credentials_by_email
+from bot.store.accounts.users import credentials_by_email
 
 PASSWORD = "correct horse battery"
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.store import make_engine
-from bot.store.api_tokens import token_hash
+from bot.store.accounts.api_tokens import token_hash
 from bot.store.tables import api_tokens
 
 

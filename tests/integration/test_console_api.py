@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.intake import Inquiry, OrganizationType, PartnershipType, Status, qualify
+from bot.intake.model import Inquiry, OrganizationType, PartnershipType, Status, qualify
 from bot.settings import Settings
 from bot.store import change_status, record_deflection, submit_inquiry
 from integrations.console.app import create_app
@@ -184,8 +184,8 @@ async def test_affiliates(client):
 
 @pytest.mark.asyncio
 async def test_deliveries_show_counts_and_dead_letters(client, references, sessionmaker):
+    from bot.delivery.handles import current_handles
     from bot.store import DeliveryTarget, claim_deliveries, enqueue_deliveries, mark_failed
-    from bot.store.handles import current_handles
 
     with sessionmaker.begin() as session:
         handles = current_handles(session=session, reference=references["c-fr"])

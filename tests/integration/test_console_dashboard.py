@@ -11,11 +11,11 @@ from fakes import FakeDecision
 from rasa_events import active_loop, create_events_table, session_started, slot, user, write_events
 from sqlalchemy import update
 
-from bot import charts
-from bot.intake import Inquiry, OrganizationType, PartnershipType, Status, qualify
+from bot.intake.model import Inquiry, OrganizationType, PartnershipType, Status, qualify
 from bot.store import change_status, submit_inquiry
-from bot.store.stats import dashboard, week_label
+from bot.store.console.stats import dashboard, week_label
 from bot.store.tables import inquiries, status_history
+from integrations.console import charts
 
 STAFF, FR = "staff@example.org", "fr@example.org"
 NOW = datetime.now(timezone.utc)

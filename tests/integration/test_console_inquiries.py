@@ -11,7 +11,7 @@ from console_helpers import add_accounts, console_client, csrf_token, log_in
 from fakes import FakeDecision
 from sqlalchemy import select
 
-from bot.intake import Inquiry, OrganizationType, PartnershipType, qualify
+from bot.intake.model import Inquiry, OrganizationType, PartnershipType, qualify
 from bot.store import submit_inquiry
 from bot.store.tables import deliveries, routing_decisions, status_history
 from integrations.console.pages.inquiries import csv_cell

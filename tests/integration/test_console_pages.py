@@ -11,10 +11,10 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from argon2 import PasswordHasher
 
-from bot.passwords import hash_password
 from bot.settings import Settings
-from bot.store.login_failures import count_failures
-from bot.store.users import add_user, credentials_by_email, set_disabled
+from bot.staff.passwords import hash_password
+from bot.store.accounts.login_failures import count_failures
+from bot.store.accounts.users import add_user, credentials_by_email, set_disabled
 from integrations.console.app import create_app
 from integrations.console.pages.login import DISABLED, WRONG
 from integrations.console.pages.session import COOKIE_NAME

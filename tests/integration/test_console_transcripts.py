@@ -18,9 +18,9 @@ from rasa_events import (
     write_events,
 )
 
-from bot.intake import Inquiry, OrganizationType, PartnershipType, qualify
+from bot.intake.model import Inquiry, OrganizationType, PartnershipType, qualify
+from bot.staff.transcript import turns
 from bot.store import submit_inquiry
-from bot.transcript import turns
 
 STAFF, FR, US = "staff@example.org", "fr@example.org", "us@example.org"
 EVIL = "<script>alert(1)</script>"

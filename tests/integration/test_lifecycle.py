@@ -10,20 +10,22 @@ import pytest
 from fakes import FakeDecision
 from sqlalchemy import select
 
-from bot.intake import Inquiry, OrganizationType, PartnershipType, qualify
-from bot.store import (
-    DeliveryTarget,
+from bot.delivery.lifecycle import (
     accept_inquiry,
-    claim_deliveries,
     create_response_links,
-    enqueue_deliveries,
-    get_inquiry,
-    mark_delivered,
     overdue_decisions,
     reroute_inquiry,
     set_response_due,
-    submit_inquiry,
     use_response_link,
+)
+from bot.intake.model import Inquiry, OrganizationType, PartnershipType, qualify
+from bot.store import (
+    DeliveryTarget,
+    claim_deliveries,
+    enqueue_deliveries,
+    get_inquiry,
+    mark_delivered,
+    submit_inquiry,
 )
 from bot.store.tables import deliveries, routing_decisions, status_history
 

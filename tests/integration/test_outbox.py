@@ -16,7 +16,7 @@ import pytest
 from fakes import FakeDecision
 from sqlalchemy import select, text
 
-from bot.intake import Inquiry, OrganizationType, PartnershipType, qualify
+from bot.intake.model import Inquiry, OrganizationType, PartnershipType, qualify
 from bot.store import (
     DeliveryTarget,
     claim_deliveries,

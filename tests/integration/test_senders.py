@@ -20,16 +20,11 @@ import pytest_asyncio
 from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from recording_senders import RecordingSmtpSender, RecordingWebhookSender
 
 from bot.delivery import routed_email, verify_webhook, webhook_body
-from integrations.delivery import (
-    DeliveryError,
-    RecordingSmtpSender,
-    RecordingWebhookSender,
-    SmtpSender,
-    SmtpSettings,
-    WebhookSender,
-)
+from bot.settings import SmtpSettings
+from integrations.delivery import DeliveryError, SmtpSender, WebhookSender
 
 SECRET = "whsec-integration-0123456789"
 LINKS = {"view": "http://127.0.0.1/v", "accept": "http://127.0.0.1/a", "decline": "http://127.0.0.1/d"}

@@ -10,7 +10,7 @@ from fakes import FakeDecision
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot.intake import Inquiry, Licence, OrganizationType, PartnershipType, Status, qualify
+from bot.intake.model import Inquiry, Licence, OrganizationType, PartnershipType, Status, qualify
 from bot.store import (
     accepted_affiliate_for,
     change_status,

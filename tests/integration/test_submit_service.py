@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from actions import runtime
 from actions.summary import ActionSubmitInquiry
+from bot.intake.service import StoreUnavailable, sessionmaker_for, submit
 from bot.routing import default_router
-from bot.service import StoreUnavailable, sessionmaker_for, submit
 from bot.settings import Settings
 from bot.store import list_inquiries, make_engine, make_sessionmaker
 from bot.store.tables import inquiries

@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.i18n import GENERATED, build_domain_responses
-from bot.training_export import nlu_yaml, parse_annotated
+from bot.i18n.build import GENERATED, build_domain_responses
+from bot.staff.training_export import nlu_yaml, parse_annotated
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,16 +8,15 @@ import pytest
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.accounts import Role
-from bot.store.login_failures import (
+from bot.staff.accounts import Role
+from bot.store.accounts.login_failures import (
     clear_failures,
     count_failures,
     failures_for_email,
     failures_for_ip,
     record_failure,
 )
-from bot.store.tables import login_failures, users, utcnow
-from bot.store.users import (
+from bot.store.accounts.users import (
     DuplicateEmail,
     add_user,
     get_user,
@@ -26,6 +25,8 @@ from bot.store.users import (
     set_disabled,
     user_by_email,
 )
+from bot.store.clock import utcnow
+from bot.store.tables import login_failures, users
 
 WINDOW = timedelta(minutes=15)
 

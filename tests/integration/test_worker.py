@@ -18,12 +18,13 @@ from sqlalchemy import func, select
 
 from bot.delivery.endpoints import load_endpoints
 from bot.delivery.signing import verify_webhook
+from bot.intake.service import submit
 from bot.routing import default_router
-from bot.service import submit
+from bot.settings import SmtpSettings
 from bot.store import get_inquiry, outbox_stats
 from bot.store.tables import deliveries
 from integrations.delivery.links import LinkMaker
-from integrations.delivery.senders import SmtpSender, SmtpSettings, WebhookSender
+from integrations.delivery.senders import SmtpSender, WebhookSender
 from integrations.delivery.worker import Worker
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,9 +19,9 @@ from tests.simulation.runner import report, run_out_of_scope, run_partners, summ
 
 
 def start_stack(workdir: Path):
-    from bot.ops.processes import Stack, base_env, free_port
-    from bot.ops.train import train
+    from bot.nlp.train import train
     from bot.store import upgrade
+    from integrations.stack.processes import Stack, base_env, free_port
 
     env = base_env(
         INTAKE_DATABASE_URL=f"sqlite:///{workdir / 'intake.db'}",

@@ -15,8 +15,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import conversation
-from bot.intake import Inquiry
+from bot.intake import conversation
+from bot.intake.model import Inquiry
 from tests.simulation.personas import (
     REGION_NAMES,
     WITH_LANGUAGE,

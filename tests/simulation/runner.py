@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.i18n import load_catalog, supported_languages
+from bot.i18n.catalog import load_catalog, supported_languages
 from bot.routing import default_router
 from tests.simulation.partner import Endpoints, Outcome, Partner
 from tests.simulation.personas import personas

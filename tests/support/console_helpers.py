@@ -5,9 +5,9 @@ import re
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.passwords import hash_password
 from bot.settings import Settings
-from bot.store.users import add_user
+from bot.staff.passwords import hash_password
+from bot.store.accounts.users import add_user
 from integrations.console.app import create_app
 
 PASSWORD = "correct horse battery"

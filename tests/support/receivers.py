@@ -11,7 +11,7 @@ from email.message import Message
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
-from bot.ops.processes import free_port
+from integrations.stack.processes import free_port
 
 
 @dataclass

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.accounts import AccountError, Role, User, check_email, check_role
 from bot.settings import Settings
+from bot.staff.accounts import AccountError, Role, User, check_email, check_role
 from integrations.console.pages.login import safe_next
 from integrations.console.pages.session import fernet_key
 from integrations.console.pages.throttle import wait_seconds

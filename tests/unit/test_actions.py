@@ -15,7 +15,7 @@ from actions.intake_form import ValidateIntakeForm
 from actions.language import ActionRestart
 from actions.opening import ActionAnswerOffer, ActionConsiderIntake, ActionNextStep
 from actions.summary import ActionCorrectField, ActionShowSummary
-from bot.conversation import FORM_SLOTS, needed_slots
+from bot.intake.conversation import FORM_SLOTS, needed_slots
 
 DOMAIN = {"forms": {"intake_form": {"required_slots": list(FORM_SLOTS)}}, "responses": {"utter_why_country": []}}
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot import conversation
 from bot.answers import (
     Kind,
     Message,
@@ -19,6 +18,7 @@ from bot.answers import (
     taken_default,
     wants_partnership,
 )
+from bot.intake import conversation
 
 
 def answer(asked, text, language="en", intent="inform", confidence=0.9, **known):

@@ -9,8 +9,9 @@ from rasa_sdk import Action
 import actions.ask
 import actions.flow
 import actions.intake_form  # noqa: F401  (registers the validation action)
-from bot.conversation import FORM_SLOTS
-from bot.i18n import load_catalog, merged_responses, supported_languages
+from bot.i18n.build import merged_responses
+from bot.i18n.catalog import load_catalog, supported_languages
+from bot.intake.conversation import FORM_SLOTS
 from bot.routing import default_router
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,7 +1,7 @@
 """`make eval`'s pure parts: folds stratified by language and intent, scores split by language."""
 from __future__ import annotations
 
-from bot.ops.evaluate import Example, Prediction, by_language, folds, scores
+from bot.nlp.evaluate import Example, Prediction, by_language, folds, scores
 
 
 def _examples() -> list[Example]:

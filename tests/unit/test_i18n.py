@@ -2,12 +2,12 @@
 partner-facing routing reason."""
 from __future__ import annotations
 
-from bot.i18n import Catalog, load_catalog
-from bot.reasons import partner_reason, region_name
+from bot.data import load_yaml
+from bot.i18n.catalog import Catalog, load_catalog
+from bot.intake.reasons import partner_reason, region_name
 from bot.vocab.countries import normalize_country
 from bot.vocab.terms import is_answer, named_field, normalize_organization_type
 from bot.vocab.text import fold
-from bot.yaml_data import load_yaml
 
 
 def test_yes_no_on_off_stay_strings_and_true_false_are_booleans():

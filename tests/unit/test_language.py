@@ -13,7 +13,7 @@ import actions.language as language_actions
 from actions.flow import ActionSessionStart
 from actions.language import ActionDetectLanguage, ActionRestart, ActionSwitchLanguage, requested_language
 from actions.opening import ActionNluFallback
-from bot.language import Choice, choose, guess, metadata_with_guess, unsupported_notice
+from bot.i18n.detect import Choice, choose, guess, metadata_with_guess, unsupported_notice
 
 SUPPORTED = ("en", "es")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.i18n import load_catalog, supported_languages
-from bot.intake import Licence, OrganizationType, PartnershipType
-from bot.language import guess
+from bot.i18n.catalog import load_catalog, supported_languages
+from bot.i18n.detect import guess
+from bot.intake.model import Licence, OrganizationType, PartnershipType
 from bot.vocab.text import load_terms
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from bot.passwords import (
+from bot.staff.passwords import (
     MIN_PASSWORD_LENGTH,
     check_new_password,
     default_hasher,

@@ -1,11 +1,11 @@
-"""Unit tests of bot.intake.qualify: every tier and every reason of ROUTING.md's qualification."""
+"""Unit tests of bot.intake.model.qualify: every tier and every reason of ROUTING.md's qualification."""
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
 
-from bot.intake import (
+from bot.intake.model import (
     Inquiry,
     Licence,
     OrganizationType,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.intake import Inquiry, Licence, OrganizationType, PartnershipType
+from bot.intake.model import Inquiry, Licence, OrganizationType, PartnershipType
 from bot.routing import (
     DEFAULT_DATA_DIR,
     Decision,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.intake import Licence, OrganizationType, PartnershipType
+from bot.intake.model import Licence, OrganizationType, PartnershipType
 from bot.vocab import (
     city_location,
     countries_needing_region,

@@ -55,7 +55,7 @@ def test_metadata_that_is_not_an_object_is_dropped():
 
 
 def test_make_run_stops_with_a_clear_message_on_a_bad_origin():
-    from bot.ops.run import check_settings
+    from integrations.stack.run import check_settings
 
     assert "is not an origin" in (check_settings({"INTAKE_ALLOWED_ORIGINS": "example.org"}) or "")
     assert check_settings({"INTAKE_ALLOWED_ORIGINS": "https://example.org"}) is None

@@ -1,4 +1,4 @@
-"""The console's server-rendered pages under /console/: accounts, login, and (later) the rest.
+"""The console's server-rendered pages under /console/: login, inquiries, conversations, dashboard.
 
 `setup(app, settings)` is the one call `create_app` makes. Without INTAKE_SESSION_SECRET the
 pages answer 503 and the rest of the app (JSON API, widget, response links) works as before.
@@ -13,9 +13,10 @@ from pathlib import Path
 import aiohttp_session
 from aiohttp import web
 
-from bot import passwords
 from bot.settings import Settings
-from integrations.console.pages import conversations, dashboard, inquiries, inquiry_detail, login, throttle
+from bot.staff import passwords
+from integrations.console.keys import THROTTLE_POLICY, Policy
+from integrations.console.pages import conversations, dashboard, inquiries, inquiry_detail, login
 from integrations.console.pages.guard import STATIC, guard
 from integrations.console.pages.render import setup_templates
 from integrations.console.pages.session import make_storage
@@ -24,10 +25,10 @@ from integrations.console.pages.session import make_storage
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
-def setup(app: web.Application, settings: Settings, *, policy: throttle.Policy | None = None) -> None:
+def setup(app: web.Application, settings: Settings, *, policy: Policy | None = None) -> None:
     """Add the console pages, their templates, sessions and guard to `app`."""
     setup_templates(app)
-    app[throttle.POLICY] = policy or throttle.Policy()
+    app[THROTTLE_POLICY] = policy or Policy()
     if settings.session_secret:
         # Before the guard: the session middleware must wrap it to load and save the cookie.
         aiohttp_session.setup(app, make_storage(settings))

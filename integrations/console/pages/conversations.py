@@ -8,12 +8,18 @@ from functools import cache
 import yaml
 from aiohttp import web
 
-from bot.settings import ROOT
+from bot.data import ROOT
+from bot.staff.training_export import AnnotationError, parse_annotated
+from bot.staff.transcript import turns
+from bot.store.console.transcripts import (
+    OUTCOMES,
+    PAGE_SIZE,
+    ConversationFilters,
+    conversation,
+    list_conversations,
+)
 from bot.store.review import flag_message, flags_of
-from bot.store.transcripts import OUTCOMES, PAGE_SIZE, ConversationFilters, conversation, list_conversations
-from bot.training_export import AnnotationError, parse_annotated
-from bot.transcript import turns
-from integrations.console.pages import database
+from integrations.console import db
 from integrations.console.pages.login import PREFIX
 from integrations.console.pages.render import message, paging, render
 from integrations.console.pages.session import viewer
@@ -42,7 +48,7 @@ async def conversation_list(request: web.Request) -> web.Response:
     if not page.isdigit() or int(page) < 1:
         return await message(request, "Cannot filter like that", "Page must be a positive number.", status=400)
     filters = ConversationFilters(outcome=outcome, with_fallbacks=query.get("fallbacks") == "1", page=int(page))
-    total, rows = await database.read(request, list_conversations, filters=filters, scope=viewer(request).affiliate_scope)
+    total, rows = await db.read(request, list_conversations, filters=filters, scope=viewer(request).affiliate_scope)
     return await render(request, "conversations.html", {
         "section": "conversations", "rows": rows, "total": total, "filters": filters, "outcomes": OUTCOMES,
         "staff": viewer(request).affiliate_scope is None,
@@ -51,14 +57,14 @@ async def conversation_list(request: web.Request) -> web.Response:
 
 
 async def transcript(request: web.Request) -> web.Response:
-    found = await database.read(request, conversation, sender_id=request.match_info["sender_id"],
-                                scope=viewer(request).affiliate_scope)
+    found = await db.read(request, conversation, sender_id=request.match_info["sender_id"],
+                          scope=viewer(request).affiliate_scope)
     if found is None:
         raise web.HTTPNotFound(text="No such conversation.")
     inquiry = found["inquiry"]
     shown = turns(found["events"], show_contacts=bool(inquiry and inquiry["consent"]))
     staff = viewer(request).affiliate_scope is None
-    flags = await database.read(request, flags_of, conversation_id=found["sender_id"]) if staff else {}
+    flags = await db.read(request, flags_of, conversation_id=found["sender_id"]) if staff else {}
     return await render(request, "transcript.html", {
         "section": "conversations", "sender_id": found["sender_id"], "inquiry": inquiry, "turns": shown,
         "problems": sum(1 for t in shown if t.problem), "staff": staff, "flags": flags,
@@ -70,7 +76,7 @@ async def flag(request: web.Request) -> web.Response:
     """Staff mark a partner message with the intent (and entities) it should have had."""
     if viewer(request).affiliate_scope is not None:
         return await message(request, "Not allowed", "Only staff review conversations.", status=403)
-    found = await database.read(request, conversation, sender_id=request.match_info["sender_id"], scope=None)
+    found = await db.read(request, conversation, sender_id=request.match_info["sender_id"], scope=None)
     if found is None:
         raise web.HTTPNotFound(text="No such conversation.")
     form = await request.post()
@@ -94,7 +100,7 @@ async def flag(request: web.Request) -> web.Response:
     meta = event.get("metadata") or {}
     language = str(meta.get("detected_language") or meta.get("language") or "en").split("-")[0].lower()[:10]
     user = viewer(request)
-    await database.write(request, flag_message, event_id=int(event_id), conversation_id=found["sender_id"], text=text,
-                         language=language, predicted_intent=((event.get("parse_data") or {}).get("intent") or {}).get("name"),
-                         correct_intent=intent, entities=entities, user_id=user.id)
+    await db.write(request, flag_message, event_id=int(event_id), conversation_id=found["sender_id"], text=text,
+                   language=language, predicted_intent=((event.get("parse_data") or {}).get("intent") or {}).get("name"),
+                   correct_intent=intent, entities=entities, user_id=user.id)
     raise web.HTTPSeeOther(f"{LIST}/{found['sender_id']}?flagged={event_id}#e{event_id}")

@@ -8,10 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import charts
-from bot.store.stats import assemble, conversation_part, drop_off_part, inquiry_part, window
-from integrations.console.api import AFFILIATES
-from integrations.console.pages import database
+from bot.store.console.stats import assemble, conversation_part, drop_off_part, inquiry_part, window
+from integrations.console import charts, db
+from integrations.console.keys import DASHBOARD_CACHE, DIRECTORY
 from integrations.console.pages.login import PREFIX
 from integrations.console.pages.render import render
 from integrations.console.pages.session import viewer
@@ -20,11 +19,10 @@ PATH = PREFIX + "/dashboard"
 #: The numbers are kept this long per viewer scope: aggregating 500,000 events takes ~0.3 s on
 #: two cores, and a dashboard a minute old is as useful as a fresh one.
 CACHE_SECONDS = 60.0
-CACHE = web.AppKey("dashboard_cache", dict)
 
 
 def add_routes(app: web.Application) -> None:
-    app[CACHE] = {}
+    app[DASHBOARD_CACHE] = {}
     app.router.add_get(PATH, show)
 
 
@@ -32,11 +30,11 @@ async def _numbers(request: web.Request, scope: str | None, weeks: int) -> dict[
     """The parts read concurrently, each in its own thread and connection (two cores: the
     events part and the inquiries part overlap)."""
     labels, since = window(weeks)
-    inquiry = database.read(request, inquiry_part, labels=labels, since=since, scope=scope)
+    inquiry = db.read(request, inquiry_part, labels=labels, since=since, scope=scope)
     if scope is not None:
         return assemble(labels, False, await inquiry, None, None)
-    conversation = database.read(request, conversation_part, labels=labels, since=since)
-    drop_off = database.read(request, drop_off_part, since=since)
+    conversation = db.read(request, conversation_part, labels=labels, since=since)
+    drop_off = db.read(request, drop_off_part, since=since)
     numbers, events, left = await asyncio.gather(inquiry, conversation, drop_off)
     return assemble(labels, True, numbers, events, left)
 
@@ -45,7 +43,7 @@ async def show(request: web.Request) -> web.Response:
     user = viewer(request)
     weeks = request.query.get("weeks", "12")
     count = int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 52 else 12
-    cache = request.app[CACHE]
+    cache = request.app[DASHBOARD_CACHE]
     key = (user.affiliate_scope, count)
     cached = cache.get(key)
     if cached and cached[0] > time.monotonic():
@@ -53,7 +51,7 @@ async def show(request: web.Request) -> web.Response:
     else:
         stats = await _numbers(request, user.affiliate_scope, count)
         cache[key] = (time.monotonic() + CACHE_SECONDS, stats)
-    names = {row["id"]: row["name"] for row in request.app[AFFILIATES]}
+    names = {affiliate.id: affiliate.name for affiliate in request.app[DIRECTORY]}
     by_affiliate = [(names.get(a, a), n) for a, n in stats["by_affiliate"]]
     svg = {
         "funnel": charts.grouped("Funnel per week", stats["weeks"], stats["funnel"], ident="funnel"),

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from yarl import URL
 
-from integrations.console.api import SETTINGS
+from integrations.console.keys import SETTINGS
 from integrations.console.pages import csrf
 from integrations.console.pages.login import LOGIN, PREFIX, not_allowed
 from integrations.console.pages.render import message, secure

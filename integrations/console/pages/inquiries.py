@@ -12,10 +12,10 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from bot.intake import PartnershipType, Status, Tier
-from bot.store.console_inquiries import PAGE_SIZE, SORTS, InquiryFilters, export_inquiries, search_inquiries
-from integrations.console.api import AFFILIATES
-from integrations.console.pages import database
+from bot.intake.model import PartnershipType, Status, Tier
+from bot.store.console.inquiries import PAGE_SIZE, SORTS, InquiryFilters, export_inquiries, search_inquiries
+from integrations.console import db
+from integrations.console.keys import DIRECTORY
 from integrations.console.pages.login import PREFIX
 from integrations.console.pages.render import message, paging, render
 from integrations.console.pages.session import viewer
@@ -76,7 +76,7 @@ def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryF
 
 
 async def _filters(request: web.Request) -> InquiryFilters:
-    affiliates = {row["id"] for row in request.app[AFFILIATES]}
+    affiliates = {affiliate.id for affiliate in request.app[DIRECTORY]}
     filters = parse_filters(request.query, affiliates=affiliates)
     if viewer(request).affiliate_scope is not None:
         filters = replace(filters, affiliate=None)  # an affiliate's list is theirs already
@@ -89,7 +89,7 @@ async def inquiry_list(request: web.Request) -> web.Response:
         filters = await _filters(request)
     except BadFilter as error:
         return await message(request, "Cannot filter like that", str(error), status=400)
-    total, rows = await database.read(request, search_inquiries, filters=filters, scope=viewer(request).affiliate_scope)
+    total, rows = await db.read(request, search_inquiries, filters=filters, scope=viewer(request).affiliate_scope)
     pager = paging(request, LIST, page=filters.page, total=total, page_size=PAGE_SIZE)
     here = pager["here"]
     return await render(request, "inquiries.html", {
@@ -97,7 +97,7 @@ async def inquiry_list(request: web.Request) -> web.Response:
         "csv_url": str(URL(CSV_EXPORT).with_query(dict(here.query))),
         "sort_url": lambda key: str(here.update_query(sort=key, order="asc" if filters.sort == key and filters.descending else "desc")),
         "statuses": [s.value for s in Status], "types": [p.value for p in PartnershipType],
-        "tiers": [t.value for t in Tier], "affiliates": request.app[AFFILIATES],
+        "tiers": [t.value for t in Tier], "affiliates": request.app[DIRECTORY].affiliates,
         "staff": viewer(request).affiliate_scope is None,
     })
 
@@ -114,7 +114,7 @@ async def inquiry_csv(request: web.Request) -> web.Response:
         filters = await _filters(request)
     except BadFilter as error:
         return await message(request, "Cannot filter like that", str(error), status=400)
-    rows = await database.read(request, export_inquiries, filters=filters, scope=viewer(request).affiliate_scope)
+    rows = await db.read(request, export_inquiries, filters=filters, scope=viewer(request).affiliate_scope)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)

@@ -6,15 +6,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.accounts import User
-from bot.dispatch import accept, move_on, reassign
-from bot.store.console_inquiries import add_note, inquiry_detail
-from integrations.console.api import AFFILIATES
-from integrations.console.pages import database
+from bot.delivery.handover import accept, move_on, reassign
+from bot.staff.accounts import User
+from bot.store.console.inquiries import add_note, inquiry_detail
+from integrations.console import db
+from integrations.console.keys import DIRECTORY, ENDPOINTS
 from integrations.console.pages.inquiries import LIST
 from integrations.console.pages.render import message, render
 from integrations.console.pages.session import viewer
-from integrations.console.respond import ENDPOINTS
 
 MAX_TEXT = 2000
 #: The outcome shown after a form, by the `done` query parameter of the redirect.
@@ -31,8 +30,8 @@ def add_routes(app: web.Application) -> None:
 
 async def _load(request: web.Request) -> dict[str, Any]:
     """The inquiry if the viewer may see it; a 404 page (the same as for no such inquiry) if not."""
-    found = await database.read(request, inquiry_detail, reference=request.match_info["reference"],
-                                scope=viewer(request).affiliate_scope)
+    found = await db.read(request, inquiry_detail, reference=request.match_info["reference"],
+                          scope=viewer(request).affiliate_scope)
     if found is None:
         raise web.HTTPNotFound(text="No such inquiry.")
     return found
@@ -47,9 +46,9 @@ def _holds(user: User, inquiry: dict[str, Any]) -> bool:
 async def show(request: web.Request) -> web.Response:
     inquiry = await _load(request)
     user = viewer(request)
-    names = {row["id"]: row["name"] for row in request.app[AFFILIATES]}
+    names = {affiliate.id: affiliate.name for affiliate in request.app[DIRECTORY]}
     return await render(request, "inquiry.html", {
-        "section": "inquiries", "inquiry": inquiry, "names": names, "affiliates": request.app[AFFILIATES],
+        "section": "inquiries", "inquiry": inquiry, "names": names, "affiliates": request.app[DIRECTORY].affiliates,
         "staff": user.is_staff, "holds": _holds(user, inquiry), "done": DONE.get(request.query.get("done", "")),
         "base": f"{LIST}/{inquiry['reference']}",
     })
@@ -73,7 +72,7 @@ async def note(request: web.Request) -> web.Response:
     inquiry = await _load(request)
     body = await _text(request, "note", required=True)
     user = viewer(request)
-    await database.write(request, add_note, inquiry_id=inquiry["id"], user_id=user.id, author=user.email, body=body)
+    await db.write(request, add_note, inquiry_id=inquiry["id"], user_id=user.id, author=user.email, body=body)
     raise _back(inquiry, "note")
 
 
@@ -84,11 +83,11 @@ async def reassign_form(request: web.Request) -> web.Response:
         return await message(request, "Not allowed", "Only staff re-assign inquiries.", status=403)
     form = await request.post()
     target = str(form.get("affiliate") or "")
-    if target not in {row["id"] for row in request.app[AFFILIATES]}:
+    if target not in request.app[DIRECTORY]:
         raise web.HTTPBadRequest(text="Choose an affiliate of the directory.")
     reason = await _text(request, "reason", required=True)
-    handover = await database.write(request, reassign, endpoints=request.app[ENDPOINTS], reference=inquiry["reference"],
-                                    affiliate_id=target, actor=f"staff:{user.email}", reason=reason)
+    handover = await db.write(request, reassign, endpoints=request.app[ENDPOINTS], reference=inquiry["reference"],
+                              affiliate_id=target, actor=f"staff:{user.email}", reason=reason)
     if handover.error:
         text = {"closed": "A deflected or closed inquiry cannot be re-assigned.",
                 "same_affiliate": "The inquiry is already with this affiliate."}.get(handover.error, handover.error)
@@ -101,8 +100,8 @@ async def accept_form(request: web.Request) -> web.Response:
     user = viewer(request)
     if not _holds(user, inquiry):
         return await message(request, "Cannot accept", "Only the affiliate holding a routed inquiry accepts it.", status=409)
-    done = await database.write(request, accept, reference=inquiry["reference"], affiliate_id=user.affiliate_id,
-                                actor=f"affiliate:{user.affiliate_id}:{user.email}")
+    done = await db.write(request, accept, reference=inquiry["reference"], affiliate_id=user.affiliate_id,
+                          actor=f"affiliate:{user.affiliate_id}:{user.email}")
     if not done:
         return await message(request, "Cannot accept", "The inquiry has moved on in the meantime.", status=409)
     raise _back(inquiry, "accepted")
@@ -114,8 +113,8 @@ async def decline_form(request: web.Request) -> web.Response:
     if not _holds(user, inquiry):
         return await message(request, "Cannot decline", "Only the affiliate holding a routed inquiry declines it.", status=409)
     reason = await _text(request, "reason", required=True)
-    handover = await database.write(request, move_on, endpoints=request.app[ENDPOINTS], reference=inquiry["reference"],
-                                    actor=f"affiliate:{user.affiliate_id}:{user.email}", reason=reason)
+    handover = await db.write(request, move_on, endpoints=request.app[ENDPOINTS], reference=inquiry["reference"],
+                              actor=f"affiliate:{user.affiliate_id}:{user.email}", reason=reason)
     if handover.error:
         return await message(request, "Cannot decline", "The inquiry has moved on in the meantime.", status=409)
     raise _back(inquiry, "declined")

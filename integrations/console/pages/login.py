@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.accounts import MAX_EMAIL_LENGTH, User, normalize_email
-from bot.passwords import verify_password
-from bot.store.users import credentials_by_email, record_login
-from integrations.console.api import AFFILIATES
-from integrations.console.pages import database, throttle
+from bot.staff.accounts import MAX_EMAIL_LENGTH, User, normalize_email
+from bot.staff.passwords import verify_password
+from bot.store.accounts.users import credentials_by_email, record_login
+from integrations.console import db
+from integrations.console.keys import DIRECTORY
+from integrations.console.pages import throttle
 from integrations.console.pages.render import message, render
 from integrations.console.pages.session import current_user, log_in, log_out
 
@@ -90,13 +91,13 @@ async def login(request: web.Request) -> web.Response:
         return await render(
             request, "login.html", {**context, "error": text}, status=429, headers={"Retry-After": str(wait)}
         )
-    found = await database.read(request, credentials_by_email, email=email)
+    found = await db.read(request, credentials_by_email, email=email)
     verdict = await asyncio.to_thread(verify_password, found.password_hash if found else None, password)
     if found is None or not verdict.ok or found.user.disabled:
         await throttle.failed(request, email)
         error = DISABLED if found is not None and verdict.ok else WRONG
         return await render(request, "login.html", {**context, "error": error}, status=401)
-    await database.write(request, record_login, user_id=found.user.id, new_password_hash=verdict.new_hash)
+    await db.write(request, record_login, user_id=found.user.id, new_password_hash=verdict.new_hash)
     await throttle.succeeded(request, email)
     await log_in(request, found.user)
     raise _redirect(next_url)
@@ -115,7 +116,7 @@ def _redirect(location: str) -> web.HTTPSeeOther:
 def _affiliate_name(request: web.Request, user: User) -> str | None:
     if user.affiliate_id is None:
         return None
-    names = {row["id"]: row["name"] for row in request.app[AFFILIATES]}
+    names = {affiliate.id: affiliate.name for affiliate in request.app[DIRECTORY]}
     return names.get(user.affiliate_id, user.affiliate_id)
 
 

@@ -1,4 +1,9 @@
-"""Rendering console pages: Jinja templates (autoescaped) and the headers every page carries."""
+"""Rendering pages: Jinja templates (autoescaped) and the headers every console page carries.
+
+`render` is for the console's pages (their layout needs the viewer and the CSRF token);
+`render_bare` renders a template with its context alone, for pages outside the console's
+sessions such as the affiliates' response links.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,11 @@ import jinja2
 from aiohttp import web
 from yarl import URL
 
-from integrations.console.api import SETTINGS
+from integrations.console.keys import SETTINGS, TEMPLATES
 from integrations.console.pages import csrf
 from integrations.console.pages.session import current_user
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-#: The console's own Jinja environment (its own key: other parts of the app may use aiohttp-jinja2).
-TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
 
 #: Console pages load nothing from elsewhere, run no script, and are never framed.
 SECURITY_HEADERS = {
@@ -85,7 +88,19 @@ async def render(
         "section": "",  # the nav entry of the page (inquiries, conversations, dashboard)
         **(context or {}),
     }
-    response = aiohttp_jinja2.render_template(template, request, full, app_key=TEMPLATES, status=status)
+    return render_bare(request, template, full, status=status, headers=headers)
+
+
+def render_bare(
+    request: web.Request,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """Render `template` with `context` alone: no viewer, and no session (nor its cookie) started."""
+    response = aiohttp_jinja2.render_template(template, request, dict(context), app_key=TEMPLATES, status=status)
     response.headers.update(headers or {})
     return response
 

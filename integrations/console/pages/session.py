@@ -15,10 +15,11 @@ from aiohttp_session import get_session, new_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from bot.accounts import User
 from bot.settings import Settings
-from bot.store.users import get_user
-from integrations.console.pages import csrf, database
+from bot.staff.accounts import User
+from bot.store.accounts.users import get_user
+from integrations.console import db
+from integrations.console.pages import csrf
 
 COOKIE_NAME = "intake_console"
 #: Console pages only: the widget and the JSON API never see the cookie.
@@ -66,7 +67,7 @@ async def load_user(request: web.Request) -> User | None:
     user_id = session.get(_USER_ID)
     if not isinstance(user_id, int):
         return None
-    user = await database.read(request, get_user, user_id=user_id)
+    user = await db.read(request, get_user, user_id=user_id)
     if user is None or user.disabled:
         session.invalidate()
         return None

@@ -8,26 +8,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from bot.store.login_failures import clear_failures, failures_for_email, failures_for_ip, record_failure
-from bot.store.tables import utcnow
-from integrations.console.pages import database
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How many failures within `window` close the door, per e-mail address and per client."""
-
-    per_email: int = 5
-    per_client: int = 20
-    window: timedelta = timedelta(minutes=15)
-
-
-POLICY = web.AppKey("console_throttle_policy", Policy)
+from bot.store.accounts.login_failures import (
+    clear_failures,
+    failures_for_email,
+    failures_for_ip,
+    record_failure,
+)
+from bot.store.clock import utcnow
+from integrations.console import db
+from integrations.console.keys import THROTTLE_POLICY
 
 
 def client_ip(request: web.Request) -> str:
@@ -50,10 +43,10 @@ def wait_seconds(times: Sequence[datetime], *, limit: int, window: timedelta, no
 
 async def retry_after(request: web.Request, email: str) -> int:
     """Seconds the caller must wait before trying `email` from this client; 0: go ahead."""
-    policy = request.app[POLICY]
+    policy = request.app[THROTTLE_POLICY]
     ip = client_ip(request)
-    by_email = await database.read(request, failures_for_email, email=email, window=policy.window)
-    by_client = await database.read(request, failures_for_ip, client_ip=ip, window=policy.window)
+    by_email = await db.read(request, failures_for_email, email=email, window=policy.window)
+    by_client = await db.read(request, failures_for_ip, client_ip=ip, window=policy.window)
     now = utcnow()
     return max(
         wait_seconds(by_email, limit=policy.per_email, window=policy.window, now=now),
@@ -63,12 +56,12 @@ async def retry_after(request: web.Request, email: str) -> int:
 
 async def failed(request: web.Request, email: str) -> None:
     """Count a failed login for `email` from this client."""
-    policy = request.app[POLICY]
-    await database.write(
+    policy = request.app[THROTTLE_POLICY]
+    await db.write(
         request, record_failure, email=email, client_ip=client_ip(request), window=policy.window
     )
 
 
 async def succeeded(request: web.Request, email: str) -> None:
     """A successful login clears the address's failures (which also leave the client's count)."""
-    await database.write(request, clear_failures, email=email)
+    await db.write(request, clear_failures, email=email)

@@ -1,0 +1,1 @@
+"""Console accounts in the database: users, JSON API tokens and failed logins."""

@@ -1,0 +1,141 @@
+"""The console's reads of inquiries: the filtered, sorted, paginated list (and its CSV), and the
+detail with every decision, status change, note and delivery.
+
+Every read takes `scope`: None for staff, an affiliate id for an affiliate's user or token, who
+sees only the inquiries currently or previously routed to that affiliate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from bot.store.clock import start_of_day, utcnow
+from bot.store.decisions import CURRENT_DECISION
+from bot.store.names import canonical_reference
+from bot.store.queries import get_inquiry, opening_of, visible_to
+from bot.store.tables import (
+    deliveries,
+    inquiries,
+    inquiry_notes,
+    organizations,
+    routing_decisions,
+    status_history,
+)
+
+PAGE_SIZE = 50
+SORTS = {
+    "created": inquiries.c.created_at,
+    "status": inquiries.c.status,
+    "organisation": organizations.c.name,
+    "country": inquiries.c.country,
+    "affiliate": routing_decisions.c.affiliate_id,
+}
+
+
+@dataclass(frozen=True)
+class InquiryFilters:
+    status: str | None = None
+    partnership_type: str | None = None
+    affiliate: str | None = None
+    country: str | None = None
+    language: str | None = None
+    tier: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    q: str | None = None
+    sort: str = "created"
+    descending: bool = True
+    page: int = 1
+
+
+def _base(filters: InquiryFilters, scope: str | None) -> Select:
+    stmt = select(
+        inquiries.c.reference, inquiries.c.created_at, inquiries.c.status, inquiries.c.language,
+        inquiries.c.partnership_type, inquiries.c.country, inquiries.c.region, inquiries.c.tier,
+        inquiries.c.content_language, inquiries.c.licence, inquiries.c.description, inquiries.c.consent,
+        inquiries.c.contact_name, inquiries.c.contact_email,
+        organizations.c.name.label("organization_name"), organizations.c.type.label("organization_type"),
+        routing_decisions.c.affiliate_id, routing_decisions.c.rule,
+    ).select_from(
+        inquiries.outerjoin(organizations, inquiries.c.organization_id == organizations.c.id)
+        .outerjoin(routing_decisions, CURRENT_DECISION)
+    ).where(visible_to(scope))
+    for column, value in (
+        (inquiries.c.status, filters.status), (inquiries.c.partnership_type, filters.partnership_type),
+        (routing_decisions.c.affiliate_id, filters.affiliate), (inquiries.c.country, filters.country),
+        (inquiries.c.language, filters.language), (inquiries.c.tier, filters.tier),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    if filters.created_from:
+        stmt = stmt.where(inquiries.c.created_at >= start_of_day(filters.created_from))
+    if filters.created_to:
+        stmt = stmt.where(inquiries.c.created_at < start_of_day(filters.created_to + timedelta(days=1)))
+    if filters.q:
+        pattern = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(organizations.c.name).like(pattern, escape="\\"),
+                              func.lower(inquiries.c.description).like(pattern, escape="\\")))
+    return stmt
+
+
+def search_inquiries(*, session: Session, filters: InquiryFilters, scope: str | None,
+                     page_size: int = PAGE_SIZE) -> tuple[int, list[dict[str, Any]]]:
+    """(total matching, the rows of the requested page)."""
+    base = _base(filters, scope)
+    total = session.execute(select(func.count()).select_from(base.order_by(None).subquery())).scalar_one()
+    rows = session.execute(base.order_by(*_order(filters)).limit(page_size)
+                           .offset((max(filters.page, 1) - 1) * page_size))
+    return int(total), [dict(row._mapping) for row in rows]
+
+
+def export_inquiries(*, session: Session, filters: InquiryFilters, scope: str | None) -> list[dict[str, Any]]:
+    """Every matching row (no pages), in the list's order, for the CSV export."""
+    return [dict(row._mapping) for row in session.execute(_base(filters, scope).order_by(*_order(filters)))]
+
+
+def _order(filters: InquiryFilters) -> list[Any]:
+    """The list's order: the chosen column, then newest id first so pages never overlap."""
+    column = SORTS.get(filters.sort, SORTS["created"])
+    return [column.desc() if filters.descending else column.asc(), inquiries.c.id.desc()]
+
+
+def inquiry_detail(*, session: Session, reference: str, scope: str | None) -> dict[str, Any] | None:
+    """The inquiry (JSON API shape) with its decisions, history, notes and deliveries; None when
+    it does not exist or the scope may not see it."""
+    ref = canonical_reference(reference)
+    visible = session.execute(select(inquiries.c.id).where(inquiries.c.reference == ref, visible_to(scope))).first()
+    if visible is None:
+        return None
+    inquiry = get_inquiry(session=session, reference=ref)
+    if inquiry is None:
+        return None
+    inquiry_id = visible.id
+    inquiry["opening"] = opening_of(session=session, reference=ref)
+    rd = routing_decisions
+    inquiry["decisions"] = [dict(r._mapping) for r in session.execute(
+        select(rd.c.id, rd.c.affiliate_id, rd.c.rule, rd.c.reasons, rd.c.alternatives, rd.c.created_at,
+               rd.c.is_current, rd.c.response_due_at).where(rd.c.inquiry_id == inquiry_id).order_by(rd.c.id))]
+    inquiry["history"] = [dict(r._mapping) for r in session.execute(
+        select(status_history.c.from_status, status_history.c.to_status, status_history.c.actor,
+               status_history.c.reason, status_history.c.created_at)
+        .where(status_history.c.inquiry_id == inquiry_id).order_by(status_history.c.id))]
+    inquiry["notes"] = [dict(r._mapping) for r in session.execute(
+        select(inquiry_notes.c.author, inquiry_notes.c.body, inquiry_notes.c.created_at)
+        .where(inquiry_notes.c.inquiry_id == inquiry_id).order_by(inquiry_notes.c.id))]
+    inquiry["deliveries"] = [dict(r._mapping) for r in session.execute(
+        select(deliveries.c.affiliate_id, deliveries.c.channel, deliveries.c.event, deliveries.c.status,
+               deliveries.c.attempts, deliveries.c.delivered_at)
+        .where(deliveries.c.inquiry_id == inquiry_id).order_by(deliveries.c.created_at))]
+    inquiry["id"] = inquiry_id
+    return inquiry
+
+
+def add_note(*, session: Session, inquiry_id: int, user_id: int | None, author: str, body: str) -> None:
+    """Append a note to an inquiry (the caller has checked that the author may see it)."""
+    session.execute(inquiry_notes.insert().values(inquiry_id=inquiry_id, user_id=user_id, author=author[:320],
+                                                  body=body, created_at=utcnow()))

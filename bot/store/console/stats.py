@@ -1,0 +1,207 @@
+"""The dashboard's numbers: the weekly funnel, where partners drop off, breakdowns, time to
+acceptance and the fallback rate. Aggregated in SQL (portable between SQLite and PostgreSQL:
+weeks are computed from Unix seconds or from dates in Python), scoped like the inquiry list.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from bot.intake.model import Status
+from bot.store.clock import start_of_day, utcnow
+from bot.store.decisions import CURRENT_DECISION
+from bot.store.queries import visible_to
+from bot.store.rasa_events import events
+from bot.store.tables import inquiries, routing_decisions, status_history
+
+WEEK = 7 * 24 * 3600
+#: 1970-01-01 was a Thursday; ISO weeks start on Monday, four days later.
+MONDAY_OFFSET = 4 * 24 * 3600
+DEFLECTED, ACCEPTED = Status.DEFLECTED.value, Status.ACCEPTED.value
+
+
+def week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weeks_until(today: date, count: int) -> list[str]:
+    monday = today - timedelta(days=today.weekday())
+    return [week_label(monday - timedelta(weeks=i)) for i in reversed(range(count))]
+
+
+def _event_week(ts_column: Any) -> Any:
+    """The Monday-based week number of a Unix time, by integer division (SQLite and PostgreSQL)."""
+    return (cast(ts_column, Integer) - MONDAY_OFFSET) / WEEK
+
+
+def _week_of_index(index: float) -> str:
+    day = datetime.fromtimestamp(int(index) * WEEK + MONDAY_OFFSET, tz=timezone.utc).date()
+    return week_label(day)
+
+
+def window(weeks: int, today: date | None = None) -> tuple[list[str], datetime]:
+    """The week labels shown and the instant the first of them starts."""
+    today = today or utcnow().date()
+    since = start_of_day(today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1))
+    return weeks_until(today, weeks), since
+
+
+def conversation_part(*, session: Session, labels: list[str], since: datetime) -> dict[str, Any]:
+    """Staff-only numbers from the events: conversations and form starts per week, fallback rate."""
+    conversations, started, fallback = _conversation_weeks(session, since)
+    return {
+        "conversations": [conversations.get(w, 0) for w in labels],
+        "intake started": [started.get(w, 0) for w in labels],
+        "fallback_rate": [(w, round(100 * fallback[w][1] / fallback[w][0], 1) if fallback[w][0] else 0.0)
+                          for w in labels],
+    }
+
+
+def drop_off_part(*, session: Session, since: datetime) -> list[tuple[str, int]]:
+    return _drop_off(session, since)
+
+
+def inquiry_part(*, session: Session, labels: list[str], since: datetime, scope: str | None) -> dict[str, Any]:
+    """Numbers from the inquiries the scope may see."""
+    completed, routed, accepted = _inquiry_weeks(session, since, scope)
+    out: dict[str, Any] = {"completed": [completed.get(w, 0) for w in labels],
+                           "routed": [routed.get(w, 0) for w in labels],
+                           "accepted": [accepted.get(w, 0) for w in labels]}
+    for name, column in (("by_type", inquiries.c.partnership_type), ("by_country", inquiries.c.country),
+                         ("by_language", inquiries.c.language), ("by_affiliate", routing_decisions.c.affiliate_id)):
+        out[name] = _breakdown(session, column, since, scope, limit=15)
+    out["time_to_accept"] = _time_to_accept(session, since, scope)
+    return out
+
+
+def assemble(labels: list[str], staff: bool, inquiry: dict[str, Any], conversation: dict[str, Any] | None,
+             drop_off: list[tuple[str, int]] | None) -> dict[str, Any]:
+    """The dashboard's numbers from its parts (which the console reads concurrently)."""
+    funnel: dict[str, list[int]] = {}
+    out: dict[str, Any] = {"weeks": labels, "staff": staff}
+    if conversation is not None:
+        funnel["conversations"] = conversation["conversations"]
+        funnel["intake started"] = conversation["intake started"]
+        out["fallback_rate"] = conversation["fallback_rate"]
+        out["drop_off"] = drop_off or []
+    for stage in ("completed", "routed", "accepted"):
+        funnel[stage] = inquiry[stage]
+    out["funnel"] = funnel
+    for name in ("by_type", "by_country", "by_language", "by_affiliate", "time_to_accept"):
+        out[name] = inquiry[name]
+    return out
+
+
+def dashboard(*, session: Session, scope: str | None, weeks: int = 12, today: date | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows; conversation-level numbers only for staff (scope None)."""
+    labels, since = window(weeks, today)
+    staff = scope is None
+    return assemble(labels, staff, inquiry_part(session=session, labels=labels, since=since, scope=scope),
+                    conversation_part(session=session, labels=labels, since=since) if staff else None,
+                    drop_off_part(session=session, since=since) if staff else None)
+
+
+def _conversation_weeks(session: Session, since: datetime) -> tuple[Counter, Counter, dict[str, list[int]]]:
+    floor = since.timestamp()
+    # One pass over the events for both: when each conversation began, and when its form did.
+    form = case((and_(events.c.type_name == "active_loop", events.c.data.like('%"intake_form"%')), events.c.timestamp))
+    # Events before the window are not read: a conversation that began just before it and went
+    # on inside it counts in the window's first week (sessions last minutes, so these are few).
+    per_conversation = session.execute(
+        select(func.min(events.c.timestamp), func.min(form)).where(events.c.timestamp >= floor)
+        .group_by(events.c.sender_id))
+    conversations: Counter[str] = Counter()
+    started: Counter[str] = Counter()
+    for began, form_began in per_conversation:
+        conversations[_week_of_stamp(began)] += 1
+        if form_began is not None:
+            started[_week_of_stamp(form_began)] += 1
+    fallback: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    week = _event_week(events.c.timestamp)
+    for w, total, missed in session.execute(
+        select(week, func.count(), func.sum(case((events.c.intent_name == "nlu_fallback", 1), else_=0)))
+        .where(events.c.type_name == "user", events.c.timestamp >= floor).group_by(week)
+    ):
+        fallback[_week_of_index(w)] = [int(total), int(missed or 0)]
+    return conversations, started, fallback
+
+
+def _week_of_stamp(stamp: float) -> str:
+    return week_label(datetime.fromtimestamp(float(stamp), tz=timezone.utc).date())
+
+
+def _drop_off(session: Session, since: datetime) -> list[tuple[str, int]]:
+    """Conversations that started the form and never became an inquiry, by their last question."""
+    # IN + NOT EXISTS rather than joins: PostgreSQL misjudged the join's size and nested-looped
+    # over 500,000 events for minutes; this plans as a hash semi-join and an index anti-join.
+    last = (select(func.max(events.c.id))
+            .where(events.c.type_name == "slot", events.c.timestamp >= since.timestamp(),
+                   events.c.data.like('%"requested_slot"%'))
+            .group_by(events.c.sender_id))
+    has_inquiry = select(inquiries.c.id).where(inquiries.c.conversation_id == events.c.sender_id).exists()
+    rows = session.execute(select(events.c.data).where(events.c.id.in_(last), ~has_inquiry))
+    counts: Counter = Counter()
+    for (data,) in rows:
+        try:
+            value = json.loads(data).get("value")
+        except ValueError:
+            continue
+        if value:
+            counts[value] += 1
+    return counts.most_common()
+
+
+def _inquiry_weeks(session: Session, since: datetime, scope: str | None) -> tuple[Counter, Counter, Counter]:
+    day = func.date(inquiries.c.created_at)
+    completed: Counter[str] = Counter()
+    routed: Counter[str] = Counter()
+    for raw, total, with_decision in session.execute(
+        select(day, func.count(), func.count(routing_decisions.c.id))
+        .select_from(inquiries.outerjoin(routing_decisions, CURRENT_DECISION))
+        .where(inquiries.c.created_at >= since, inquiries.c.status != DEFLECTED, visible_to(scope)).group_by(day)
+    ):
+        label = week_label(_as_date(raw))
+        completed[label] += int(total)
+        routed[label] += int(with_decision)
+    accepted: Counter[str] = Counter()
+    accepted_day = func.date(status_history.c.created_at)
+    for raw, total in session.execute(
+        select(accepted_day, func.count(func.distinct(status_history.c.inquiry_id)))
+        .select_from(status_history.join(inquiries, inquiries.c.id == status_history.c.inquiry_id))
+        .where(status_history.c.to_status == ACCEPTED, status_history.c.created_at >= since, visible_to(scope))
+        .group_by(accepted_day)
+    ):
+        accepted[week_label(_as_date(raw))] += int(total)
+    return completed, routed, accepted
+
+
+def _as_date(raw: Any) -> date:
+    return raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
+
+
+def _breakdown(session: Session, column: Any, since: datetime, scope: str | None, *, limit: int) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(column, func.count()).select_from(inquiries.outerjoin(routing_decisions, CURRENT_DECISION))
+        .where(inquiries.c.created_at >= since, inquiries.c.status != DEFLECTED, visible_to(scope))
+        .group_by(column).order_by(func.count().desc()).limit(limit))
+    return [(str(value or "—"), int(count)) for value, count in rows]
+
+
+def _time_to_accept(session: Session, since: datetime, scope: str | None) -> list[tuple[str, float]]:
+    """Median days from creation to acceptance, per accepting affiliate."""
+    rows = session.execute(
+        select(routing_decisions.c.affiliate_id, inquiries.c.created_at, status_history.c.created_at)
+        .select_from(status_history.join(inquiries, inquiries.c.id == status_history.c.inquiry_id)
+                     .join(routing_decisions, CURRENT_DECISION))
+        .where(status_history.c.to_status == ACCEPTED, inquiries.c.created_at >= since, visible_to(scope)))
+    days: dict[str, list[float]] = defaultdict(list)
+    for affiliate, created, accepted in rows:
+        days[affiliate].append((accepted - created).total_seconds() / 86400)
+    return sorted(((a, round(statistics.median(v), 1)) for a, v in days.items()), key=lambda item: item[1])

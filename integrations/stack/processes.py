@@ -1,0 +1,150 @@
+"""Start and stop the assistant's processes: Rasa server, action server and console.
+
+Used by `make run` (`python -m integrations.stack.run`) and by the end-to-end tests, so that the tests
+exercise exactly the commands a user runs.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.data import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    """The three processes with their environment and log files."""
+
+    env: dict[str, str]
+    model: Path
+    log_dir: Path
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['INTAKE_RASA_PORT']}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['INTAKE_CONSOLE_PORT']}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['INTAKE_ACTIONS_PORT']}"
+
+    def commands(self) -> dict[str, list[str]]:
+        py = sys.executable
+        env = self.env
+        return {
+            "actions": [py, "-m", "rasa_sdk", "--actions", "actions", "--port", env["INTAKE_ACTIONS_PORT"]],
+            "console": [py, "-m", "integrations.console"],
+            "delivery": [py, "-m", "integrations.delivery"],
+            "rasa": [
+                py, "-m", "rasa", "run", "--model", str(self.model),
+                "--port", env["INTAKE_RASA_PORT"], "--interface", env.get("INTAKE_RASA_HOST", "127.0.0.1"),
+                "--enable-api", "--auth-token", env["INTAKE_API_TOKEN"],
+                "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
+                # Without --cors, Rasa's Sanic-CORS would answer every origin (its "" pattern
+                # matches all); the socket.io channel checks the same list on connect.
+                "--cors", *self.allowed_origins(),
+            ],
+        }
+
+    def allowed_origins(self) -> list[str]:
+        """The site origins whose pages may talk to Rasa (INTAKE_ALLOWED_ORIGINS)."""
+        from bot.settings import Settings
+
+        return list(Settings.from_env(self.env).allowed_origins)
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name, command in self.commands().items():
+            log = open(self.log_dir / f"{name}.log", "ab")
+            self.procs[name] = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        """Wait until every process answers; raise with the log tail of the one that did not."""
+        checks = {
+            "actions": self.actions_url + "/health",
+            "console": self.console_url + "/health",
+            "rasa": self.rasa_url + "/status?token=" + self.env["INTAKE_API_TOKEN"],
+        }
+        if "delivery" in self.procs:
+            checks["delivery"] = ""  # no HTTP port: ready once it has not exited
+        deadline = time.monotonic() + timeout
+        pending = dict(checks)
+        while pending and time.monotonic() < deadline:
+            for name, url in list(pending.items()):
+                proc = self.procs[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
+                if not url:
+                    if "started" in self.log_tail(name, 200):
+                        pending.pop(name)
+                    continue
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as response:
+                        if response.status == 200:
+                            pending.pop(name)
+                except (urllib.error.URLError, OSError):
+                    pass
+            time.sleep(0.5)
+        if pending:
+            names = ", ".join(pending)
+            raise RuntimeError(f"not ready after {timeout:.0f} s: {names}\n" + "\n".join(self.log_tail(n) for n in pending))
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.log_dir / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, timeout: float = 15.0) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def base_env(**overrides: str) -> dict[str, str]:
+    """The environment of the processes: the caller's plus defaults for every INTAKE_ setting."""
+    from bot.settings import default_database_url
+
+    env = dict(os.environ)
+    env.setdefault("INTAKE_DATABASE_URL", default_database_url())
+    env.setdefault("INTAKE_RASA_PORT", "5005")
+    env.setdefault("INTAKE_ACTIONS_PORT", "5055")
+    env.setdefault("INTAKE_CONSOLE_PORT", "8080")
+    env.update(overrides)
+    env.setdefault("INTAKE_PUBLIC_URL", f"http://127.0.0.1:{env['INTAKE_CONSOLE_PORT']}")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["RASA_TELEMETRY_ENABLED"] = "false"  # no network here, and no phoning home
+    # rasa-sdk has no --interface option; it reads SANIC_HOST. The action server has no
+    # authentication, so it listens on loopback unless told otherwise.
+    env["SANIC_HOST"] = env.get("INTAKE_ACTIONS_HOST", "127.0.0.1")
+    env.setdefault("SQLALCHEMY_WARN_20", "0")
+    return env

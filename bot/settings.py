@@ -57,6 +57,9 @@ class Settings:
     api_token: str = field(default="", repr=False)
     endpoints_file: str | None = None
     link_secret: str = field(default="", repr=False)
+    #: Keys the hash that turns a partner's session key into the conversation id
+    #: (INTAKE_CONVERSATION_SECRET); empty: the channels make one per process (bot.intake.conversation_keys).
+    conversation_secret: str = field(default="", repr=False)
     #: Encrypts the console's session cookies (INTAKE_SESSION_SECRET); empty: console pages answer 503.
     session_secret: str = field(default="", repr=False)
     public_url: str = ""
@@ -90,6 +93,7 @@ class Settings:
             endpoints_file=env.get("INTAKE_ENDPOINTS_FILE") or None,
             link_secret=env.get("INTAKE_LINK_SECRET", ""),
             session_secret=env.get("INTAKE_SESSION_SECRET", ""),
+            conversation_secret=env.get("INTAKE_CONVERSATION_SECRET", ""),
             public_url=public_url,
             data_dir=configured_data_dir(env),
             allowed_origins=allowed_origins(env.get("INTAKE_ALLOWED_ORIGINS", ""), public_url=public_url),

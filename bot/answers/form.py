@@ -142,10 +142,7 @@ def _beside(asked: str, text: str, known: Mapping[str, Any], language: str, valu
     if asked in ("project_description", "contact_name", "contact_email", "consent"):
         return {}
     out: dict[str, Any] = {}
-    # A type guessed from other words ("clases de bachillerato": a school) gives way to the one the
-    # name states ("Universidad Nacional de Arequipa").
-    guessed_type = known.get("organization_type") is None or "organization_type" in (known.get("guessed") or ())
-    if asked == "organization_name" and "organization_type" not in values and guessed_type:
+    if asked == "organization_name" and "organization_type" not in values and known.get("organization_type") is None:
         kind, several = read_choice("organization_type", text, language)
         # "Förderverein Stadtmuseum" names two kinds: no guess from it then.
         if kind in NAMED_TYPES and not several:

@@ -83,3 +83,65 @@ def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show
     if kind == "session_started":
         return Turn("session", text="session started", **base)
     return None
+
+
+#: A conversation without an inquiry and silent this long is abandoned (Rasa's session expiry).
+ABANDONED_AFTER_SECONDS = 60 * 60
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """Where a conversation stands, from its events: what the JSON API's conversation says."""
+
+    language: str | None
+    active_form: str | None
+    requested_slot: str | None
+    latest_intent: str | None
+    started_at: datetime | None
+    last_event_at: datetime | None
+    messages: list[dict[str, Any]]
+
+    def status(self, *, inquiry_status: str | None, now: datetime) -> str:
+        """`deflected` or `inquiry` once it became one; else `active`, or `abandoned` when silent."""
+        if inquiry_status is not None:
+            return "deflected" if inquiry_status == "deflected" else "inquiry"
+        idle = (now - self.last_event_at).total_seconds() if self.last_event_at else 0.0
+        return "abandoned" if idle > ABANDONED_AFTER_SECONDS else "active"
+
+
+def conversation_state(rows: Iterable[tuple[int, str]], *, show_contacts: bool) -> ConversationState:
+    """The state of a conversation from its (events.id, events.data) rows in order; the partner's
+    and the bot's messages with their times (contact answers withheld unless allowed)."""
+    slots: dict[str, Any] = {}
+    active_form: str | None = None
+    latest_intent: str | None = None
+    stamps: list[float] = []
+    events_in_order: list[tuple[int, str]] = []
+    for event_id, data in rows:
+        events_in_order.append((event_id, data))
+        try:
+            event = json.loads(data)
+        except (TypeError, ValueError):
+            continue
+        stamps.append(float(event.get("timestamp") or 0.0))
+        kind = event.get("event")
+        if kind == "slot":
+            slots[str(event.get("name"))] = event.get("value")
+        elif kind == "active_loop":
+            active_form = event.get("name") or None
+        elif kind == "user":
+            latest_intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or latest_intent
+        elif kind == "session_started":
+            active_form = None  # a new session starts outside any form
+    said = [t for t in turns(events_in_order, show_contacts=show_contacts) if t.kind in ("partner", "bot")]
+    messages = [{"sender": "partner" if t.kind == "partner" else "bot", "text": t.text,
+                 **({"buttons": t.buttons} if t.buttons else {}), "at": t.at} for t in said]
+
+    def at(stamp: float | None) -> datetime | None:
+        return datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp is not None else None
+
+    return ConversationState(
+        language=slots.get("language"), active_form=active_form, requested_slot=slots.get("requested_slot"),
+        latest_intent=latest_intent, started_at=at(min(stamps) if stamps else None),
+        last_event_at=at(max(stamps) if stamps else None), messages=messages,
+    )

@@ -1,22 +1,51 @@
-"""The REST channel at /webhooks/rest/webhook, as Rasa's, plus what partners need: `metadata`
-of the request reaches the conversation (e.g. {"language": "es"}) with the language the message
-seems to be written in (`detected_language`), an empty or blank message is answered with help
-instead of silence, and a message that got no reply at all gets an apology (replies.py)."""
+"""The REST channel at /webhooks/rest/webhook, as Rasa's, plus what partners need.
+
+- `sender` is the partner's secret session key (32-128 characters of [A-Za-z0-9_-]); the
+  conversation is the id derived from it (integrations/channels/ownership.py), which comes back in
+  every reply as `recipient_id`. A body that is not a JSON object, or a missing or malformed
+  `sender`, is answered with HTTP 400 and a one-line JSON error, never a 500 and never a shared
+  "default" conversation.
+- `metadata` of the request reaches the conversation (e.g. {"language": "es"}) with the language
+  the message seems to be written in (`detected_language`).
+- An empty or blank message is answered with help instead of silence, and a message that got no
+  reply at all gets an apology (replies.py). Partner text is never logged.
+"""
 from __future__ import annotations
 
+import json
+import logging
+from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.i18n.detect import metadata_with_guess
+from bot.intake.conversation_keys import KEY_RULE, is_session_key
+from integrations.channels.ownership import Ownership
 from integrations.channels.replies import always_answered
+
+log = logging.getLogger(__name__)
 
 #: What a blank message becomes: the `help` intent, which explains and repeats the question.
 BLANK_MESSAGE = "/help"
+
+
+def body_of(request: Request) -> dict[str, Any] | None:
+    """The request's JSON object, or None when the body is not one (42, null, [], not JSON)."""
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def bad_request(reason: str) -> HTTPResponse:
+    return response.json({"error": reason}, status=400)
 
 
 class IntakeRestInput(RestInput):
@@ -24,16 +53,46 @@ class IntakeRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
+    ownership: Ownership | None = None
+
     def _extract_message(self, req: Request) -> str | None:
-        message = (req.json or {}).get("message")
+        message = (body_of(req) or {}).get("message")
         if not isinstance(message, str) or not message.strip():
             return BLANK_MESSAGE
         return message
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(always_answered(on_new_message))
-
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        body = request.json or {}
+        body = body_of(request) or {}
         metadata = body.get("metadata")
         return metadata_with_guess(metadata if isinstance(metadata, dict) else None, body.get("message"))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        answered = always_answered(on_new_message)
+        ownership = self.ownership = self.ownership or Ownership.from_settings()
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = body_of(request)
+            if body is None:
+                return bad_request("the body must be a JSON object: {\"sender\": ..., \"message\": ...}")
+            key = body.get("sender")
+            if not is_session_key(key):
+                return bad_request(KEY_RULE)
+            collector = CollectingOutputChannel()
+            try:
+                await answered(UserMessage(
+                    self._extract_message(request), collector, ownership.conversation_of(key),
+                    input_channel=self.name(), metadata=self.get_metadata(request),
+                ))
+            except CancelledError:
+                log.error("REST message timed out")
+            except Exception:  # the partner still gets what was collected; the text stays out of logs
+                log.exception("REST message failed")
+            return response.json(collector.messages)
+
+        return webhook

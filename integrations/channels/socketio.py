@@ -4,8 +4,11 @@
   an Origin header with every polling and WebSocket request, and `connect` refuses the others.
   (CORS headers come from Rasa's Sanic-CORS, given the same list as `--cors`; python-engineio's
   own would duplicate them, so it is left off as in Rasa's channel.)
-- A session id chosen by the client is kept only if it looks like one we hand out (32 hex
-  digits), so a page cannot pick a short, guessable conversation id.
+- The `session_id` a client asks for is its secret session key (32-128 characters of
+  [A-Za-z0-9_-]; the widget makes 32 hex digits); anything else gets a fresh key. The socket joins
+  the room of the conversation id derived from the key (ownership.py), where replies go, and its
+  messages go to that conversation whatever `session_id` they carry: a client that knows only a
+  conversation id can neither join it nor talk in it.
 - Metadata that is not an object is ignored instead of raising, and a blank message is answered
   with help, as on the REST channel.
 """
@@ -13,8 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,20 +26,17 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from bot.i18n.detect import metadata_with_guess
+from bot.intake.conversation_keys import is_session_key, new_session_key
 from bot.settings import Settings
+from integrations.channels.ownership import Ownership
 from integrations.channels.replies import always_answered
 from integrations.channels.rest import BLANK_MESSAGE
 
 log = logging.getLogger(__name__)
 
-SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def session_id(requested: Any) -> str:
-    """The client's session id when it is one of ours, else a new one."""
-    if isinstance(requested, str) and SESSION_ID.match(requested):
-        return requested
-    return uuid.uuid4().hex
+def session_key(requested: Any) -> str:
+    """The client's session key when it is a well-formed one, else a new one."""
+    return requested if is_session_key(requested) else new_session_key()
 
 
 def metadata_of(raw: Any) -> dict[str, Any]:
@@ -61,9 +59,11 @@ class IntakeSocketIOInput(SocketIOInput):
         channel = super().from_credentials(credentials)
         assert isinstance(channel, IntakeSocketIOInput)
         channel.allowed_origins = Settings.from_env().allowed_origins
+        channel.ownership = Ownership.from_settings()
         return channel
 
     allowed_origins: tuple[str, ...] = ()
+    ownership: Ownership | None = None
 
     def allows(self, origin: str | None) -> bool:
         """Whether a browser page of `origin` may connect; clients without Origin are not browsers."""
@@ -74,6 +74,9 @@ class IntakeSocketIOInput(SocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
+        ownership = self.ownership = self.ownership or Ownership.from_settings()
+        # socket id -> (session key, conversation id), set by session_request.
+        sessions: dict[str, tuple[str, str]] = {}
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> Any:
@@ -87,23 +90,35 @@ class IntakeSocketIOInput(SocketIOInput):
                 return False
             return True
 
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            sessions.pop(sid, None)
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
-            requested = data.get("session_id") if isinstance(data, dict) else None
-            conversation = session_id(requested)
+            key = session_key(data.get("session_id") if isinstance(data, dict) else None)
+            conversation = ownership.conversation_of(key)
+            previous = sessions.get(sid)
+            if previous and previous[1] != conversation:
+                sio.leave_room(sid, previous[1])
+            sessions[sid] = (key, conversation)
             if self.session_persistence:
                 sio.enter_room(sid, conversation)
-            await sio.emit("session_confirm", conversation, room=sid)
+            # The client keeps its key (it is the only one who knows it); replies come to the room.
+            await sio.emit("session_confirm", key, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
                 return
             if self.session_persistence:
-                conversation = data.get("session_id")
-                if not isinstance(conversation, str) or not SESSION_ID.match(conversation):
-                    log.warning("socket.io message without a valid session_id ignored")
+                held = sessions.get(sid)
+                if held is None or data.get("session_id") not in (None, held[0]):
+                    # No session_request first, or a message for a conversation this socket does
+                    # not hold the key of: dropped, never delivered to someone else's conversation.
+                    log.warning("socket.io message without this socket's session key ignored")
                     return
+                conversation = held[1]
             else:
                 conversation = sid
             text = data.get("message")

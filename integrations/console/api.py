@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bot.intake.model import Status
 from bot.routing.directory import Affiliate
 from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
+from bot.store.console.transcripts import CONVERSATION_STATUSES, conversation_ids, conversation_view
 from bot.store.queries import MAX_LIMIT
 from integrations.console import db
 from integrations.console.auth import API_SCOPE, Handler
@@ -21,6 +22,8 @@ from integrations.console.keys import DIRECTORY, ENGINE
 log = logging.getLogger(__name__)
 
 STATUSES = tuple(status.value for status in Status)
+#: The largest offset a list takes (a bigger one is a 400, not a database error).
+MAX_OFFSET = 1_000_000
 
 
 class BadRequest(ValueError):
@@ -34,6 +37,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/inquiries/{reference}", inquiry_detail)
     app.router.add_get("/api/affiliates", affiliates)
     app.router.add_get("/api/deliveries", deliveries)
+    app.router.add_get("/api/conversations", conversations_list)
+    app.router.add_get("/api/conversations/{conversation_id}", conversation_detail)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -73,6 +78,33 @@ async def inquiry_detail(request: web.Request) -> web.Response:
     found = await db.read(request, get_inquiry, reference=reference, scope=request.get(API_SCOPE))
     if found is None:
         return _error(404, "inquiry not found")
+    return web.json_response(found)
+
+
+async def conversations_list(request: web.Request) -> web.Response:
+    """GET /api/conversations?status=&limit=&offset=: most recent activity first."""
+    query = request.rel_url.query
+    status = query.get("status") or None
+    if status is not None and status not in CONVERSATION_STATUSES:
+        return _error(400, f"status must be one of: {', '.join(CONVERSATION_STATUSES)}")
+    try:
+        limit = _integer(query, "limit", 100, 1, MAX_LIMIT)
+        offset = _integer(query, "offset", 0, 0, MAX_OFFSET)
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    rows = await db.read(request, conversation_ids, status=status, scope=request.get(API_SCOPE),
+                         limit=limit, offset=offset)
+    return web.json_response(rows)
+
+
+async def conversation_detail(request: web.Request) -> web.Response:
+    """GET /api/conversations/{conversation_id}: where the conversation stands (DESIGN.md), or 404.
+    The id is the one derived from the partner's session key (REST replies' `recipient_id`);
+    affiliate tokens see only conversations whose inquiry is routed to them."""
+    found = await db.read(request, conversation_view, conversation_id=request.match_info["conversation_id"],
+                          scope=request.get(API_SCOPE))
+    if found is None:
+        return _error(404, "conversation not found")
     return web.json_response(found)
 
 

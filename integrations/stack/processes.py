@@ -6,6 +6,7 @@ exercise exactly the commands a user runs.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -139,6 +140,8 @@ def base_env(**overrides: str) -> dict[str, str]:
     env.setdefault("INTAKE_ACTIONS_PORT", "5055")
     env.setdefault("INTAKE_CONSOLE_PORT", "8080")
     env.update(overrides)
+    # The channels derive conversation ids with it; one per stack unless the caller keeps one.
+    env.setdefault("INTAKE_CONVERSATION_SECRET", secrets.token_urlsafe(32))
     env.setdefault("INTAKE_PUBLIC_URL", f"http://127.0.0.1:{env['INTAKE_CONSOLE_PORT']}")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -86,6 +86,8 @@ def main() -> int:
         INTAKE_LINK_SECRET=_secret("INTAKE_LINK_SECRET", var / "link_secret"),
         # Encrypts the console's session cookies; kept, so that a restart does not log everyone out.
         INTAKE_SESSION_SECRET=_secret("INTAKE_SESSION_SECRET", var / "session_secret"),
+        # Derives conversation ids from partners' session keys; kept, so that conversations go on after a restart.
+        INTAKE_CONVERSATION_SECRET=_secret("INTAKE_CONVERSATION_SECRET", var / "conversation_secret"),
     )
     problem = check_settings(env) or check_endpoints(env)
     if problem:

@@ -64,7 +64,8 @@ def stack(tmp_path_factory, peers):
 
 @pytest.fixture
 def sender() -> str:
-    return f"e2e-{uuid.uuid4().hex[:12]}"
+    """A partner's secret session key (32-128 characters of [A-Za-z0-9_-])."""
+    return f"e2e-{uuid.uuid4().hex}"
 
 
 @pytest.fixture(scope="module")

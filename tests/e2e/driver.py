@@ -10,6 +10,7 @@ import json
 import re
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 
 REFERENCE = re.compile(r"\bWMP-[0-9A-Z]{4,}\b")
@@ -26,13 +27,26 @@ class Turn:
         return "\n".join(r.get("text", "") for r in self.replies)
 
 
+def session_key(name: str) -> str:
+    """A partner's secret session key (DESIGN.md: 32-128 of [A-Za-z0-9_-]) that starts with a
+    readable `name`, so that a failing test's logs say which test it was."""
+    readable = re.sub(r"[^A-Za-z0-9_-]", "-", name)[:80]
+    return f"{readable}-{uuid.uuid4().hex}"
+
+
 @dataclass
 class Conversation:
     rasa_url: str
     token: str
+    #: The partner's session key, sent as `sender`; `conversation_id` is what the server derives.
     sender: str
     metadata: dict = field(default_factory=dict)
     turns: list[Turn] = field(default_factory=list)
+    conversation_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{32,128}", self.sender):
+            self.sender = session_key(self.sender)
 
     def send(self, message: str) -> Turn:
         body = json.dumps({"sender": self.sender, "message": message, "metadata": self.metadata}).encode()
@@ -44,10 +58,12 @@ class Conversation:
             replies = json.loads(response.read() or b"[]")
         turn = Turn(message, replies, time.perf_counter() - started)
         self.turns.append(turn)
+        self.conversation_id = next((r["recipient_id"] for r in replies if r.get("recipient_id")),
+                                    self.conversation_id)
         return turn
 
     def tracker(self) -> dict:
-        url = f"{self.rasa_url}/conversations/{self.sender}/tracker?token={self.token}&include_events=NONE"
+        url = f"{self.rasa_url}/conversations/{self.conversation_id}/tracker?token={self.token}&include_events=NONE"
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())
 

@@ -38,7 +38,7 @@ def people(stack):
     answers = {**scenario["answers"], "organization_name": f"Musée console {uuid.uuid4().hex[:6]}"}
     reference = chat.complete_intake(scenario["opening"], answers)
     assert reference
-    return {"reference": reference, "conversation": chat.sender}
+    return {"reference": reference, "conversation": chat.conversation_id}
 
 
 def log_in(browser, stack, email):

@@ -32,7 +32,7 @@ def test_bad_input_gets_a_clear_reply_and_stores_nothing(stack, message):
     assert turn.replies and all(r.get("text") for r in turn.replies), turn.replies
     assert "<script" not in turn.text
     assert c.slots().get("requested_slot") is None  # the form did not start
-    assert stored(stack, c.sender) == []
+    assert stored(stack, c.conversation_id) == []
 
 
 def test_out_of_scope_gets_a_polite_fallback_and_never_starts_the_form(stack):
@@ -104,14 +104,14 @@ def test_stop_mid_form_keeps_nothing(stack):
     assert "stopped" in c.send("stop").text.lower()
     slots = c.slots()
     assert slots["requested_slot"] is None and slots["organization_type"] is None
-    assert stored(stack, c.sender) == []
+    assert stored(stack, c.conversation_id) == []
 
 
 def test_article_request_is_deflected_and_recorded(stack):
     c = chat(stack)
     turn = c.send("can you write a Wikipedia article about our company?")
     assert "conflict of interest" in turn.text
-    items = stored(stack, c.sender)
+    items = stored(stack, c.conversation_id)
     assert [i["status"] for i in items] == ["deflected"] and items[0]["routing"] is None
 
 
@@ -134,7 +134,7 @@ def test_two_tabs_confirming_at_once_store_one_inquiry(stack):
     with ThreadPoolExecutor(2) as pool:
         replies = list(pool.map(confirm, range(2)))
     texts = " ".join(r.get("text", "") for reply in replies for r in reply)
-    items = stored(stack, c.sender)
+    items = stored(stack, c.conversation_id)
     assert len(items) == 1 and texts.count(items[0]["reference"]) == 2
 
 
@@ -166,7 +166,7 @@ def test_transcript_is_in_the_shared_database(stack):
     engine = sa.create_engine(stack.env["INTAKE_DATABASE_URL"], future=True)
     with engine.connect() as connection:
         count = connection.execute(
-            sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": c.sender}
+            sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": c.conversation_id}
         ).scalar_one()
     engine.dispose()
     assert count == 1

@@ -15,11 +15,11 @@ def test_complete_intake_is_routed_and_stored(stack, sender, scenario):
     assert reference, chat.transcript()
     affiliate, rule, tier = scenario["expect"]
     token = stack.env["INTAKE_API_TOKEN"]
-    found = get_json(f"{stack.console_url}/api/inquiries?conversation_id={sender}", token)
+    found = get_json(f"{stack.console_url}/api/inquiries?conversation_id={chat.conversation_id}", token)
     items = found["items"] if isinstance(found, dict) else found
     assert len(items) == 1, items
     inquiry = get_json(f"{stack.console_url}/api/inquiries/{reference}", token)
-    assert inquiry["conversation_id"] == sender
+    assert inquiry["conversation_id"] == chat.conversation_id != sender  # derived, never the key
     assert (inquiry["routing"]["affiliate_id"], inquiry["routing"]["rule"]) == (affiliate, rule), chat.transcript()
     assert inquiry["qualification"]["tier"] == tier, (inquiry["qualification"], chat.transcript())
     assert inquiry["routing"]["alternatives"] == [] or inquiry["routing"]["alternatives"][-1] == "wmf-partnerships"

@@ -59,7 +59,7 @@ def test_intake_on_postgresql(pg_stack, scenario):
     engine = sa.create_engine(stack.env["INTAKE_DATABASE_URL"], future=True)
     with engine.connect() as connection:
         events = connection.execute(
-            sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
+            sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": chat.conversation_id}
         ).scalar_one()
     engine.dispose()
     assert events > len(chat.turns)  # the transcript lives beside the lead

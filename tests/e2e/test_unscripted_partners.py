@@ -167,7 +167,7 @@ def test_no_slot_ever_holds_a_raw_answer_and_every_yes_is_answered(stack):
     if slots["stage"] == "summary":  # the type was read as a change: the summary again, then yes
         turn = c.send("sí")
     assert REFERENCE.search(turn.text), c.transcript()
-    assert stored(stack, c.sender)[0]["organization"]["type"] == "museum"
+    assert stored(stack, c.conversation_id)[0]["organization"]["type"] == "museum"
 
 
 def test_everyday_requests_with_a_country_or_a_number_never_start_the_intake(stack):

@@ -47,7 +47,7 @@ def widget(context, stack, path: str = "/") -> WidgetPage:
     page.goto(stack.console_url + path)
     page.wait_for_selector(f"{WIDGET} .launcher")
     assert not errors, errors
-    return WidgetPage(page, stack.rasa_url, stack.env["INTAKE_API_TOKEN"])
+    return WidgetPage(page, stack.rasa_url, stack.env["INTAKE_API_TOKEN"], stack.env["INTAKE_CONVERSATION_SECRET"])
 
 
 def test_demo_page_embeds_the_widget_with_one_script_tag(stack):
@@ -78,7 +78,7 @@ def test_whole_intake_in_the_browser_by_typing_and_clicking(context, stack):
     assert shown.inner_text() == reference
     assert shown.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
     assert chat.page.locator(f'{WIDGET} .log a[href="mailto:alex@example.org"]').count() >= 1
-    found = get_json(f"{stack.console_url}/api/inquiries?conversation_id={chat.session_id()}",
+    found = get_json(f"{stack.console_url}/api/inquiries?conversation_id={chat.conversation_id()}",
                      stack.env["INTAKE_API_TOKEN"])
     assert isinstance(found, list) and [item["reference"] for item in found] == [reference]
     inquiry = found[0]

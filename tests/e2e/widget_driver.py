@@ -16,6 +16,8 @@ from pathlib import Path
 from driver import REFERENCE
 from playwright.sync_api import Browser, Page
 
+from bot.intake.conversation_keys import conversation_id
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("INTAKE_CHROMIUM", "/usr/bin/chromium")
 #: --disable-background-networking: Chromium's own calls home fail on this closed network.
@@ -33,6 +35,8 @@ class WidgetPage:
     page: Page
     rasa_url: str
     token: str
+    #: INTAKE_CONVERSATION_SECRET of the stack: the test derives the conversation id as the server does.
+    conversation_secret: str = ""
     clicked: list[str] = field(default_factory=list)
     typed: list[str] = field(default_factory=list)
 
@@ -52,8 +56,12 @@ class WidgetPage:
         assert state, "the widget kept no conversation in sessionStorage"
         return json.loads(state[1])["sessionId"]
 
+    def conversation_id(self) -> str:
+        """The id the server knows the conversation by (derived from the widget's session key)."""
+        return conversation_id(self.session_id(), self.conversation_secret)
+
     def tracker(self) -> dict:
-        url = f"{self.rasa_url}/conversations/{self.session_id()}/tracker?token={self.token}&include_events=NONE"
+        url = f"{self.rasa_url}/conversations/{self.conversation_id()}/tracker?token={self.token}&include_events=NONE"
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())
 

@@ -6,6 +6,7 @@ tracker API, as the acceptance harness does) and answers in its own words from t
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -39,21 +40,36 @@ class Endpoints:
     rasa_url: str
     console_url: str
     token: str
+    #: The conversation id the server derived for each sender (REST replies' `recipient_id`).
+    conversations: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def session_key(sender: str) -> str:
+        """The secret session key a partner's client sends for `sender` (DESIGN.md: 32-128 of
+        [A-Za-z0-9_-]); the readable name first, so transcripts say who it was."""
+        return f"{sender}-{hashlib.sha256(sender.encode()).hexdigest()[:32]}"
 
     def send(self, sender: str, text: str) -> list[dict[str, Any]]:
-        body = json.dumps({"sender": sender, "message": text}).encode()
+        body = json.dumps({"sender": self.session_key(sender), "message": text}).encode()
         request = urllib.request.Request(f"{self.rasa_url}/webhooks/rest/webhook", data=body,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read() or b"[]")
+            replies = json.loads(response.read() or b"[]")
+        for reply in replies:
+            if reply.get("recipient_id"):
+                self.conversations[sender] = reply["recipient_id"]
+        return replies
+
+    def conversation_id(self, sender: str) -> str:
+        return self.conversations.get(sender, "")
 
     def slots(self, sender: str) -> dict[str, Any]:
-        url = f"{self.rasa_url}/conversations/{sender}/tracker?include_events=NONE&token={self.token}"
+        url = f"{self.rasa_url}/conversations/{self.conversation_id(sender)}/tracker?include_events=NONE&token={self.token}"
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())["slots"]
 
     def inquiries(self, sender: str) -> list[dict[str, Any]]:
-        request = urllib.request.Request(f"{self.console_url}/api/inquiries?conversation_id={sender}",
+        request = urllib.request.Request(f"{self.console_url}/api/inquiries?conversation_id={self.conversation_id(sender)}",
                                          headers={"Authorization": f"Bearer {self.token}"})
         with urllib.request.urlopen(request, timeout=30) as response:
             found = json.loads(response.read())

@@ -262,13 +262,6 @@ def test_common_ways_of_naming_a_partnership(language, text, expected):
     assert answer("partnership_type", text, language).values["partnership_type"] == expected
 
 
-def test_the_type_a_name_states_replaces_a_guessed_one_but_not_an_answer():
-    guessed = {"organization_type": "school", "guessed": ["organization_type"]}
-    assert answer("organization_name", "Universidad Nacional de Arequipa", "es", **guessed).values["organization_type"] == "university"
-    answered = {"organization_type": "school"}
-    assert "organization_type" not in answer("organization_name", "Universidad Nacional de Arequipa", "es", **answered).values
-
-
 @pytest.mark.parametrize("language, text", [("de", "müsste ich nachschauen"), ("de", "da bin ich überfragt, sorry"),
                                             ("de", "k.A."), ("en", "beats me")])
 def test_more_ways_of_not_knowing(language, text):

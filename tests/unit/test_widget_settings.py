@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import Settings, allowed_origins
-from integrations.channels.socketio import IntakeSocketIOInput, metadata_of, session_id
+from integrations.channels.socketio import IntakeSocketIOInput, metadata_of, session_key
 
 
 def test_the_default_origin_is_the_consoles_own_under_both_loopback_names():
@@ -40,11 +40,12 @@ def test_only_configured_pages_may_connect():
     assert channel.allows("https://anything.example")
 
 
-def test_session_ids_are_ours_or_new():
-    mine = "0123456789abcdef0123456789abcdef"
-    assert session_id(mine) == mine
-    for bad in ("a", "../../etc", None, 42, mine.upper()):
-        fresh = session_id(bad)
+def test_session_keys_are_well_formed_or_new():
+    # DESIGN.md: a session key is 32-128 characters of [A-Za-z0-9_-] (the widget makes 32 hex).
+    for mine in ("0123456789abcdef0123456789abcdef", "0123456789ABCDEF0123456789abcdef", "k-_" * 40):
+        assert session_key(mine) == mine
+    for bad in ("a", "../../etc", None, 42, "a" * 31, "a" * 129, "0123456789abcdef0123456789abcde\x00"):
+        fresh = session_key(bad)
         assert fresh != bad and len(fresh) == 32
 
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.intake.model import Status
+from bot.staff.transcript import ABANDONED_AFTER_SECONDS, conversation_state
+from bot.store.clock import iso_utc, utcnow
 from bot.store.queries import visible_to
 from bot.store.rasa_events import events
 from bot.store.tables import inquiries
@@ -91,3 +94,54 @@ def conversation(*, session: Session, sender_id: str, scope: str | None) -> dict
         return None
     return {"sender_id": sender_id, "inquiry": dict(inquiry._mapping) if inquiry else None,
             "events": [(row.id, row.data) for row in rows]}
+
+
+def conversation_view(*, session: Session, conversation_id: str, scope: str | None,
+                      now: datetime | None = None) -> dict[str, Any] | None:
+    """The JSON API's conversation (DESIGN.md): where it stands, its messages and its inquiry;
+    None when unknown or not visible to `scope`. Contact answers only with the partner's consent."""
+    found = conversation(session=session, sender_id=conversation_id, scope=scope)
+    if found is None:
+        return None
+    inquiry = found["inquiry"] or {}
+    state = conversation_state(found["events"], show_contacts=bool(inquiry.get("consent")))
+    return {
+        "conversation_id": conversation_id,
+        "status": state.status(inquiry_status=inquiry.get("status"), now=now or utcnow()),
+        "language": state.language,
+        "active_form": state.active_form,
+        "requested_slot": state.requested_slot,
+        "latest_intent": state.latest_intent,
+        "started_at": iso_utc(state.started_at) if state.started_at else None,
+        "last_event_at": iso_utc(state.last_event_at) if state.last_event_at else None,
+        "inquiry_reference": inquiry.get("reference"),
+        "messages": [{**m, "at": iso_utc(m["at"])} for m in state.messages],
+    }
+
+
+def conversation_ids(*, session: Session, status: str | None, scope: str | None, limit: int, offset: int,
+                     now: datetime | None = None) -> list[dict[str, Any]]:
+    """Conversations, most recent activity first, as {conversation_id, status, inquiry_reference,
+    started_at, last_event_at}; `status` one of CONVERSATION_STATUSES."""
+    now = now or utcnow()
+    outcome = {"inquiry": "inquiry", "deflected": "deflected", "abandoned": "abandoned", "active": "abandoned"}
+    filters = ConversationFilters(outcome=outcome.get(status or ""), page=1)
+    _, rows = list_conversations(session=session, filters=filters, scope=scope, page_size=offset + limit)
+    out = []
+    for row in rows[offset:]:
+        last = datetime.fromtimestamp(float(row["last"]), tz=timezone.utc)
+        idle = (now - last).total_seconds()
+        if row["reference"]:
+            state = "deflected" if row["status"] == Status.DEFLECTED.value else "inquiry"
+        else:
+            state = "abandoned" if idle > ABANDONED_AFTER_SECONDS else "active"
+        if status and state != status:
+            continue
+        out.append({"conversation_id": row["sender_id"], "status": state, "inquiry_reference": row["reference"],
+                    "started_at": iso_utc(datetime.fromtimestamp(float(row["started"]), tz=timezone.utc)),
+                    "last_event_at": iso_utc(last)})
+    return out
+
+
+#: The statuses of a conversation in the JSON API.
+CONVERSATION_STATUSES = ("active", "abandoned", "inquiry", "deflected")

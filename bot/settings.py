@@ -77,6 +77,9 @@ class Settings:
     delivery_poll_seconds: float = 1.0
     delivery_lease_seconds: float = 120.0
     delivery_batch: int = 50
+    #: The longest partner message read (INTAKE_MAX_MESSAGE_CHARS); a longer one gets a polite
+    #: request to shorten it and never reaches the NLU or the language detector.
+    max_message_chars: int = 5000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -103,7 +106,17 @@ class Settings:
             delivery_poll_seconds=float(env.get("INTAKE_DELIVERY_POLL_SECONDS", "1")),
             delivery_lease_seconds=float(env.get("INTAKE_DELIVERY_LEASE_SECONDS", "120")),
             delivery_batch=int(env.get("INTAKE_DELIVERY_BATCH", "50")),
+            max_message_chars=_bounded(env, "INTAKE_MAX_MESSAGE_CHARS", 5000, low=100, high=100_000),
         )
+
+
+def _bounded(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ValueError(f"{name}: {raw!r} is not a whole number from {low} to {high}")
+    return int(raw)
 
 
 def default_database_url() -> str:

@@ -1,7 +1,13 @@
-"""Signatures: of webhook bodies (X-Intake-Signature) and of accept / decline links.
+"""Signatures: of webhook bodies and of accept / decline links.
 
-Pure (hmac, hashlib, base64). Webhook header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
-"<t>." + raw body>` with the endpoint's secret, so receivers can check it like Stripe's.
+Pure (hmac, hashlib, base64). Webhooks follow the Standard Webhooks specification
+(https://www.standardwebhooks.com, DESIGN.md "Webhooks"): `webhook-id` (the delivery id),
+`webhook-timestamp` (unix seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of
+"<id>.<timestamp>.<body>">`, keyed by the endpoint's secret as the official libraries read it
+(`whsec_<base64>`; the bytes after the prefix, base64-decoded), so that affiliates verify with
+`standardwebhooks` in any language. The earlier header stays beside it for receivers already
+written against it: `X-Intake-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + raw
+body>` keyed by the secret's UTF-8 bytes.
 Link token: `<token_id>.<action>.<expires_at>.<sig>`, URL-safe; `sig` is the first 22
 characters of the unpadded URL-safe base64 HMAC-SHA256 (132 bits) of
 `"link.v1.<token_id>.<action>.<expires_at>"`. Single use is the store's business (token_id).
@@ -10,13 +16,17 @@ characters of the unpadded URL-safe base64 HMAC-SHA256 (132 bits) of
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 #: Seconds a webhook signature's timestamp may differ from the receiver's clock.
 DEFAULT_TOLERANCE = 300
+#: The prefix of a Standard Webhooks secret.
+STANDARD_PREFIX = "whsec_"
 #: Characters of the link signature kept.
 LINK_SIGNATURE_LENGTH = 22
 
@@ -31,6 +41,44 @@ class LinkClaim:
     token_id: str
     action: str
     expires_at: int
+
+
+def standard_webhook_key(secret: str) -> bytes:
+    """The signing key of a Standard Webhooks secret, read as the reference libraries read it:
+    without the `whsec_` prefix, base64-decoded (padding added); the UTF-8 bytes of a secret
+    that is not base64 at all."""
+    raw = secret[len(STANDARD_PREFIX):] if secret.startswith(STANDARD_PREFIX) else secret
+    try:
+        return base64.b64decode(raw + "==")
+    except (ValueError, binascii.Error):
+        return secret.encode("utf-8")
+
+
+def standard_webhook_headers(*, message_id: str, body: bytes, secret: str, timestamp: int) -> dict[str, str]:
+    """The three Standard Webhooks headers of `body`, sent as `message_id` at `timestamp`."""
+    signed = f"{message_id}.{int(timestamp)}.".encode() + body
+    digest = hmac.new(standard_webhook_key(secret), signed, hashlib.sha256).digest()
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(timestamp)),
+        "webhook-signature": "v1," + base64.b64encode(digest).decode("ascii"),
+    }
+
+
+def verify_standard_webhook(body: bytes, headers: Mapping[str, str], secret: str, *, now: int,
+                            tolerance: int = DEFAULT_TOLERANCE) -> bool:
+    """True if `headers` (any case) sign `body` with `secret` within `tolerance` seconds of `now`.
+    Several space-separated signatures (a secret rotation) are accepted."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    message_id, stamp = lower.get("webhook-id", ""), lower.get("webhook-timestamp", "")
+    if not message_id or not _DIGITS.fullmatch(stamp) or abs(now - int(stamp)) > tolerance:
+        return False
+    expected = standard_webhook_headers(message_id=message_id, body=body, secret=secret,
+                                        timestamp=int(stamp))["webhook-signature"]
+    matched = False
+    for candidate in lower.get("webhook-signature", "").split():
+        matched |= hmac.compare_digest(expected.encode(), candidate.encode())
+    return matched
 
 
 def sign_webhook(body: bytes, secret: str, timestamp: int) -> str:

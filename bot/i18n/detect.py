@@ -147,6 +147,10 @@ def choose(*, current: str, source: str | None, supported: tuple[str, ...], requ
     return Choice(current, known, unsupported=detected)
 
 
+#: How much of a message the language detector reads.
+DETECTION_CHARS = 1000
+
+
 def metadata_with_guess(metadata: dict[str, Any] | None, text: Any) -> dict[str, Any]:
     """The message's metadata plus `detected_language` when the text is clear enough.
 
@@ -154,7 +158,9 @@ def metadata_with_guess(metadata: dict[str, Any] | None, text: Any) -> dict[str,
     guess from the message's metadata.
     """
     out = dict(metadata or {})
-    found = guess(text) if isinstance(text, str) else None
+    # The first characters tell the language as well as the whole; reading a megabyte would hold
+    # the server's event loop for more than a second.
+    found = guess(text[:DETECTION_CHARS]) if isinstance(text, str) else None
     if found:
         out["detected_language"] = found.language
     return out

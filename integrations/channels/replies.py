@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 #: The response said when nothing else was (bot/responses/<lang>.yml).
 ERROR_RESPONSE = "utter_error"
+TOO_LONG_RESPONSE = "utter_message_too_long"
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -61,10 +62,24 @@ async def _language_of(sender_id: str) -> str | None:
         return None
 
 
-def always_answered(on_new_message: Handler) -> Handler:
-    """`on_new_message` that sends an apology when handling the message sent nothing."""
+def too_long_text(language: str | None, max_chars: int) -> str:
+    """"Please keep it under N characters" in `language` (English when it is not one we speak)."""
+    variations = load_catalog(language or DEFAULT_LANGUAGE).responses.get(TOO_LONG_RESPONSE) or []
+    text = str(variations[0]["text"]) if variations else "That message is too long: please keep it under {max_chars} characters."
+    return text.format(max_chars=max_chars)
+
+
+def always_answered(on_new_message: Handler, *, max_chars: int | None = None) -> Handler:
+    """`on_new_message` that sends an apology when handling the message sent nothing, and that
+    answers a message longer than `max_chars` with a request to shorten it, without reading it
+    (a megabyte of text would hold the event loop in the NLU for seconds)."""
 
     async def handle(message: UserMessage) -> None:
+        if max_chars is not None and len(message.text or "") > max_chars:
+            log.info("a message of %d characters was not read (limit %d)", len(message.text or ""), max_chars)
+            language = (message.metadata or {}).get("language") or await _language_of(message.sender_id)
+            await message.output_channel.send_text_message(message.sender_id, too_long_text(language, max_chars))
+            return
         output = message.output_channel
         counted = output if isinstance(output, CollectingOutputChannel) else CountingOutput(output)
         before = len(counted.messages) if isinstance(counted, CollectingOutputChannel) else 0

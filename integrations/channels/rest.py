@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 
 from bot.i18n.detect import metadata_with_guess
 from bot.intake.conversation_keys import KEY_RULE, is_session_key
+from bot.settings import Settings
 from integrations.channels.ownership import Ownership
 from integrations.channels.replies import always_answered
 
@@ -67,7 +68,7 @@ class IntakeRestInput(RestInput):
         return metadata_with_guess(metadata if isinstance(metadata, dict) else None, body.get("message"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        answered = always_answered(on_new_message)
+        answered = always_answered(on_new_message, max_chars=Settings.from_env().max_message_chars)
         ownership = self.ownership = self.ownership or Ownership.from_settings()
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 

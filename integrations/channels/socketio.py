@@ -70,7 +70,7 @@ class IntakeSocketIOInput(SocketIOInput):
         return origin is None or self.allowed_origins == ("*",) or origin.rstrip("/") in self.allowed_origins
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = always_answered(on_new_message)
+        on_new_message = always_answered(on_new_message, max_chars=Settings.from_env().max_message_chars)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio

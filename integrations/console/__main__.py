@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.settings import Settings
 from bot.store import upgrade
+from integrations.console import edge
 from integrations.console.app import create_app
 
 log = logging.getLogger("integrations.console")
@@ -26,7 +27,8 @@ def main() -> None:
         log.warning("INTAKE_API_TOKEN is not set: the JSON API answers 503 until it is")
     if not settings.session_secret:
         log.warning("INTAKE_SESSION_SECRET is not set: the console pages answer 503 until it is")
-    web.run_app(create_app(settings), host=settings.console_host, port=settings.console_port)
+    web.run_app(create_app(settings), host=settings.console_host, port=settings.console_port,
+                access_log_class=edge.AccessLogger)
 
 
 if __name__ == "__main__":

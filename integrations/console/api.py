@@ -18,12 +18,11 @@ from bot.store.queries import MAX_LIMIT
 from integrations.console import db
 from integrations.console.auth import API_SCOPE, Handler
 from integrations.console.keys import DIRECTORY, ENGINE
+from integrations.console.params import MAX_OFFSET
 
 log = logging.getLogger(__name__)
 
 STATUSES = tuple(status.value for status in Status)
-#: The largest offset a list takes (a bigger one is a 400, not a database error).
-MAX_OFFSET = 1_000_000
 
 
 class BadRequest(ValueError):
@@ -63,7 +62,7 @@ async def inquiries_list(request: web.Request) -> web.Response:
             "status": _status(query.get("status")),
             "affiliate": query.get("affiliate") or None,
             "limit": _integer(query, "limit", 100, 1, MAX_LIMIT),
-            "offset": _integer(query, "offset", 0, 0, None),
+            "offset": _integer(query, "offset", 0, 0, MAX_OFFSET),
             "scope": request.get(API_SCOPE),
         }
     except BadRequest as exc:

@@ -15,7 +15,7 @@ from bot.delivery.endpoints import load_endpoints
 from bot.routing.directory import load_directory
 from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker
-from integrations.console import api, pages, respond
+from integrations.console import api, edge, pages, respond
 from integrations.console.auth import bearer_auth_middleware
 from integrations.console.keys import DIRECTORY, ENDPOINTS, ENGINE, READS, SETTINGS, WRITES
 from integrations.webchat import routes as webchat
@@ -24,7 +24,7 @@ from integrations.webchat import routes as webchat
 def create_app(settings: Settings) -> web.Application:
     """Build the console application; the database is opened on startup, closed on cleanup."""
     tokens = bearer_auth_middleware(settings.api_token, token_table=True)
-    app = web.Application(middlewares=[api.json_errors, tokens])
+    app = web.Application(middlewares=[edge.hardened, api.json_errors, tokens])
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_affiliate_directory)

@@ -20,7 +20,7 @@ from bot.delivery.lifecycle import use_response_link
 from bot.delivery.signing import LinkClaim, verify_link
 from bot.store import get_inquiry
 from bot.store.queries import opening_of
-from integrations.console import db
+from integrations.console import db, edge
 from integrations.console.keys import ENDPOINTS, SETTINGS
 from integrations.console.pages.render import render_bare
 
@@ -106,7 +106,7 @@ async def answer(request: web.Request) -> web.Response:
     claim = _claim(request)
     if claim is None:
         return _message(request, INVALID, "The link is malformed or has expired.", 410)
-    form = await request.post()
+    form = await edge.form_of(request)
     reason = str(form.get("reason") or "").strip()[:MAX_REASON] or "declined without a reason"
     outcome, reference = await db.write(
         request, _use, token_id=claim.token_id, endpoints=request.app[ENDPOINTS], reason=reason

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import aiosmtplib
 
-from bot.delivery.signing import sign_webhook
+from bot.delivery.signing import sign_webhook, standard_webhook_headers
 from bot.settings import SmtpSettings
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,12 @@ class WebhookSender:
     async def send(self, *, url: str, secret: str, delivery_id: str, body: bytes) -> None:
         """POST `body` to `url`, signed with `secret`; raise DeliveryError unless 2xx."""
         host = urlsplit(url).hostname or "?"
+        now = int(self._clock())
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": delivery_id,
-            "X-Intake-Signature": sign_webhook(body, secret, int(self._clock())),
+            **standard_webhook_headers(message_id=delivery_id, body=body, secret=secret, timestamp=now),
+            "X-Intake-Signature": sign_webhook(body, secret, now),
             "User-Agent": self.user_agent,
         }
         try:

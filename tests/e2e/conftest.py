@@ -2,6 +2,7 @@
 fresh SQLite file, delivering to a real local webhook receiver and SMTP server."""
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import uuid
@@ -12,7 +13,8 @@ from receivers import SmtpServer, WebhookReceiver
 from bot.nlp.train import train
 from integrations.stack.processes import Stack, base_env, free_port
 
-WEBHOOK_SECRET = secrets.token_urlsafe(24)
+# A Standard Webhooks secret (whsec_ + base64), as the official libraries take it.
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 @pytest.fixture(scope="session")

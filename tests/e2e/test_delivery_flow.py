@@ -12,6 +12,7 @@ import uuid
 import pytest
 from conftest import WEBHOOK_SECRET
 from driver import Conversation, get_json
+from standardwebhooks import Webhook
 
 from bot.delivery.signing import verify_webhook
 
@@ -55,6 +56,9 @@ def test_completed_intake_is_delivered_signed_and_accepted_by_link(stack, peers)
     payload = json.loads(hook.body)
     assert payload["event"] == "inquiry.routed" and payload["delivery_id"] == hook.headers["Idempotency-Key"]
     assert verify_webhook(hook.body, hook.headers["X-Intake-Signature"], WEBHOOK_SECRET, now=int(time.time()))
+    # Standard Webhooks (DESIGN.md): the official library verifies the body with the same secret.
+    assert Webhook(WEBHOOK_SECRET).verify(hook.body, dict(hook.headers)) == payload
+    assert hook.headers["webhook-id"] == payload["delivery_id"]
     assert payload["inquiry"]["routing"]["affiliate_id"] == "wm-fr"
     assert set(payload["links"]) >= {"view", "accept", "decline"}
     mails = smtp.wait_for(lambda m: reference in (m["Subject"] or ""))

@@ -331,7 +331,9 @@ async def test_without_a_session_secret_pages_answer_503_and_the_rest_works(db_u
 async def test_the_api_sets_no_session_cookie(client):
     response = await client.get("/api/affiliates", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status == 200
-    assert "Set-Cookie" not in response.headers and "X-Frame-Options" not in response.headers
+    assert "Set-Cookie" not in response.headers
+    # Issue 13: the API carries security headers too, its own (JSON loads nothing), not the pages'.
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
 @pytest.mark.asyncio

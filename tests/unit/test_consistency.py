@@ -1,14 +1,14 @@
 """Consistency of the assistant's definition: domain <-> code, languages, data files."""
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 import yaml
 from rasa_sdk import Action
 
-import actions.ask
-import actions.flow
-import actions.intake_form  # noqa: F401  (registers the validation action)
+import actions
 from bot.i18n.build import merged_responses
 from bot.i18n.catalog import load_catalog, supported_languages
 from bot.intake.conversation import FORM_SLOTS
@@ -35,6 +35,10 @@ def _domain() -> dict:
 
 
 def _code_actions() -> set[str]:
+    # Every module under actions/, as rasa-sdk's action server imports them.
+    for module in pkgutil.iter_modules(actions.__path__):
+        importlib.import_module(f"actions.{module.name}")
+
     def subclasses(cls):
         for sub in cls.__subclasses__():
             yield sub

@@ -116,3 +116,38 @@ def test_sign_link_rejects_unsafe_parts(token_id, action):
     with pytest.raises(ValueError):
         sign_link(token_id, action, NOW, SECRET)
 
+
+
+# -- Standard Webhooks (https://www.standardwebhooks.com) ---------------------------------------
+from standardwebhooks import Webhook, WebhookVerificationError  # noqa: E402
+
+from bot.delivery.signing import standard_webhook_headers, verify_standard_webhook  # noqa: E402
+
+#: The specification's own example (secret, message id, timestamp, body and signature).
+SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SPEC_BODY = b'{"test": 2432232314}'
+
+
+def test_the_specifications_example_signature():
+    headers = standard_webhook_headers(message_id="msg_p5jXN8AQM9LWM0D4loKWxJek", body=SPEC_BODY,
+                                       secret=SPEC_SECRET, timestamp=1614265330)
+    assert headers == {"webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330",
+                       "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}
+
+
+def test_the_official_library_verifies_what_we_sign():
+    import time
+
+    now = int(time.time())
+    body = b'{"event":"inquiry.routed","inquiry":{"reference":"WMP-TEST1234"}}'
+    headers = standard_webhook_headers(message_id="d-123", body=body, secret=SPEC_SECRET, timestamp=now)
+    assert Webhook(SPEC_SECRET).verify(body, headers) == {"event": "inquiry.routed",
+                                                          "inquiry": {"reference": "WMP-TEST1234"}}
+    assert verify_standard_webhook(body, {k.upper(): v for k, v in headers.items()}, SPEC_SECRET, now=now)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SPEC_SECRET).verify(body + b" ", headers)
+    assert not verify_standard_webhook(body + b" ", headers, SPEC_SECRET, now=now)
+    assert not verify_standard_webhook(body, headers, "whsec_" + "A" * 32, now=now)
+    assert not verify_standard_webhook(body, headers, SPEC_SECRET, now=now + 3600)  # too old
+    rotated = {**headers, "webhook-signature": "v1,bm90LXRoaXMtb25l " + headers["webhook-signature"]}
+    assert verify_standard_webhook(body, rotated, SPEC_SECRET, now=now)

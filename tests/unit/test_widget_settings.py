@@ -60,3 +60,28 @@ def test_make_run_stops_with_a_clear_message_on_a_bad_origin():
 
     assert "is not an origin" in (check_settings({"INTAKE_ALLOWED_ORIGINS": "example.org"}) or "")
     assert check_settings({"INTAKE_ALLOWED_ORIGINS": "https://example.org"}) is None
+
+
+def test_the_message_limit_is_a_bounded_setting():
+    from bot.settings import Settings
+
+    assert Settings.from_env({}).max_message_chars == 5000
+    assert Settings.from_env({"INTAKE_MAX_MESSAGE_CHARS": "800"}).max_message_chars == 800
+    for bad in ("0", "99", "100001", "²", "-5", "lots"):
+        with pytest.raises(ValueError, match="INTAKE_MAX_MESSAGE_CHARS"):
+            Settings.from_env({"INTAKE_MAX_MESSAGE_CHARS": bad})
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr", "pt", "de", "ar", "it"])
+def test_the_too_long_reply_names_the_limit_in_every_language(language):
+    from integrations.channels.replies import too_long_text
+
+    text = too_long_text(language, 5000)
+    assert "5000" in text and "{" not in text
+
+
+def test_language_detection_reads_only_the_beginning():
+    from bot.i18n.detect import metadata_with_guess
+
+    assert metadata_with_guess({}, "Nous sommes un musée à Lyon et voulons donner des photos. " + "x" * 1_000_000) \
+        == metadata_with_guess({}, "Nous sommes un musée à Lyon et voulons donner des photos. " + "x" * 2_000)

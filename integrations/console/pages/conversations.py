@@ -19,7 +19,7 @@ from bot.store.console.transcripts import (
     list_conversations,
 )
 from bot.store.review import flag_message, flags_of
-from integrations.console import db
+from integrations.console import db, edge, params
 from integrations.console.pages.login import PREFIX
 from integrations.console.pages.render import message, paging, render
 from integrations.console.pages.session import viewer
@@ -42,12 +42,13 @@ def domain_names(kind: str) -> tuple[str, ...]:
 async def conversation_list(request: web.Request) -> web.Response:
     query = request.query
     outcome = query.get("outcome") or None
-    page = query.get("page") or "1"
+    page = params.whole_number(query.get("page"), default=1, low=1, high=params.MAX_PAGE)
     if outcome and outcome not in OUTCOMES:
         return await message(request, "Cannot filter like that", f"Unknown outcome: {outcome!r}.", status=400)
-    if not page.isdigit() or int(page) < 1:
-        return await message(request, "Cannot filter like that", "Page must be a positive number.", status=400)
-    filters = ConversationFilters(outcome=outcome, with_fallbacks=query.get("fallbacks") == "1", page=int(page))
+    if page is None:
+        return await message(request, "Cannot filter like that", f"Page must be a number from 1 to {params.MAX_PAGE}.",
+                             status=400)
+    filters = ConversationFilters(outcome=outcome, with_fallbacks=query.get("fallbacks") == "1", page=page)
     total, rows = await db.read(request, list_conversations, filters=filters, scope=viewer(request).affiliate_scope)
     return await render(request, "conversations.html", {
         "section": "conversations", "rows": rows, "total": total, "filters": filters, "outcomes": OUTCOMES,
@@ -79,9 +80,10 @@ async def flag(request: web.Request) -> web.Response:
     found = await db.read(request, conversation, sender_id=request.match_info["sender_id"], scope=None)
     if found is None:
         raise web.HTTPNotFound(text="No such conversation.")
-    form = await request.post()
+    form = await edge.form_of(request)
     event_id = str(form.get("event_id") or "")
-    data = dict(found["events"]).get(int(event_id)) if event_id.isdigit() else None
+    number = params.whole_number(event_id, default=0, low=1, high=2**62)
+    data = dict(found["events"]).get(number) if number else None
     event = json.loads(data) if data else {}
     if event.get("event") != "user":
         return await message(request, "Cannot flag", "Pick a partner message of this conversation.", status=400)
@@ -100,7 +102,7 @@ async def flag(request: web.Request) -> web.Response:
     meta = event.get("metadata") or {}
     language = str(meta.get("detected_language") or meta.get("language") or "en").split("-")[0].lower()[:10]
     user = viewer(request)
-    await db.write(request, flag_message, event_id=int(event_id), conversation_id=found["sender_id"], text=text,
+    await db.write(request, flag_message, event_id=number, conversation_id=found["sender_id"], text=text,
                    language=language, predicted_intent=((event.get("parse_data") or {}).get("intent") or {}).get("name"),
                    correct_intent=intent, entities=entities, user_id=user.id)
     raise web.HTTPSeeOther(f"{LIST}/{found['sender_id']}?flagged={event_id}#e{event_id}")

@@ -12,6 +12,8 @@ import secrets
 from aiohttp import web
 from aiohttp_session import get_session
 
+from integrations.console import edge
+
 #: The form field every console form carries (base.html and login.html put it there).
 FIELD = "csrf_token"
 #: Where the token lives in the session.
@@ -32,7 +34,7 @@ async def is_valid(request: web.Request) -> bool:
     """Whether the form posted with `request` carries this session's token."""
     session = await get_session(request)
     expected = session.get(SESSION_KEY)
-    given = (await request.post()).get(FIELD)
+    given = (await edge.form_of(request)).get(FIELD)
     if not isinstance(expected, str) or not expected or not isinstance(given, str):
         return False
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))

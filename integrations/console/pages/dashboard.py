@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.store.console.stats import assemble, conversation_part, drop_off_part, inquiry_part, window
-from integrations.console import charts, db
+from integrations.console import charts, db, params
 from integrations.console.keys import DASHBOARD_CACHE, DIRECTORY
 from integrations.console.pages.login import PREFIX
 from integrations.console.pages.render import render
@@ -42,7 +42,7 @@ async def _numbers(request: web.Request, scope: str | None, weeks: int) -> dict[
 async def show(request: web.Request) -> web.Response:
     user = viewer(request)
     weeks = request.query.get("weeks", "12")
-    count = int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 52 else 12
+    count = params.whole_number(weeks, default=12, low=1, high=52) or 12
     cache = request.app[DASHBOARD_CACHE]
     key = (user.affiliate_scope, count)
     cached = cache.get(key)

@@ -14,7 +14,7 @@ from yarl import URL
 
 from bot.intake.model import PartnershipType, Status, Tier
 from bot.store.console.inquiries import PAGE_SIZE, SORTS, InquiryFilters, export_inquiries, search_inquiries
-from integrations.console import db
+from integrations.console import db, params
 from integrations.console.keys import DIRECTORY
 from integrations.console.pages.login import PREFIX
 from integrations.console.pages.render import message, paging, render
@@ -47,9 +47,10 @@ def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryF
     def day(name: str) -> date | None:
         value = (query.get(name) or "").strip()
         try:
-            return date.fromisoformat(value) if value else None
+            return params.day(value) if value else None
         except ValueError:
-            raise BadFilter(f"{name.replace('_', ' ').capitalize()} must be a date like 2026-11-24.") from None
+            raise BadFilter(f"{name.replace('_', ' ').capitalize()} must be a date like 2026-11-24 "
+                            f"(between {params.FIRST_DAY.year} and {params.LAST_DAY.year}).") from None
 
     def code(name: str) -> str | None:
         value = (query.get(name) or "").strip()
@@ -57,9 +58,9 @@ def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryF
             raise BadFilter(f"{name.capitalize()} must be a two-letter code.")
         return value.upper() if name == "country" and value else value.lower() or None
 
-    page = (query.get("page") or "1").strip()
-    if not page.isdigit() or int(page) < 1:
-        raise BadFilter("Page must be a positive number.")
+    page = params.whole_number(query.get("page"), default=1, low=1, high=params.MAX_PAGE)
+    if page is None:
+        raise BadFilter(f"Page must be a number from 1 to {params.MAX_PAGE}.")
     sort = query.get("sort") or "created"
     if sort not in SORTS:
         raise BadFilter(f"Unknown sort: {sort!r}.")
@@ -71,7 +72,7 @@ def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryF
         tier=choice("tier", {t.value for t in Tier}),
         created_from=day("created_from"), created_to=day("created_to"),
         q=(query.get("q") or "").strip()[:200] or None,
-        sort=sort, descending=(query.get("order") or "desc") != "asc", page=int(page),
+        sort=sort, descending=(query.get("order") or "desc") != "asc", page=page,
     )
 
 

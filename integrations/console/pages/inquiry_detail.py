@@ -9,7 +9,7 @@ from aiohttp import web
 from bot.delivery.handover import accept, move_on, reassign
 from bot.staff.accounts import User
 from bot.store.console.inquiries import add_note, inquiry_detail
-from integrations.console import db
+from integrations.console import db, edge
 from integrations.console.keys import DIRECTORY, ENDPOINTS
 from integrations.console.pages.inquiries import LIST
 from integrations.console.pages.render import message, render
@@ -55,7 +55,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def _text(request: web.Request, name: str, *, required: bool) -> str:
-    form = await request.post()
+    form = await edge.form_of(request)
     text = str(form.get(name) or "").strip()
     if required and not text:
         raise web.HTTPBadRequest(text=f"Please fill in the {name}.")
@@ -81,7 +81,7 @@ async def reassign_form(request: web.Request) -> web.Response:
     user = viewer(request)
     if not user.is_staff:
         return await message(request, "Not allowed", "Only staff re-assign inquiries.", status=403)
-    form = await request.post()
+    form = await edge.form_of(request)
     target = str(form.get("affiliate") or "")
     if target not in request.app[DIRECTORY]:
         raise web.HTTPBadRequest(text="Choose an affiliate of the directory.")

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.staff.accounts import MAX_EMAIL_LENGTH, User, normalize_email
 from bot.staff.passwords import verify_password
 from bot.store.accounts.users import credentials_by_email, record_login
-from integrations.console import db
+from integrations.console import db, edge
 from integrations.console.keys import DIRECTORY
 from integrations.console.pages import throttle
 from integrations.console.pages.render import message, render
@@ -75,7 +75,7 @@ async def login_form(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     """Check the throttle, then the password; start a session and go on to `next`."""
-    form = await request.post()
+    form = await edge.form_of(request)
     email = normalize_email(str(form.get("email") or ""))[:MAX_EMAIL_LENGTH]
     password = str(form.get("password") or "")
     next_url = safe_next(form.get("next"))

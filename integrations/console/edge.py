@@ -1,0 +1,92 @@
+"""What every console response gets and every request is checked for, whatever the handler:
+
+- a NUL character anywhere in the path or the query is a 400 (PostgreSQL refuses it in a string
+  literal, which used to surface as a 500);
+- security headers on every response: `nosniff`, no framing, no referrer leaving the site, a
+  Content-Security-Policy that allows nothing for JSON, and HSTS when the console is served over
+  https (INTAKE_PUBLIC_URL);
+- an access log that names the route, never a token, a conversation id or a query string (the
+  respond links are credentials; conversation ids and searches are personal data).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
+
+from integrations.console.keys import SETTINGS
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+BASE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+#: JSON loads nothing and is never framed.
+JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
+HSTS = "max-age=31536000; includeSubDomains"
+#: Path segments that identify a person's conversation or grant a right: logged as "…".
+_SECRET_SEGMENTS = re.compile(r"^/(respond|api/conversations|console/conversations)/[^/]+")
+
+
+def redacted_path(path: str) -> str:
+    """The request path as the access log may show it."""
+    return _SECRET_SEGMENTS.sub(lambda m: f"/{m.group(1)}/…", path)
+
+
+def _has_nul(request: web.Request) -> bool:
+    return "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.query.items())
+
+
+def _secure(headers: MutableMapping[str, str], *, json: bool, https: bool) -> None:
+    for name, value in BASE_HEADERS.items():
+        headers.setdefault(name, value)
+    if json:
+        headers.setdefault("Content-Security-Policy", JSON_POLICY)
+    if https:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+
+
+@web.middleware
+async def hardened(request: web.Request, handler: Handler) -> web.StreamResponse:
+    https = request.app[SETTINGS].public_url.startswith("https://")
+    if _has_nul(request):
+        failure = web.json_response({"error": "the request contains a NUL character"}, status=400)
+        _secure(failure.headers, json=True, https=https)
+        return failure
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _secure(exc.headers, json=(exc.content_type or "").endswith("json"), https=https)
+        raise
+    _secure(response.headers, json=(response.content_type or "").endswith("json"), https=https)
+    return response
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: method, route (secrets left out), status, time. No client address,
+    no query string, no user agent."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %.0f ms", request.method, redacted_path(request.path), response.status,
+                         time * 1000)
+
+
+def access_log() -> logging.Logger:
+    return logging.getLogger("aiohttp.access")
+
+
+async def form_of(request: web.Request) -> MultiDictProxy[str | bytes | FileField]:
+    """The request's form, or a 400 when the body cannot be read as one (a truncated multipart
+    body, a bad encoding) instead of a 500."""
+    try:
+        return await request.post()
+    except (ValueError, AssertionError, UnicodeDecodeError, asyncio.IncompleteReadError):
+        raise web.HTTPBadRequest(text="The form could not be read.") from None

@@ -45,6 +45,12 @@ def body_of(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+def readable(text: str) -> str:
+    """`text` as valid UTF-8: a lone surrogate ("\\ud800" in JSON) becomes "?" instead of failing
+    later where the conversation is stored."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def bad_request(reason: str) -> HTTPResponse:
     return response.json({"error": reason}, status=400)
 
@@ -60,7 +66,7 @@ class IntakeRestInput(RestInput):
         message = (body_of(req) or {}).get("message")
         if not isinstance(message, str) or not message.strip():
             return BLANK_MESSAGE
-        return message
+        return readable(message)
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         body = body_of(request) or {}

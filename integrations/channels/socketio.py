@@ -30,7 +30,7 @@ from bot.intake.conversation_keys import is_session_key, new_session_key
 from bot.settings import Settings
 from integrations.channels.ownership import Ownership
 from integrations.channels.replies import always_answered
-from integrations.channels.rest import BLANK_MESSAGE
+from integrations.channels.rest import BLANK_MESSAGE, readable
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class IntakeSocketIOInput(SocketIOInput):
             text = data.get("message")
             if not isinstance(text, str) or not text.strip():
                 text = BLANK_MESSAGE
+            text = readable(text)
             await on_new_message(
                 UserMessage(
                     text,

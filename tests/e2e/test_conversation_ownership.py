@@ -152,3 +152,13 @@ def test_knowing_the_conversation_id_gives_no_access_over_socketio(stack):
     owned = get_json(f"{stack.console_url}/api/conversations/{stolen}", stack.env["INTAKE_API_TOKEN"])
     said = [m["text"] for m in owned["messages"] if m["sender"] == "partner"]
     assert said == ["We are a museum in Lyon and want to donate photos"]
+
+
+@pytest.mark.parametrize("message", ["\\ud800", "caf\\udce9 \\ud83d", "\\u0000hello"])
+def test_odd_characters_in_a_message_get_a_reply(stack, message):
+    key = f"odd-{uuid.uuid4().hex}"
+    body = ('{"sender": "' + key + '", "message": "' + message + '"}').encode()  # JSON escapes as sent
+    status, replies = post(stack, body)
+    assert status == 200 and replies and all(r.get("text") for r in replies)
+    status, replies = post(stack, json.dumps({"sender": key, "message": "hello"}).encode())
+    assert status == 200 and "Wikimedia" in " ".join(r.get("text", "") for r in replies)

@@ -87,6 +87,16 @@ def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show
 
 #: A conversation without an inquiry and silent this long is abandoned (Rasa's session expiry).
 ABANDONED_AFTER_SECONDS = 60 * 60
+#: The statuses of a conversation in the JSON API.
+CONVERSATION_STATUSES = ("active", "abandoned", "inquiry", "deflected")
+
+
+def conversation_status(*, inquiry_status: str | None, last_event_at: datetime | None, now: datetime) -> str:
+    """`deflected` or `inquiry` once it became one; else `active`, or `abandoned` when silent."""
+    if inquiry_status is not None:
+        return "deflected" if inquiry_status == "deflected" else "inquiry"
+    idle = (now - last_event_at).total_seconds() if last_event_at else 0.0
+    return "abandoned" if idle > ABANDONED_AFTER_SECONDS else "active"
 
 
 @dataclass(frozen=True)
@@ -102,11 +112,8 @@ class ConversationState:
     messages: list[dict[str, Any]]
 
     def status(self, *, inquiry_status: str | None, now: datetime) -> str:
-        """`deflected` or `inquiry` once it became one; else `active`, or `abandoned` when silent."""
-        if inquiry_status is not None:
-            return "deflected" if inquiry_status == "deflected" else "inquiry"
-        idle = (now - self.last_event_at).total_seconds() if self.last_event_at else 0.0
-        return "abandoned" if idle > ABANDONED_AFTER_SECONDS else "active"
+        """`conversation_status` of this conversation."""
+        return conversation_status(inquiry_status=inquiry_status, last_event_at=self.last_event_at, now=now)
 
 
 def conversation_state(rows: Iterable[tuple[int, str]], *, show_contacts: bool) -> ConversationState:

@@ -130,11 +130,16 @@ def normalize_country(text: object, language: str = "en") -> str | None:
     return _country_lexicon(_lang(language)).find(text)
 
 
+def _lexicon(language: str, *, codes: bool) -> Lexicon:
+    """Country names and, with `codes`, bare ISO codes too."""
+    return _country_lexicon(_lang(language)) if codes else _country_name_lexicon(_lang(language))
+
+
 def exact_country(text: object, language: str = "en", *, codes: bool = True) -> str | None:
     """Alpha-2 code of the country the whole text is ("Congo - Kinshasa."), or None."""
     if not isinstance(text, str):
         return None
-    lexicon = _country_lexicon(_lang(language)) if codes else _country_name_lexicon(_lang(language))
+    lexicon = _lexicon(language, codes=codes)
     return lexicon.exact(text)
 
 
@@ -143,7 +148,7 @@ def countries_in(text: object, language: str = "en", *, codes: bool = True) -> l
     `codes`, bare ISO codes do not count ("jo" is Austrian for yes, not Jordan)."""
     if not isinstance(text, str):
         return []
-    lexicon = _country_lexicon(_lang(language)) if codes else _country_name_lexicon(_lang(language))
+    lexicon = _lexicon(language, codes=codes)
     whole = lexicon.exact(text)
     return [whole] if whole else [value for _, _, value in lexicon.scan(text)]
 

@@ -25,10 +25,15 @@ TOO_LONG_RESPONSE = "utter_message_too_long"
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
 
+def _catalog_text(response: str, language: str | None, fallback: str) -> str:
+    """The first text of `response` in `language`'s catalogue (English when it is not one we speak)."""
+    variations = load_catalog(language or DEFAULT_LANGUAGE).responses.get(response) or []
+    return str(variations[0]["text"]) if variations else fallback
+
+
 def error_text(language: str | None) -> str:
-    """The apology in `language` (English when it is not one we speak)."""
-    variations = load_catalog(language or DEFAULT_LANGUAGE).responses.get(ERROR_RESPONSE) or []
-    return str(variations[0]["text"]) if variations else "Sorry, something went wrong. Please say that again."
+    """The apology in `language`."""
+    return _catalog_text(ERROR_RESPONSE, language, "Sorry, something went wrong. Please say that again.")
 
 
 class CountingOutput(OutputChannel):
@@ -63,10 +68,9 @@ async def _language_of(sender_id: str) -> str | None:
 
 
 def too_long_text(language: str | None, max_chars: int) -> str:
-    """"Please keep it under N characters" in `language` (English when it is not one we speak)."""
-    variations = load_catalog(language or DEFAULT_LANGUAGE).responses.get(TOO_LONG_RESPONSE) or []
-    text = str(variations[0]["text"]) if variations else "That message is too long: please keep it under {max_chars} characters."
-    return text.format(max_chars=max_chars)
+    """"Please keep it under N characters" in `language`."""
+    fallback = "That message is too long: please keep it under {max_chars} characters."
+    return _catalog_text(TOO_LONG_RESPONSE, language, fallback).format(max_chars=max_chars)
 
 
 def always_answered(on_new_message: Handler, *, max_chars: int | None = None) -> Handler:

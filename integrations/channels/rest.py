@@ -51,6 +51,20 @@ def readable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def message_of(body: dict[str, Any]) -> str:
+    """The partner's text; a missing or blank one is the help request."""
+    message = body.get("message")
+    if not isinstance(message, str) or not message.strip():
+        return BLANK_MESSAGE
+    return readable(message)
+
+
+def metadata_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The request's metadata (an object, else none) with the language the message seems to be in."""
+    metadata = body.get("metadata")
+    return metadata_with_guess(metadata if isinstance(metadata, dict) else None, body.get("message"))
+
+
 def bad_request(reason: str) -> HTTPResponse:
     return response.json({"error": reason}, status=400)
 
@@ -61,17 +75,6 @@ class IntakeRestInput(RestInput):
         return "rest"
 
     ownership: Ownership | None = None
-
-    def _extract_message(self, req: Request) -> str | None:
-        message = (body_of(req) or {}).get("message")
-        if not isinstance(message, str) or not message.strip():
-            return BLANK_MESSAGE
-        return readable(message)
-
-    def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        body = body_of(request) or {}
-        metadata = body.get("metadata")
-        return metadata_with_guess(metadata if isinstance(metadata, dict) else None, body.get("message"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         answered = always_answered(on_new_message, max_chars=Settings.from_env().max_message_chars)
@@ -93,8 +96,8 @@ class IntakeRestInput(RestInput):
             collector = CollectingOutputChannel()
             try:
                 await answered(UserMessage(
-                    self._extract_message(request), collector, ownership.conversation_of(key),
-                    input_channel=self.name(), metadata=self.get_metadata(request),
+                    message_of(body), collector, ownership.conversation_of(key),
+                    input_channel=self.name(), metadata=metadata_of(body),
                 ))
             except CancelledError:
                 log.error("REST message timed out")

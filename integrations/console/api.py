@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine
 
 from bot.intake.model import Status
 from bot.routing.directory import Affiliate
+from bot.staff.transcript import CONVERSATION_STATUSES
 from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
-from bot.store.console.transcripts import CONVERSATION_STATUSES, conversation_ids, conversation_view
+from bot.store.console.transcripts import conversation_ids, conversation_view
 from bot.store.queries import MAX_LIMIT
 from integrations.console import db
 from integrations.console.auth import API_SCOPE, Handler

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 
@@ -78,9 +77,6 @@ class AccessLogger(AbstractAccessLogger):
         self.logger.info("%s %s %s %.0f ms", request.method, redacted_path(request.path), response.status,
                          time * 1000)
 
-
-def access_log() -> logging.Logger:
-    return logging.getLogger("aiohttp.access")
 
 
 async def form_of(request: web.Request) -> MultiDictProxy[str | bytes | FileField]:

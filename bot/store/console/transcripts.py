@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.intake.model import Status
-from bot.staff.transcript import ABANDONED_AFTER_SECONDS, conversation_state
+from bot.staff.transcript import conversation_state, conversation_status
 from bot.store.clock import iso_utc, utcnow
 from bot.store.queries import visible_to
 from bot.store.rasa_events import events
@@ -122,7 +122,7 @@ def conversation_view(*, session: Session, conversation_id: str, scope: str | No
 def conversation_ids(*, session: Session, status: str | None, scope: str | None, limit: int, offset: int,
                      now: datetime | None = None) -> list[dict[str, Any]]:
     """Conversations, most recent activity first, as {conversation_id, status, inquiry_reference,
-    started_at, last_event_at}; `status` one of CONVERSATION_STATUSES."""
+    started_at, last_event_at}; `status` one of CONVERSATION_STATUSES (bot.staff.transcript)."""
     now = now or utcnow()
     outcome = {"inquiry": "inquiry", "deflected": "deflected", "abandoned": "abandoned", "active": "abandoned"}
     filters = ConversationFilters(outcome=outcome.get(status or ""), page=1)
@@ -130,11 +130,8 @@ def conversation_ids(*, session: Session, status: str | None, scope: str | None,
     out = []
     for row in rows[offset:]:
         last = datetime.fromtimestamp(float(row["last"]), tz=timezone.utc)
-        idle = (now - last).total_seconds()
-        if row["reference"]:
-            state = "deflected" if row["status"] == Status.DEFLECTED.value else "inquiry"
-        else:
-            state = "abandoned" if idle > ABANDONED_AFTER_SECONDS else "active"
+        state = conversation_status(inquiry_status=row["status"] if row["reference"] else None,
+                                    last_event_at=last, now=now)
         if status and state != status:
             continue
         out.append({"conversation_id": row["sender_id"], "status": state, "inquiry_reference": row["reference"],
@@ -142,6 +139,3 @@ def conversation_ids(*, session: Session, status: str | None, scope: str | None,
                     "last_event_at": iso_utc(last)})
     return out
 
-
-#: The statuses of a conversation in the JSON API.
-CONVERSATION_STATUSES = ("active", "abandoned", "inquiry", "deflected")

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.privacy.sealing import CONTACT_SLOTS, SEALED
+
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_nlu_fallback", "action_two_stage_fallback"})
-#: Slots that hold personal data: shown only when the partner consented to be contacted.
-CONTACT_SLOTS = frozenset({"contact_name", "contact_email"})
 #: Bookkeeping slots that would only clutter a transcript.
 QUIET_SLOTS = frozenset({"requested_slot", "misses", "offer_buttons", "session_started_metadata", "stage",
                          "language_notice", "read_turn", "greeted", "skipped", "choosing_field", "field", "guessed"})
@@ -75,7 +75,9 @@ def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show
         return Turn("bot", text="(fallback)", response=event.get("name"), problem="fallback", **base)
     if kind == "slot" and event.get("name") not in QUIET_SLOTS:
         name, value = event.get("name"), event.get("value")
-        if name in CONTACT_SLOTS and value is not None and not show_contacts:
+        if name in CONTACT_SLOTS and SEALED in event:
+            value = "(contact details: kept apart from the transcript)"
+        elif name in CONTACT_SLOTS and value is not None and not show_contacts:
             value = "(withheld: no consent)"
         return Turn("slot", slot=name, value=value, **base)
     if kind == "active_loop":

@@ -250,5 +250,15 @@ api_tokens = Table(
     Column("last_used_at", UTCDateTime),
 )
 
+# One key per conversation that has sealed contact answers in Rasa's `events` table
+# (bot/privacy/sealing.py): deleting the row erases them wherever they were stored.
+contact_keys = Table(
+    "contact_keys",
+    metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    Column("key", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
 #: The tables this package owns (and Alembic manages); anything else in the database is left alone.
 OWNED_TABLES = frozenset(metadata.tables)

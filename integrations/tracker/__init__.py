@@ -1,0 +1,1 @@
+"""Rasa's tracker store as this project needs it (see `store`)."""

@@ -1,0 +1,80 @@
+"""Rasa's SQL tracker store, keeping personal data out of the transcript.
+
+Configured in bot/endpoints.yml (`type: integrations.tracker.store.PrivateSQLTrackerStore`).
+Every event goes through bot/privacy/sealing.py on its way into the `events` table: e-mail
+addresses and phone numbers typed in free text are removed, and the contact answers given after
+consent are sealed with the conversation's own key (bot/store/contact_keys.py). Reading a
+conversation back opens the sealed events, so Rasa, the forms and the actions see what the
+partner said, while the table, the console's transcripts, flags and exports never hold it.
+Refusing or withdrawing consent deletes the key in the same transaction.
+
+Only `save` and `_retrieve` differ from Rasa 3.6's SQLTrackerStore (their bodies follow Rasa's).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.privacy import sealing, vault
+from bot.store import contact_keys
+
+logger = logging.getLogger(__name__)
+
+
+class PrivateSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore whose stored events hold no free-text contact data (module docstring)."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the tracker's new events, redacted and sealed."""
+        await self.stream_events(tracker)
+        conversation_id = tracker.sender_id
+        with self.session_scope() as session:
+            stored_count = self._event_query(session, conversation_id, fetch_events_from_all_sessions=False).count()
+            everything = [event.as_dict() for event in tracker.events]
+            # The tracker holds the latest session's stored events (opened), then the new ones:
+            # the stored ones are replayed for the state the new ones start from.
+            state = sealing.state_before(everything[:stored_count])
+            key: str | None = None
+            for data in everything[stored_count:]:
+                if sealing.withdraws_consent(state, data):
+                    contact_keys.forget_key(session, conversation_id=conversation_id)
+                    key = None
+                stored = sealing.for_storage(data, state)
+                state.follow(data)
+                visible = stored.visible
+                if stored.secret is not None:
+                    key = key or contact_keys.key_for_sealing(session, conversation_id=conversation_id)
+                    visible = {**visible, sealing.SEALED: vault.seal(stored.secret, key)}
+                session.add(
+                    self.SQLEvent(
+                        sender_id=conversation_id,
+                        type_name=data.get("event"),
+                        timestamp=data.get("timestamp"),
+                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(visible),
+                    )
+                )
+            session.commit()
+        logger.debug("Tracker stored to database")
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            stored = [json.loads(row.data) for row in rows]
+            sealed = any(sealing.SEALED in event for event in stored)
+            key = contact_keys.key_of(session, conversation_id=sender_id) if sealed else None
+        events = vault.open_all(stored, key)
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+

@@ -80,6 +80,15 @@ class Settings:
     #: The longest partner message read (INTAKE_MAX_MESSAGE_CHARS); a longer one gets a polite
     #: request to shorten it and never reaches the NLU or the language detector.
     max_message_chars: int = 5000
+    # -- Erasure and retention (issue 13, item 3: erase, purge, privacy notice) ---------------
+    #: Days after its last event that a conversation without an inquiry is deleted
+    #: (INTAKE_RETENTION_DAYS_ABANDONED).
+    retention_days_abandoned: int = 90
+    #: Days after its creation that an inquiry loses its contact details, description and
+    #: transcript (INTAKE_RETENTION_DAYS); the statistics row stays.
+    retention_days: int = 730
+    #: Minutes between the delivery worker's retention purges (INTAKE_PURGE_INTERVAL_MINUTES).
+    purge_interval_minutes: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +116,10 @@ class Settings:
             delivery_lease_seconds=float(env.get("INTAKE_DELIVERY_LEASE_SECONDS", "120")),
             delivery_batch=int(env.get("INTAKE_DELIVERY_BATCH", "50")),
             max_message_chars=_bounded(env, "INTAKE_MAX_MESSAGE_CHARS", 5000, low=100, high=100_000),
+            # Erasure and retention (issue 13, item 3).
+            retention_days_abandoned=_bounded(env, "INTAKE_RETENTION_DAYS_ABANDONED", 90, low=1, high=36_500),
+            retention_days=_bounded(env, "INTAKE_RETENTION_DAYS", 730, low=1, high=36_500),
+            purge_interval_minutes=_bounded(env, "INTAKE_PURGE_INTERVAL_MINUTES", 60, low=1, high=10_080),
         )
 
 

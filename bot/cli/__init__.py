@@ -1,14 +1,17 @@
 """`intake`: the command line of the project. One module per command group: `users` (console
-accounts), `tokens` (JSON API tokens), `export` (flagged messages as NLU data); `database` is
-what they share.
+accounts), `tokens` (JSON API tokens), `export` (flagged messages as NLU data), `erasure` (a
+person's data erased on request, retention applied now); `database` is what they share.
 
     intake users add --email E --role staff|affiliate [--affiliate ID] --password-stdin
     intake users list | disable --email E | enable --email E
     intake tokens add --name N [--affiliate ID] | list | disable --name N | enable --name N
     intake export-training-data [--out FILE] [--language L] [--all] [--mark-exported]
+    intake erase --email E | --reference R | --conversation C [--dry-run]
+    intake purge [--dry-run]
 
-The database is INTAKE_DATABASE_URL's, migrated first. Exit codes: 0 done, 1 the database
-failed, 2 bad usage or input (one line on stderr, never a traceback).
+The database is INTAKE_DATABASE_URL's, migrated first. Exit codes: 0 done (for erase, also when
+there was nothing to erase), 1 the database failed, 2 bad usage or input (one line on stderr,
+never a traceback).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import NoReturn, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import export, tokens, users
+from bot.cli import erasure, export, tokens, users
 from bot.cli.database import FAILED, OK, USAGE, UsageError
 from bot.settings import Settings
 
@@ -39,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_commands(commands, _Parser)
     tokens.add_commands(commands, _Parser)
     export.add_commands(commands, _Parser)
+    erasure.add_commands(commands, _Parser)
     return parser
 
 
@@ -50,7 +54,8 @@ def main(
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("intake: choose a command: users, tokens, export-training-data (see intake --help)")
+            raise UsageError("intake: choose a command: users, tokens, export-training-data, erase, purge "
+                             "(see intake --help)")
         if getattr(args, "run", None) is None:  # a command group without its action
             raise UsageError(f"intake {args.command}: choose an action: add, list, disable, enable")
         args.run(args, settings=Settings.from_env(), stdin=stdin, stdout=stdout)

@@ -104,6 +104,9 @@ inquiries = Table(
     Column("consent", Boolean(create_constraint=False), nullable=False, default=False),
     Column("tier", String(20)),
     Column("qualification_reasons", JSON, nullable=False, default=list),
+    # When the partner's personal data was erased (on request or by retention); the row stays
+    # for the movement's statistics (bot/store/erasure.py).
+    Column("erased_at", UTCDateTime),
 )
 
 routing_decisions = Table(
@@ -258,6 +261,22 @@ contact_keys = Table(
     Column("conversation_id", String(255), primary_key=True),
     Column("key", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+# The audit trail of erasures (`intake erase`) and retention purges (`intake purge`, the delivery
+# worker): when, what kind, how the data was selected, and how many rows of each table changed.
+# Never the e-mail, name or conversation id that was erased; inquiry references are kept (they
+# are not personal data, and they answer "was my inquiry erased?").
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("kind", String(10), nullable=False),  # erase | purge
+    Column("selector", String(20), nullable=False),  # email | reference | conversation | retention
+    Column("inquiry_references", JSON, nullable=False, default=list),
+    Column("counts", JSON, nullable=False, default=dict),  # {table: rows changed}
+    Column("actor", String(100), nullable=False),
 )
 
 #: The tables this package owns (and Alembic manages); anything else in the database is left alone.

@@ -1,7 +1,9 @@
 """`python -m integrations.delivery`: run one delivery worker until SIGINT / SIGTERM.
 
 Configured by `Settings.from_env()`: the database, the endpoints file, the link secret, SMTP
-(`settings.smtp`) and the worker's pace (INTAKE_DELIVERY_POLL_SECONDS, _LEASE_SECONDS, _BATCH).
+(`settings.smtp`), the worker's pace (INTAKE_DELIVERY_POLL_SECONDS, _LEASE_SECONDS, _BATCH) and
+the retention periods it applies every INTAKE_PURGE_INTERVAL_MINUTES
+(INTAKE_RETENTION_DAYS_ABANDONED, INTAKE_RETENTION_DAYS).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from bot.delivery.endpoints import EndpointsError, load_endpoints
 from bot.routing import default_router
 from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker, upgrade
+from bot.store.retention import RetentionPolicy
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.senders import SmtpSender, WebhookSender
 from integrations.delivery.worker import Worker
@@ -52,6 +55,9 @@ def build_worker(settings: Settings) -> Worker:
         poll_seconds=settings.delivery_poll_seconds,
         lease_seconds=settings.delivery_lease_seconds,
         batch=settings.delivery_batch,
+        retention=RetentionPolicy(abandoned_days=settings.retention_days_abandoned,
+                                  inquiry_days=settings.retention_days),
+        purge_seconds=settings.purge_interval_minutes * 60.0,
     )
 
 

@@ -2,7 +2,9 @@
 
 Each round claims a batch of due deliveries (a lease, so several workers never send the same row
 at once and a killed worker's rows come back), sends them concurrently, and records the outcome.
-Every round also re-routes inquiries whose response window has passed.
+Every round also re-routes inquiries whose response window has passed; at start and then every
+`purge_seconds` the worker applies the retention periods (bot/store/retention.py), logging counts
+only.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +25,7 @@ from bot.delivery.messages import accepted_email_to_partner, routed_email, webho
 from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed
 from bot.store.clock import as_utc
 from bot.store.queries import opening_of
+from bot.store.retention import RetentionPolicy, purge
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.senders import DeliveryError
 
@@ -45,11 +49,20 @@ class Worker:
     concurrency: int = 10
     poll_seconds: float = 1.0
     max_attempts: int = 8
+    #: The retention periods to apply, None: no purge in this worker.
+    retention: RetentionPolicy | None = None
+    purge_seconds: float = 3600.0
+    #: Conversations of each kind erased per purge transaction (a backlog goes in several).
+    purge_batch: int = 200
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("delivery worker %s started", self.worker_id)
+        next_purge = time.monotonic()
         while not stop.is_set():
             try:
+                if self.retention is not None and time.monotonic() >= next_purge:
+                    next_purge = time.monotonic() + self.purge_seconds
+                    await self.purge()
                 await self.escalate()
                 sent = await self.run_once()
             except Exception:  # a broken round must not end the worker; the lease returns rows
@@ -89,7 +102,28 @@ class Worker:
         """Move inquiries whose affiliate did not answer in time to the next alternative."""
         return await asyncio.to_thread(self._escalate, as_utc(now))
 
+    async def purge(self, now: datetime | None = None) -> dict[str, int]:
+        """Apply the retention periods now; the rows changed per table (logged, never the data)."""
+        if self.retention is None:
+            return {}
+        totals = await asyncio.to_thread(self._purge, self.retention, as_utc(now))
+        if totals:
+            log.info("retention purge: %s", ", ".join(f"{name} {n}" for name, n in sorted(totals.items())))
+        return totals
+
     # -- steps run in threads (SQLAlchemy is synchronous) ------------------------------------
+    def _purge(self, policy: RetentionPolicy, now: datetime) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        while True:  # short transactions through a backlog, each with its own audit row
+            with self.sessionmaker.begin() as session:
+                result = purge(session=session, policy=policy, actor="delivery-worker", now=now,
+                               limit=self.purge_batch, record_empty=False)
+            for name, n in result.counts.items():
+                if n:
+                    totals[name] = totals.get(name, 0) + n
+            if max(result.counts["conversations_abandoned"], result.counts["inquiries_expired"]) < self.purge_batch:
+                return totals
+
     def _claim(self, now: datetime) -> list:
         with self.sessionmaker.begin() as session:
             return claim_deliveries(

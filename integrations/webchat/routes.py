@@ -1,5 +1,6 @@
 """The widget's files on the console: `/widget.js` (the one script a site embeds), the socket.io
-client it loads, the demo landing page at `/` and the privacy notice the widget links to.
+client it loads, the demo landing page at `/` and the privacy notice the widget links to (one page
+per language, integrations/webchat/privacy.py).
 
 Everything is read once at start-up and served from memory, compressed when the browser
 accepts it, with an ETag so that repeat visits cost a 304.
@@ -16,6 +17,7 @@ from aiohttp import web
 
 from bot.i18n.catalog import language_name, supported_languages
 from bot.settings import Settings
+from integrations.webchat.privacy import choose_language, notice_languages, render_notice
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ CONFIG_MARK = "/*CONFIG*/{}"
 INIT_PAYLOAD = "/greet"
 
 ASSETS = web.AppKey("webchat_assets", dict)
+#: The privacy notice by language code.
+PRIVACY_PAGES = web.AppKey("webchat_privacy_pages", dict)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,6 @@ def build_assets(settings: Settings) -> dict[str, Asset]:
     assets = {
         "/widget.js": Asset(widget.encode(), "text/javascript; charset=utf-8", "public, max-age=300"),
         "/": Asset((PAGES / "demo.html").read_bytes(), html, "no-cache"),
-        "/privacy": Asset((PAGES / "privacy.html").read_bytes(), html, "public, max-age=3600"),
     }
     if SOCKET_CLIENT.exists():
         assets["/webchat/socket.io.min.js"] = Asset(
@@ -87,21 +90,45 @@ def build_assets(settings: Settings) -> dict[str, Asset]:
     return assets
 
 
+def build_privacy_pages(settings: Settings) -> dict[str, Asset]:
+    """The privacy notice in each language, with this deployment's retention periods and contact."""
+    return {
+        language: Asset(render_notice(settings, language).encode(), "text/html; charset=utf-8", "public, max-age=3600")
+        for language in notice_languages()
+    }
+
+
 def add_routes(app: web.Application, settings: Settings) -> None:
     """Serve the widget, its client, the demo page and the privacy notice."""
     app[ASSETS] = build_assets(settings)
-    for path in ("/", "/widget.js", "/privacy", "/webchat/socket.io.min.js"):
+    app[PRIVACY_PAGES] = build_privacy_pages(settings)
+    for path in ("/", "/widget.js", "/webchat/socket.io.min.js"):
         app.router.add_get(path, serve)
+    app.router.add_get("/privacy", serve_privacy)
 
 
 async def serve(request: web.Request) -> web.StreamResponse:
     asset = request.app[ASSETS].get(request.path)
     if asset is None:
         return web.Response(status=503, text="The widget's socket.io client is not installed: run `make web`.\n")
-    headers = {"ETag": asset.etag, "Cache-Control": asset.cache, "X-Content-Type-Options": "nosniff"}
+    headers = {}
     if request.path == "/widget.js":
         # Any site may embed the loader; it is public and carries no secrets.
         headers["Access-Control-Allow-Origin"] = "*"
+    return _send(request, asset, headers)
+
+
+async def serve_privacy(request: web.Request) -> web.StreamResponse:
+    """The notice in `?lang=`, else in the browser's language, else in English."""
+    pages = request.app[PRIVACY_PAGES]
+    language = choose_language(query=request.query.get("lang"), accept_language=request.headers.get("Accept-Language"),
+                               available=tuple(pages))
+    # Caches must keep one copy per language the browser asks for.
+    return _send(request, pages[language], {"Content-Language": language, "Vary": "Accept-Language"})
+
+
+def _send(request: web.Request, asset: Asset, extra: dict[str, str]) -> web.StreamResponse:
+    headers = {"ETag": asset.etag, "Cache-Control": asset.cache, "X-Content-Type-Options": "nosniff", **extra}
     if asset.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
     response = web.Response(body=asset.body, content_type=asset.content_type.split(";")[0], charset="utf-8", headers=headers)

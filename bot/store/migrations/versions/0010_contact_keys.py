@@ -1,7 +1,7 @@
 """Contact answers kept apart: one encryption key per conversation (`contact_keys`).
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-06
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0010"
-down_revision: Union[str, Sequence[str], None] = "0005"
+down_revision: Union[str, Sequence[str], None] = "0009"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

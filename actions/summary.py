@@ -15,6 +15,7 @@ from actions.reading import conversation_language, mark_read, message_of, say, s
 from bot.answers import Kind, Reading, read_correction, read_yes_no
 from bot.i18n.catalog import country_name, language_name, load_catalog
 from bot.intake import conversation
+from bot.intake.client_cap import CLIENT_METADATA_KEY
 from bot.intake.reasons import partner_reason
 from bot.intake.service import StoreUnavailable, submit
 from bot.intake.slots import CHOOSING_FIELD, CONFIRMED, CONSENT, REFERENCE, REGION, STAGE, Stage, language_of
@@ -44,6 +45,13 @@ def show_summary(dispatcher: CollectingDispatcher, slots: Mapping[str, Any]) -> 
     return [SlotSet(STAGE, Stage.SUMMARY.value)]
 
 
+def client_of(tracker: Tracker) -> str | None:
+    """The hash of the client address the channel put into the latest message's metadata."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    found = metadata.get(CLIENT_METADATA_KEY) if isinstance(metadata, dict) else None
+    return found if isinstance(found, str) else None
+
+
 async def send_inquiry(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Qualify, route and store the inquiry, then tell the partner its reference and who will
     answer. Idempotent: a second yes repeats the reference."""
@@ -58,6 +66,8 @@ async def send_inquiry(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
             conversation_id=tracker.sender_id,
             slots=dict(tracker.slots),
             endpoints=runtime.endpoints(),
+            client_hash=client_of(tracker),
+            max_per_hour=runtime.settings().max_inquiries_per_hour,
         )
     except StoreUnavailable:
         dispatcher.utter_message(response="utter_submit_failed")

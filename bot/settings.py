@@ -89,6 +89,19 @@ class Settings:
     retention_days: int = 730
     #: Minutes between the delivery worker's retention purges (INTAKE_PURGE_INTERVAL_MINUTES).
     purge_interval_minutes: int = 60
+    # --- issue 13, abuse limits and secrets (part "limits-secrets") ---
+    #: Signs the JWTs that open Rasa's HTTP API (INTAKE_RASA_ADMIN_SECRET); empty: the API is off.
+    rasa_admin_secret: str = field(default="", repr=False)
+    #: Messages per minute one conversation may send, and how many at once (token bucket); 0: no limit.
+    rate_conversation_per_minute: int = 30
+    rate_conversation_burst: int = 10
+    #: Messages per minute from one client address (any number of conversations); 0: no limit.
+    rate_client_per_minute: int = 120
+    #: Addresses of reverse proxies whose X-Forwarded-For names the client (INTAKE_TRUSTED_PROXIES).
+    trusted_proxies: tuple[str, ...] = ()
+    #: Inquiries one client address may send per hour before the next are held for staff review; 0: no cap.
+    max_inquiries_per_hour: int = 5
+    # --- end of part "limits-secrets" ---
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -120,7 +133,66 @@ class Settings:
             retention_days_abandoned=_bounded(env, "INTAKE_RETENTION_DAYS_ABANDONED", 90, low=1, high=36_500),
             retention_days=_bounded(env, "INTAKE_RETENTION_DAYS", 730, low=1, high=36_500),
             purge_interval_minutes=_bounded(env, "INTAKE_PURGE_INTERVAL_MINUTES", 60, low=1, high=10_080),
+            # issue 13, part "limits-secrets"
+            rasa_admin_secret=env.get("INTAKE_RASA_ADMIN_SECRET", ""),
+            rate_conversation_per_minute=_bounded(env, "INTAKE_RATE_CONVERSATION_PER_MINUTE", 30, low=0, high=10_000),
+            rate_conversation_burst=_bounded(env, "INTAKE_RATE_CONVERSATION_BURST", 10, low=1, high=10_000),
+            rate_client_per_minute=_bounded(env, "INTAKE_RATE_CLIENT_PER_MINUTE", 120, low=0, high=100_000),
+            trusted_proxies=trusted_proxies(env.get("INTAKE_TRUSTED_PROXIES", "")),
+            max_inquiries_per_hour=_bounded(env, "INTAKE_MAX_INQUIRIES_PER_HOUR", 5, low=0, high=100_000),
         )
+
+
+# --- issue 13, part "limits-secrets": one secret per purpose, each strong enough ---
+
+#: The secrets of the deployment, one per purpose; none may serve two.
+SECRETS = (
+    ("INTAKE_API_TOKEN", "api_token"),
+    ("INTAKE_RASA_ADMIN_SECRET", "rasa_admin_secret"),
+    ("INTAKE_LINK_SECRET", "link_secret"),
+    ("INTAKE_SESSION_SECRET", "session_secret"),
+    ("INTAKE_CONVERSATION_SECRET", "conversation_secret"),
+)
+#: The shortest secret accepted: 32 characters (`secrets.token_urlsafe(24)` or more).
+MIN_SECRET_CHARS = 32
+
+
+def check_secrets(settings: Settings) -> None:
+    """Refuse a set secret shorter than MIN_SECRET_CHARS or equal to another purpose's secret.
+
+    Raises ValueError with one line naming the variable (never the value). An unset secret is
+    allowed: what it protects stays off (see each setting). Every process calls this at start.
+    """
+    seen: dict[str, str] = {}
+    for variable, attribute in SECRETS:
+        value = getattr(settings, attribute)
+        if not value:
+            continue
+        if len(value) < MIN_SECRET_CHARS:
+            raise ValueError(f"{variable} is too short: use at least {MIN_SECRET_CHARS} random characters")
+        if value in seen:
+            raise ValueError(f"{variable} is the same as {seen[value]}: each purpose needs its own secret")
+        seen[value] = variable
+
+
+def masked(secret: str) -> str:
+    """The first four characters of `secret` and an ellipsis: enough to tell two apart, never the value."""
+    return secret[:4] + "…" if len(secret) >= MIN_SECRET_CHARS else "…"
+
+
+def trusted_proxies(raw: str) -> tuple[str, ...]:
+    """INTAKE_TRUSTED_PROXIES (comma- or space-separated IP addresses) checked."""
+    from ipaddress import ip_address
+
+    items = [item.strip() for item in raw.replace(",", " ").split() if item.strip()]
+    for item in items:
+        try:
+            ip_address(item)
+        except ValueError:
+            raise ValueError(f"INTAKE_TRUSTED_PROXIES: {item!r} is not an IP address") from None
+    return tuple(dict.fromkeys(items))
+
+# --- end of part "limits-secrets" ---
 
 
 def _bounded(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

@@ -2,7 +2,7 @@
 their replies, and names of countries and languages in each (Babel, CLDR)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ class Catalog:
     values: dict[str, Any]
     responses: dict[str, list[dict[str, Any]]]
     reasons: dict[str, str]
+    #: Replies the channels send without the dialogue (not in the Rasa domain: no retraining).
+    channel: dict[str, str] = field(default_factory=dict)
 
     def reason(self, rule: str) -> str | None:
         """The partner-facing sentence for a routing rule (bot/intake/reasons.py), English if missing."""
@@ -60,6 +62,7 @@ def load_catalog(language: str, directory: Path = RESPONSES_DIR) -> Catalog:
         values=raw.get("values") or {},
         responses=raw.get("responses") or {},
         reasons=raw.get("reasons") or {},
+        channel=raw.get("channel") or {},
     )
 
 

@@ -8,6 +8,7 @@ switches by asking ("can we speak Spanish?") or with the widget's language butto
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -37,8 +38,17 @@ class Guess:
     confidence: float
 
 
-@cache
+#: The channels guess in worker threads (off the event loop): one builds the detector, the others wait.
+_DETECTOR_LOCK = threading.Lock()
+
+
 def _detector() -> Any:
+    with _DETECTOR_LOCK:
+        return _build_detector()
+
+
+@cache
+def _build_detector() -> Any:
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
     codes = [getattr(IsoCode639_1, code.upper()) for code in DETECTED]
@@ -154,8 +164,8 @@ DETECTION_CHARS = 1000
 def metadata_with_guess(metadata: dict[str, Any] | None, text: Any) -> dict[str, Any]:
     """The message's metadata plus `detected_language` when the text is clear enough.
 
-    The channels call this, so the detector runs once, in the Rasa server, and actions read the
-    guess from the message's metadata.
+    The channels call this (in a worker thread: integrations/channels/metadata.py), so the
+    detector runs once, in the Rasa server, and actions read the guess from the message's metadata.
     """
     out = dict(metadata or {})
     # The first characters tell the language as well as the whole; reading a megabyte would hold

@@ -62,6 +62,8 @@ class Status(str, Enum):
     DECLINED = "declined"
     DEFLECTED = "deflected"
     CLOSED = "closed"
+    #: Stored but held for staff (no routing, no delivery): too many inquiries from one address.
+    NEEDS_REVIEW = "needs_review"
 
 
 #: Partnership types that donate material and therefore need a licence.

@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker as SessionMaker
 
 from bot.delivery.endpoints import EndpointsConfig
 from bot.delivery.handover import dispatch_decision
+from bot.intake.client_cap import is_client_hash, over_cap_reason
 from bot.intake.model import Inquiry, Qualification, Status, Tier, qualify
 from bot.intake.slots import language_of
 from bot.routing import Affiliate, Decision, Directory, Router
@@ -30,6 +31,7 @@ from bot.store import (
     submit_inquiry,
     upgrade,
 )
+from bot.store.client_counts import recent_inquiries, record_inquiry
 
 logger = logging.getLogger(__name__)
 
@@ -83,14 +85,20 @@ def submit(
     conversation_id: str,
     slots: Mapping[str, Any],
     endpoints: EndpointsConfig | None = None,
+    client_hash: str | None = None,
+    max_per_hour: int = 0,
 ) -> Submission:
     """Qualify, route and store an inquiry in one transaction; idempotent per conversation.
 
     A conversation that was already submitted gets its stored inquiry back, so a second tab or
-    a retried "yes" never creates a duplicate.
+    a retried "yes" never creates a duplicate. When the client (`client_hash`, from the channel)
+    already sent `max_per_hour` inquiries in the last hour (0: no cap), the inquiry is stored
+    but held for staff review: status `needs_review`, no routing decision, no delivery; the
+    partner hears the usual confirmation (bot/intake/client_cap.py).
     """
     inquiry = Inquiry.from_slots(conversation_id, slots)
     qualification = qualify(inquiry)
+    client = client_hash if max_per_hour and is_client_hash(client_hash) else None
     try:
         with sessionmaker.begin() as session:
             continuity = None
@@ -99,7 +107,18 @@ def submit(
                     session=session, organization_name=inquiry.organization_name, country=inquiry.country
                 )
             decision = router.route(inquiry, accepted_affiliate=continuity)
-            stored = submit_inquiry(session=session, inquiry=inquiry, qualification=qualification, decision=decision)
+            held = client is not None and recent_inquiries(session=session, client_hash=client) >= max_per_hour
+            if held:
+                qualification = _held(qualification, cap=max_per_hour, proposed=decision)
+            stored = submit_inquiry(
+                session=session, inquiry=inquiry, qualification=qualification,
+                decision=None if held else decision, status=Status.NEEDS_REVIEW if held else Status.ROUTED,
+            )
+            if stored.created and client is not None:
+                record_inquiry(session=session, client_hash=client)
+            if held and stored.created:
+                logger.warning("inquiry %s held for review: more than %d from one address in an hour",
+                               stored.reference, max_per_hour)
             if stored.created and stored.decision_id is not None:
                 # The outbox rows commit or fail together with the inquiry.
                 dispatch_decision(
@@ -113,6 +132,13 @@ def submit(
     if earlier is None:
         return _submission(stored, decision, qualification, router.directory)
     return _submitted_before(earlier, stored, decision, qualification, router.directory)
+
+
+def _held(qualification: Qualification, *, cap: int, proposed: Decision) -> Qualification:
+    """The qualification of an inquiry held by the cap: needs review, saying why and where the
+    assistant would have sent it (staff re-assign it there, or elsewhere, to deliver it)."""
+    reason = f"{over_cap_reason(cap)}; proposed route: {proposed.affiliate_id} ({proposed.rule})"
+    return Qualification(Tier.NEEDS_REVIEW, (*qualification.reasons, reason))
 
 
 def _submission(stored: StoredInquiry, decision: Decision, qualification: Qualification,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.intake.client_cap import CLIENT_METADATA_KEY
 from bot.privacy.redaction import placeholder, redact
 
 #: Slots that hold the partner's contact details (asked only after consent).
@@ -85,7 +86,7 @@ def withdraws_consent(state: ConversationState, event: Mapping[str, Any]) -> boo
 def for_storage(event: Mapping[str, Any], state: ConversationState) -> Stored:
     """What to store of `event`, given the conversation's state just before it; then the caller
     moves `state` past it (`state.follow(event)`)."""
-    original = dict(event)
+    original = _without_transient(dict(event))
     kind = original.get("event")
     language = state.language
     if kind == "slot" and original.get("name") in CONTACT_SLOTS and original.get("value") is not None:
@@ -106,6 +107,16 @@ def opened(stored: Mapping[str, Any], secret: Mapping[str, Any] | None) -> dict[
     if secret is not None:
         return dict(secret)
     return {key: value for key, value in stored.items() if key != SEALED}
+
+
+def _without_transient(event: dict[str, Any]) -> dict[str, Any]:
+    """`event` without the metadata that is needed only while its turn lasts: the hash of the
+    client's address (the inquiry cap reads it from the current message, and keeps its own
+    copy for an hour only)."""
+    metadata = event.get("metadata")
+    if event.get("event") == "user" and isinstance(metadata, dict) and CLIENT_METADATA_KEY in metadata:
+        event["metadata"] = {key: value for key, value in metadata.items() if key != CLIENT_METADATA_KEY}
+    return event
 
 
 # -- texts of an event ---------------------------------------------------------------------------

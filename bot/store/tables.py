@@ -279,5 +279,16 @@ erasures = Table(
     Column("actor", String(100), nullable=False),
 )
 
+# The inquiry cap per client address (bot/intake/client_cap.py): one row per inquiry, the keyed
+# hash of the address it came from (never the address), kept for an hour and then purged.
+inquiry_clients = Table(
+    "inquiry_clients",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_hash", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow, index=True),
+    Index("ix_inquiry_clients_client_hash_created_at", "client_hash", "created_at"),
+)
+
 #: The tables this package owns (and Alembic manages); anything else in the database is left alone.
 OWNED_TABLES = frozenset(metadata.tables)

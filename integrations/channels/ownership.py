@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from bot.intake.client_cap import client_hash
 from bot.intake.conversation_keys import conversation_id
 from bot.settings import Settings
 
@@ -29,3 +30,7 @@ class Ownership:
     def conversation_of(self, key: str) -> str:
         """The conversation id that session key `key` owns."""
         return conversation_id(key, self._secret)
+
+    def client_of(self, address: str | None) -> str | None:
+        """The keyed hash of a client address (the inquiry cap counts it; the address is never kept)."""
+        return client_hash(address, self._secret) if address else None

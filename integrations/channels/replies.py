@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 #: The response said when nothing else was (bot/responses/<lang>.yml).
 ERROR_RESPONSE = "utter_error"
 TOO_LONG_RESPONSE = "utter_message_too_long"
+#: The catalogues' `channel` text said when a rate limit drops a message.
+SLOW_DOWN = "slow_down"
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -73,6 +75,19 @@ def too_long_text(language: str | None, max_chars: int) -> str:
     return _catalog_text(TOO_LONG_RESPONSE, language, fallback).format(max_chars=max_chars)
 
 
+def slow_down_text(language: str | None) -> str:
+    """"You are sending messages faster than I can read them" in `language` (rate limits)."""
+    catalog = load_catalog(language or DEFAULT_LANGUAGE)
+    return catalog.channel.get(SLOW_DOWN) or load_catalog(DEFAULT_LANGUAGE).channel.get(SLOW_DOWN) or (
+        "You're sending messages faster than I can read them. Please wait a moment.")
+
+
+async def conversation_language(message_metadata: dict[str, Any] | None, sender_id: str) -> str | None:
+    """The language a channel's own reply is written in: the page's, else the conversation's."""
+    asked = (message_metadata or {}).get("language")
+    return asked if isinstance(asked, str) and asked else await _language_of(sender_id)
+
+
 def always_answered(on_new_message: Handler, *, max_chars: int | None = None) -> Handler:
     """`on_new_message` that sends an apology when handling the message sent nothing, and that
     answers a message longer than `max_chars` with a request to shorten it, without reading it
@@ -81,7 +96,7 @@ def always_answered(on_new_message: Handler, *, max_chars: int | None = None) ->
     async def handle(message: UserMessage) -> None:
         if max_chars is not None and len(message.text or "") > max_chars:
             log.info("a message of %d characters was not read (limit %d)", len(message.text or ""), max_chars)
-            language = (message.metadata or {}).get("language") or await _language_of(message.sender_id)
+            language = await conversation_language(message.metadata, message.sender_id)
             await message.output_channel.send_text_message(message.sender_id, too_long_text(language, max_chars))
             return
         output = message.output_channel

@@ -9,6 +9,8 @@
   the message seems to be written in (`detected_language`).
 - An empty or blank message is answered with help instead of silence, and a message that got no
   reply at all gets an apology (replies.py). Partner text is never logged.
+- Rate limits (limits.py): over a conversation's or a client address's limit the message is
+  dropped and answered with HTTP 429, `Retry-After` and a one-line JSON error.
 """
 from __future__ import annotations
 
@@ -24,9 +26,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.i18n.detect import metadata_with_guess
 from bot.intake.conversation_keys import KEY_RULE, is_session_key
 from bot.settings import Settings
+from integrations.channels.limits import RateLimiter, Verdict, client_address
+from integrations.channels.metadata import message_metadata
 from integrations.channels.ownership import Ownership
 from integrations.channels.replies import always_answered
 
@@ -59,14 +62,24 @@ def message_of(body: dict[str, Any]) -> str:
     return readable(message)
 
 
-def metadata_of(body: dict[str, Any]) -> dict[str, Any]:
-    """The request's metadata (an object, else none) with the language the message seems to be in."""
+async def metadata_of(body: dict[str, Any], *, client: str | None) -> dict[str, Any]:
+    """The request's metadata (an object, else none) with the language the message seems to be in
+    and the hash of the client's address."""
     metadata = body.get("metadata")
-    return metadata_with_guess(metadata if isinstance(metadata, dict) else None, body.get("message"))
+    return await message_metadata(metadata if isinstance(metadata, dict) else None, body.get("message"), client=client)
 
 
 def bad_request(reason: str) -> HTTPResponse:
     return response.json({"error": reason}, status=400)
+
+
+def too_many(verdict: Verdict) -> HTTPResponse:
+    """429 with Retry-After: the message was not read."""
+    whose = "this conversation" if verdict.limit == "conversation" else "this address"
+    return response.json(
+        {"error": f"too many messages from {whose}: try again in {verdict.retry_after} s"},
+        status=429, headers={"Retry-After": str(verdict.retry_after)},
+    )
 
 
 class IntakeRestInput(RestInput):
@@ -75,10 +88,13 @@ class IntakeRestInput(RestInput):
         return "rest"
 
     ownership: Ownership | None = None
+    limiter: RateLimiter | None = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        answered = always_answered(on_new_message, max_chars=Settings.from_env().max_message_chars)
+        settings = Settings.from_env()
+        answered = always_answered(on_new_message, max_chars=settings.max_message_chars)
         ownership = self.ownership = self.ownership or Ownership.from_settings()
+        limiter = self.limiter = self.limiter or RateLimiter.from_settings(settings)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -93,11 +109,17 @@ class IntakeRestInput(RestInput):
             key = body.get("sender")
             if not is_session_key(key):
                 return bad_request(KEY_RULE)
+            conversation = ownership.conversation_of(key)
+            # request.ip is the connection's peer (Sanic's remote_addr would trust headers).
+            client = client_address(request.ip, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+            verdict = limiter.check(conversation=conversation, client=client)
+            if not verdict.allowed:
+                return too_many(verdict)
             collector = CollectingOutputChannel()
             try:
+                metadata = await metadata_of(body, client=ownership.client_of(client))
                 await answered(UserMessage(
-                    message_of(body), collector, ownership.conversation_of(key),
-                    input_channel=self.name(), metadata=metadata_of(body),
+                    message_of(body), collector, conversation, input_channel=self.name(), metadata=metadata,
                 ))
             except CancelledError:
                 log.error("REST message timed out")

@@ -11,6 +11,8 @@
   conversation id can neither join it nor talk in it.
 - Metadata that is not an object is ignored instead of raising, and a blank message is answered
   with help, as on the REST channel.
+- Rate limits (limits.py): a message over a conversation's or a client address's limit is
+  dropped and answered, in the conversation's language, with a request to slow down.
 """
 from __future__ import annotations
 
@@ -25,11 +27,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
-from bot.i18n.detect import metadata_with_guess
 from bot.intake.conversation_keys import is_session_key, new_session_key
 from bot.settings import Settings
+from integrations.channels.limits import RateLimiter, client_address
+from integrations.channels.metadata import message_metadata
 from integrations.channels.ownership import Ownership
-from integrations.channels.replies import always_answered
+from integrations.channels.replies import always_answered, conversation_language, slow_down_text
 from integrations.channels.rest import BLANK_MESSAGE, readable
 
 log = logging.getLogger(__name__)
@@ -64,19 +67,24 @@ class IntakeSocketIOInput(SocketIOInput):
 
     allowed_origins: tuple[str, ...] = ()
     ownership: Ownership | None = None
+    limiter: RateLimiter | None = None
 
     def allows(self, origin: str | None) -> bool:
         """Whether a browser page of `origin` may connect; clients without Origin are not browsers."""
         return origin is None or self.allowed_origins == ("*",) or origin.rstrip("/") in self.allowed_origins
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = always_answered(on_new_message, max_chars=Settings.from_env().max_message_chars)
+        settings = Settings.from_env()
+        on_new_message = always_answered(on_new_message, max_chars=settings.max_message_chars)
+        limiter = self.limiter = self.limiter or RateLimiter.from_settings(settings)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         ownership = self.ownership = self.ownership or Ownership.from_settings()
         # socket id -> (session key, conversation id), set by session_request.
         sessions: dict[str, tuple[str, str]] = {}
+        # socket id -> the client's address, set on connect.
+        clients: dict[str, str | None] = {}
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> Any:
@@ -88,11 +96,14 @@ class IntakeSocketIOInput(SocketIOInput):
             if not self.allows(origin):
                 log.warning("socket.io connection from origin %s refused (INTAKE_ALLOWED_ORIGINS)", origin)
                 return False
+            clients[sid] = client_address(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"),
+                                          settings.trusted_proxies)
             return True
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
             sessions.pop(sid, None)
+            clients.pop(sid, None)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
@@ -125,13 +136,21 @@ class IntakeSocketIOInput(SocketIOInput):
             if not isinstance(text, str) or not text.strip():
                 text = BLANK_MESSAGE
             text = readable(text)
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            metadata = metadata_of(data.get(self.metadata_key))
+            client = clients.get(sid)
+            if not limiter.check(conversation=conversation, client=client).allowed:
+                # Dropped unread; the partner is asked to slow down, in the conversation's language.
+                language = await conversation_language(metadata, conversation)
+                await output.send_text_message(conversation, slow_down_text(language))
+                return
             await on_new_message(
                 UserMessage(
                     text,
-                    SocketIOOutput(sio, self.bot_message_evt),
+                    output,
                     conversation,
                     input_channel=self.name(),
-                    metadata=metadata_with_guess(metadata_of(data.get(self.metadata_key)), text),
+                    metadata=await message_metadata(metadata, text, client=ownership.client_of(client)),
                 )
             )
 

@@ -7,10 +7,11 @@ Port: INTAKE_CONSOLE_PORT (8080); host: INTAKE_CONSOLE_HOST (127.0.0.1); both re
 from __future__ import annotations
 
 import logging
+import sys
 
 from aiohttp import web
 
-from bot.settings import Settings
+from bot.settings import Settings, check_secrets
 from bot.store import upgrade
 from integrations.console import edge
 from integrations.console.app import create_app
@@ -22,6 +23,10 @@ def main() -> None:
     """Run the console until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    try:
+        check_secrets(settings)
+    except ValueError as error:  # one line naming the variable, never its value
+        sys.exit(f"console: {error}")
     upgrade(settings.database_url)
     if not settings.api_token:
         log.warning("INTAKE_API_TOKEN is not set: the JSON API answers 503 until it is")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.delivery.endpoints import EndpointsError, load_endpoints
 from bot.routing import default_router
-from bot.settings import Settings
+from bot.settings import Settings, check_secrets
 from bot.store import make_engine, make_sessionmaker, upgrade
 from bot.store.retention import RetentionPolicy
 from integrations.delivery.links import LinkMaker
@@ -64,7 +64,9 @@ def build_worker(settings: Settings) -> Worker:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        worker = build_worker(Settings.from_env())
+        settings = Settings.from_env()
+        check_secrets(settings)  # a weak or shared secret stops the process before it starts
+        worker = build_worker(settings)
     except (EndpointsError, ValueError) as error:
         print(f"delivery worker: {error}", file=sys.stderr)
         return 2

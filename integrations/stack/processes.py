@@ -54,16 +54,25 @@ class Stack:
             "actions": [py, "-m", "rasa_sdk", "--actions", "actions", "--port", env["INTAKE_ACTIONS_PORT"]],
             "console": [py, "-m", "integrations.console"],
             "delivery": [py, "-m", "integrations.delivery"],
+            # `rasa run` with the HTTP API behind INTAKE_RASA_ADMIN_SECRET, read from the
+            # environment: no secret on this command line (rasa_server.py).
             "rasa": [
-                py, "-m", "rasa", "run", "--model", str(self.model),
+                py, "-m", "integrations.stack.rasa_server", "--model", str(self.model),
                 "--port", env["INTAKE_RASA_PORT"], "--interface", env.get("INTAKE_RASA_HOST", "127.0.0.1"),
-                "--enable-api", "--auth-token", env["INTAKE_API_TOKEN"],
                 "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
                 # Without --cors, Rasa's Sanic-CORS would answer every origin (its "" pattern
                 # matches all); the socket.io channel checks the same list on connect.
                 "--cors", *self.allowed_origins(),
             ],
         }
+
+    @property
+    def rasa_admin_token(self) -> str:
+        """A JWT that opens Rasa's HTTP API (`Authorization: Bearer …`); empty when the API is off."""
+        from integrations.stack.rasa_server import admin_jwt
+
+        secret = self.env.get("INTAKE_RASA_ADMIN_SECRET", "")
+        return admin_jwt(secret) if secret else ""
 
     def allowed_origins(self) -> list[str]:
         """The site origins whose pages may talk to Rasa (INTAKE_ALLOWED_ORIGINS)."""
@@ -85,7 +94,8 @@ class Stack:
         checks = {
             "actions": self.actions_url + "/health",
             "console": self.console_url + "/health",
-            "rasa": self.rasa_url + "/status?token=" + self.env["INTAKE_API_TOKEN"],
+            # The REST channel's health route: it answers once the model is loaded, API or not.
+            "rasa": self.rasa_url + "/webhooks/rest/",
         }
         if "delivery" in self.procs:
             checks["delivery"] = ""  # no HTTP port: ready once it has not exited

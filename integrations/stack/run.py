@@ -1,4 +1,5 @@
-"""`make run`: migrate the database, start every process, print the URLs and the API token.
+"""`make run`: migrate the database, start every process, print the URLs and where each secret
+is kept (never a secret itself: at most its first characters).
 
 Ctrl-C (or SIGTERM) stops them all.
 """
@@ -17,11 +18,6 @@ from bot.nlp.train import model_path
 from integrations.stack.processes import ROOT, Stack, base_env
 
 
-def api_token(var_dir: Path) -> str:
-    """INTAKE_API_TOKEN, or one generated once and kept in var/api_token (mode 0600)."""
-    return _secret("INTAKE_API_TOKEN", var_dir / "api_token")
-
-
 def _secret(name: str, path: Path) -> str:
     """The environment's value, else one generated once and kept in `path` (mode 0600)."""
     token = os.environ.get(name)
@@ -37,12 +33,42 @@ def _secret(name: str, path: Path) -> str:
     return token
 
 
+#: The secrets `make run` generates when the environment has none: variable -> file under var/.
+GENERATED_SECRETS = {
+    "INTAKE_API_TOKEN": "api_token",
+    # Signs the JWTs of Rasa's HTTP API (integrations/stack/rasa_server.py).
+    "INTAKE_RASA_ADMIN_SECRET": "rasa_admin_secret",
+    "INTAKE_LINK_SECRET": "link_secret",
+    # Encrypts the console's session cookies; kept, so that a restart does not log everyone out.
+    "INTAKE_SESSION_SECRET": "session_secret",
+    # Derives conversation ids from partners' session keys; kept, so that conversations go on after a restart.
+    "INTAKE_CONVERSATION_SECRET": "conversation_secret",
+}
+
+
+def secrets_env(var_dir: Path) -> dict[str, str]:
+    """Every secret of GENERATED_SECRETS: the environment's, else the one kept under `var_dir`."""
+    return {name: _secret(name, var_dir / file) for name, file in GENERATED_SECRETS.items()}
+
+
+def secrets_report(env: dict[str, str], var_dir: Path) -> str:
+    """Where each secret comes from, with at most its masked first characters."""
+    from bot.settings import masked
+
+    lines = []
+    for name, file in GENERATED_SECRETS.items():
+        where = "from the environment" if os.environ.get(name) else f"kept in {var_dir / file}"
+        lines.append(f"  {name:<27} {masked(env[name]):<6} {where}")
+    return "\n".join(lines)
+
+
 def check_settings(env: dict[str, str]) -> str | None:
-    """A clear message for a malformed setting (a port, an origin) before anything starts."""
-    from bot.settings import Settings
+    """A clear message for a malformed setting (a port, an origin, a weak or shared secret)
+    before anything starts."""
+    from bot.settings import Settings, check_secrets
 
     try:
-        Settings.from_env(env)
+        check_secrets(Settings.from_env(env))
     except ValueError as error:
         return str(error)
     return None
@@ -81,14 +107,7 @@ def _echo_deliveries(path: Path, offset: int) -> int:
 def main() -> int:
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
-    env = base_env(
-        INTAKE_API_TOKEN=api_token(var),
-        INTAKE_LINK_SECRET=_secret("INTAKE_LINK_SECRET", var / "link_secret"),
-        # Encrypts the console's session cookies; kept, so that a restart does not log everyone out.
-        INTAKE_SESSION_SECRET=_secret("INTAKE_SESSION_SECRET", var / "session_secret"),
-        # Derives conversation ids from partners' session keys; kept, so that conversations go on after a restart.
-        INTAKE_CONVERSATION_SECRET=_secret("INTAKE_CONVERSATION_SECRET", var / "conversation_secret"),
-    )
+    env = base_env(**secrets_env(var))
     problem = check_settings(env) or check_endpoints(env)
     if problem:
         print(problem, file=sys.stderr)
@@ -121,9 +140,10 @@ def main() -> int:
             f"  Console API   {stack.console_url}/api/inquiries  (health: {stack.console_url}/health)\n"
             f"  Console       {stack.console_url}/console/  (accounts: .venv/bin/intake users --help)\n"
             f"  Delivery      {env.get('INTAKE_ENDPOINTS_FILE') or 'no INTAKE_ENDPOINTS_FILE: inquiries stay in the console'}\n"
-            f"  API token     {env['INTAKE_API_TOKEN']}\n"
             f"  Database      {make_url(env['INTAKE_DATABASE_URL']).render_as_string(hide_password=True)}\n"
             f"  Logs          {stack.log_dir}/\n"
+            "Secrets (one per purpose; the console API takes `Authorization: Bearer $(cat var/api_token)`):\n"
+            f"{secrets_report(env, var)}\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -36,7 +36,7 @@ def rss_mb(pid: int) -> float:
 
 
 def one(stack: Stack, scenario: dict, rich: bool) -> Conversation:
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"bench-{uuid.uuid4().hex[:12]}")
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, f"bench-{uuid.uuid4().hex[:12]}")
     opening = scenario["opening"] if rich else PLAIN_OPENING
     answers = dict(scenario["answers"])
     reference = chat.complete_intake(opening, answers)
@@ -69,8 +69,10 @@ def main() -> None:
         env = base_env(
             INTAKE_DATABASE_URL=f"sqlite:///{tmp}/bench.db",
             INTAKE_RASA_PORT=str(free_port()), INTAKE_ACTIONS_PORT=str(free_port()),
-            INTAKE_CONSOLE_PORT=str(free_port()), INTAKE_API_TOKEN=secrets.token_urlsafe(16),
-            INTAKE_LINK_SECRET=secrets.token_urlsafe(16),
+            INTAKE_CONSOLE_PORT=str(free_port()), INTAKE_API_TOKEN=secrets.token_urlsafe(32),
+            INTAKE_LINK_SECRET=secrets.token_urlsafe(32), INTAKE_RASA_ADMIN_SECRET=secrets.token_urlsafe(32),
+            # The bench measures the server at full speed from one address: no abuse limits.
+            INTAKE_RATE_CONVERSATION_PER_MINUTE="0", INTAKE_RATE_CLIENT_PER_MINUTE="0", INTAKE_MAX_INQUIRIES_PER_HOUR="0",
         )
         upgrade(env["INTAKE_DATABASE_URL"])
         stack = Stack(env=env, model=model, log_dir=Path(tmp) / "logs")

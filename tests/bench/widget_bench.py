@@ -62,8 +62,8 @@ def main() -> int:
     env = base_env(
         INTAKE_DATABASE_URL=f"sqlite:///{workdir / 'intake.db'}",
         INTAKE_RASA_PORT=str(free_port()), INTAKE_ACTIONS_PORT=str(free_port()),
-        INTAKE_CONSOLE_PORT=str(free_port()), INTAKE_API_TOKEN=secrets.token_urlsafe(24),
-        INTAKE_LINK_SECRET=secrets.token_urlsafe(24),
+        INTAKE_CONSOLE_PORT=str(free_port()), INTAKE_API_TOKEN=secrets.token_urlsafe(32),
+        INTAKE_LINK_SECRET=secrets.token_urlsafe(32),
     )
     upgrade(env["INTAKE_DATABASE_URL"])
     stack = Stack(env=env, model=train(), log_dir=workdir / "logs")

@@ -44,9 +44,17 @@ def stack(tmp_path_factory, peers):
         INTAKE_RASA_PORT=str(free_port()),
         INTAKE_ACTIONS_PORT=str(free_port()),
         INTAKE_CONSOLE_PORT=str(free_port()),
-        INTAKE_API_TOKEN=secrets.token_urlsafe(24),
-        INTAKE_LINK_SECRET=secrets.token_urlsafe(24),
+        INTAKE_API_TOKEN=secrets.token_urlsafe(32),
+        INTAKE_LINK_SECRET=secrets.token_urlsafe(32),
         INTAKE_SESSION_SECRET=secrets.token_urlsafe(32),
+        # Rasa's HTTP API on, behind its own secret: the drivers read trackers with its JWT.
+        INTAKE_RASA_ADMIN_SECRET=secrets.token_urlsafe(32),
+        # Every test talks from 127.0.0.1 and many submit inquiries: the per-address limits would
+        # stop the suite, so they are off here (tests/integration/test_channel_limits.py covers
+        # them); the per-conversation one stays on, loose enough for any scripted intake
+        # (tests/e2e/test_abuse_limits.py bursts past it).
+        INTAKE_RATE_CONVERSATION_PER_MINUTE="60", INTAKE_RATE_CONVERSATION_BURST="40",
+        INTAKE_RATE_CLIENT_PER_MINUTE="0", INTAKE_MAX_INQUIRIES_PER_HOUR="0",
         INTAKE_ENDPOINTS_FILE=str(endpoints),
         INTAKE_SMTP_HOST="127.0.0.1",
         INTAKE_SMTP_PORT=str(smtp.port),

@@ -1,6 +1,7 @@
 """Holds a conversation with the real Rasa server over REST, answering whatever the form asks.
 
-The driver reads `requested_slot` from Rasa's tracker API after each message and answers from a
+The driver reads `requested_slot` from Rasa's tracker API (`token`: the stack's admin JWT, sent
+in a header, never in the URL; `Stack.rasa_admin_token`) after each message and answers from a
 scenario's answers, so a scenario states facts, not a fixed script. Used by the end-to-end tests
 and by `make bench`.
 """
@@ -63,9 +64,7 @@ class Conversation:
         return turn
 
     def tracker(self) -> dict:
-        url = f"{self.rasa_url}/conversations/{self.conversation_id}/tracker?token={self.token}&include_events=NONE"
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return json.loads(response.read())
+        return get_json(f"{self.rasa_url}/conversations/{self.conversation_id}/tracker?include_events=NONE", self.token)
 
     def slots(self) -> dict:
         return self.tracker()["slots"]

@@ -32,7 +32,7 @@ def people(stack):
         done = intake_cli(stack, "users", "add", "--email", email, *extra, "--password-stdin", stdin=PASSWORD + "\n")
         assert done.returncode == 0, done.stderr
     scenario = next(s for s in SCENARIOS if s["id"] == "lyon-museum")
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"console-{uuid.uuid4().hex[:10]}")
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, f"console-{uuid.uuid4().hex[:10]}")
     # An organisation of its own: once accepted here, the same name would be routed by
     # continuity in the other end-to-end tests that share this stack.
     answers = {**scenario["answers"], "organization_name": f"Musée console {uuid.uuid4().hex[:6]}"}

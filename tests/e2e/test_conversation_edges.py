@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def chat(stack, sender=None):
-    return Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], sender or f"edge-{uuid.uuid4().hex[:10]}")
+    return Conversation(stack.rasa_url, stack.rasa_admin_token, sender or f"edge-{uuid.uuid4().hex[:10]}")
 
 
 def stored(stack, sender):

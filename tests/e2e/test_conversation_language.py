@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 
 def chat(stack, **metadata):
-    return Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"lang-{uuid.uuid4().hex[:10]}", metadata=metadata)
+    return Conversation(stack.rasa_url, stack.rasa_admin_token, f"lang-{uuid.uuid4().hex[:10]}", metadata=metadata)
 
 
 def test_a_page_in_a_language_we_do_not_speak_gets_a_notice_in_it_then_english(stack):

@@ -31,7 +31,7 @@ def post(stack, body: bytes) -> tuple[int, object]:
 
 
 def chat(stack) -> Conversation:
-    return Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"owner-{uuid.uuid4().hex}")
+    return Conversation(stack.rasa_url, stack.rasa_admin_token, f"owner-{uuid.uuid4().hex}")
 
 
 def test_replies_carry_the_derived_conversation_id_and_the_api_knows_it(stack):

@@ -25,7 +25,7 @@ ANSWERS = {"organization_name": "Musée de Lyon", "content_language": "French",
 
 def _intake(stack) -> tuple[str, str]:
     sender = f"dl-{uuid.uuid4().hex[:10]}"
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], sender)
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, sender)
     reference = chat.complete_intake("We are a museum in Lyon and want to donate photos under CC BY-SA", ANSWERS)
     assert reference, chat.transcript()
     return sender, reference

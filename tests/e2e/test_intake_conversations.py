@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s["id"] for s in SCENARIOS])
 def test_complete_intake_is_routed_and_stored(stack, sender, scenario):
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], sender)
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, sender)
     reference = chat.complete_intake(scenario["opening"], scenario["answers"])
     assert reference, chat.transcript()
     affiliate, rule, tier = scenario["expect"]

@@ -61,7 +61,7 @@ def _in_language(replies: list[str], language: str, names: tuple[str, ...] = ())
 def test_whole_intake_in_the_partners_language(stack, language, index, scenario):
     # Every other conversation relies on recognising the first message instead of the page.
     metadata = {"language": language} if index % 2 == 0 else {}
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"i18n-{uuid.uuid4().hex[:12]}", metadata=metadata)
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, f"i18n-{uuid.uuid4().hex[:12]}", metadata=metadata)
     answers = scenario["answers"]
     reference = chat.complete_intake(scenario["opening"], answers, confirm=answers["consent"])
     assert reference, chat.transcript()
@@ -89,7 +89,7 @@ def test_whole_intake_in_the_partners_language(stack, language, index, scenario)
 
 
 def test_switching_language_mid_form_keeps_the_answers(stack):
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"i18n-{uuid.uuid4().hex[:12]}")
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, f"i18n-{uuid.uuid4().hex[:12]}")
     chat.send("We are a museum in Lyon and want to donate photos under CC BY-SA")
     before = chat.slots()
     asked = before["requested_slot"]
@@ -112,7 +112,7 @@ def test_the_affiliate_gets_the_partners_own_words_with_their_language(stack, pe
     receiver, smtp = peers
     _, _, scenario = next(s for s in SCENARIOS if s[0] == "es")
     answers = scenario["answers"]
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"i18n-{uuid.uuid4().hex[:12]}",
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, f"i18n-{uuid.uuid4().hex[:12]}",
                         metadata={"language": "es"})
     reference = chat.complete_intake(scenario["opening"], answers, confirm=answers["consent"])
     assert reference, chat.transcript()

@@ -43,7 +43,7 @@ def every_stored_text(url: str) -> str:
 
 def test_refused_consent_with_an_address_in_the_description_leaves_it_nowhere(stack):
     email = f"curator.{uuid.uuid4().hex[:8]}@musee-lyon.example.org"
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"pd-{uuid.uuid4().hex}")
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, f"pd-{uuid.uuid4().hex}")
     reference = chat.complete_intake(
         f"We are a museum in Lyon and want to donate 2,000 photos under CC BY-SA; write to {email} "
         "or call 04 72 10 30 30",
@@ -61,7 +61,7 @@ def test_refused_consent_with_an_address_in_the_description_leaves_it_nowhere(st
 def test_contact_answers_reach_the_inquiry_but_the_transcript_holds_them_sealed(stack):
     email = f"claire.{uuid.uuid4().hex[:8]}@musee-lyon.example.org"
     name = "Claire Morel-Wikstrom"
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"pd-{uuid.uuid4().hex}")
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, f"pd-{uuid.uuid4().hex}")
     reference = chat.complete_intake(
         "We are a museum in Lyon and want to donate 2,000 photos under CC BY-SA",
         {**BASE, "project_description": "2,000 photographs of the city from 1900 to 1950",

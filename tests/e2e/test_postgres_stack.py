@@ -31,9 +31,9 @@ def pg_stack(tmp_path_factory):
     env = base_env(
         INTAKE_DATABASE_URL=url.render_as_string(hide_password=False),
         INTAKE_RASA_PORT=str(free_port()), INTAKE_ACTIONS_PORT=str(free_port()),
-        INTAKE_CONSOLE_PORT=str(free_port()), INTAKE_API_TOKEN=secrets.token_urlsafe(16),
-        INTAKE_LINK_SECRET=secrets.token_urlsafe(16),
-        INTAKE_SESSION_SECRET=secrets.token_urlsafe(32),
+        INTAKE_CONSOLE_PORT=str(free_port()), INTAKE_API_TOKEN=secrets.token_urlsafe(32),
+        INTAKE_LINK_SECRET=secrets.token_urlsafe(32),
+        INTAKE_SESSION_SECRET=secrets.token_urlsafe(32), INTAKE_RASA_ADMIN_SECRET=secrets.token_urlsafe(32),
     )
     upgrade(env["INTAKE_DATABASE_URL"])
     running = Stack(env=env, model=train(), log_dir=tmp_path_factory.mktemp("pg") / "logs")
@@ -52,7 +52,7 @@ def pg_stack(tmp_path_factory):
 def test_intake_on_postgresql(pg_stack, scenario):
     stack, schema = pg_stack
     sender = f"pg-{uuid.uuid4().hex[:10]}"
-    chat = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], sender)
+    chat = Conversation(stack.rasa_url, stack.rasa_admin_token, sender)
     reference = chat.complete_intake(scenario["opening"], scenario["answers"])
     inquiry = get_json(f"{stack.console_url}/api/inquiries/{reference}", stack.env["INTAKE_API_TOKEN"])
     assert (inquiry["routing"]["affiliate_id"], inquiry["routing"]["rule"]) == scenario["expect"][:2]

@@ -17,7 +17,7 @@ SAMPLE, SEED = 30, 2026
 
 @pytest.fixture(scope="module")
 def endpoints(stack):
-    return Endpoints(stack.rasa_url, stack.console_url, stack.env["INTAKE_API_TOKEN"])
+    return Endpoints(stack.rasa_url, stack.console_url, stack.env["INTAKE_API_TOKEN"], stack.rasa_admin_token)
 
 
 def test_simulated_partners_in_six_languages(endpoints):

@@ -16,7 +16,7 @@ REFERENCE = re.compile(r"\bWMP-[0-9A-Z]{4,}\b")
 
 
 def chat(stack, language=None):
-    c = Conversation(stack.rasa_url, stack.env["INTAKE_API_TOKEN"], f"unscripted-{uuid.uuid4().hex[:10]}")
+    c = Conversation(stack.rasa_url, stack.rasa_admin_token, f"unscripted-{uuid.uuid4().hex[:10]}")
     if language:
         c.metadata = {"language": language}
     return c

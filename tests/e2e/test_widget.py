@@ -47,7 +47,7 @@ def widget(context, stack, path: str = "/") -> WidgetPage:
     page.goto(stack.console_url + path)
     page.wait_for_selector(f"{WIDGET} .launcher")
     assert not errors, errors
-    return WidgetPage(page, stack.rasa_url, stack.env["INTAKE_API_TOKEN"], stack.env["INTAKE_CONVERSATION_SECRET"])
+    return WidgetPage(page, stack.rasa_url, stack.rasa_admin_token, stack.env["INTAKE_CONVERSATION_SECRET"])
 
 
 def test_demo_page_embeds_the_widget_with_one_script_tag(stack):

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import os
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from driver import REFERENCE
+from driver import REFERENCE, get_json
 from playwright.sync_api import Browser, Page
 
 from bot.intake.conversation_keys import conversation_id
@@ -61,9 +60,10 @@ class WidgetPage:
         return conversation_id(self.session_id(), self.conversation_secret)
 
     def tracker(self) -> dict:
-        url = f"{self.rasa_url}/conversations/{self.conversation_id()}/tracker?token={self.token}&include_events=NONE"
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return json.loads(response.read())
+        """Rasa's tracker of the conversation (`token`: the stack's admin JWT, sent in a header)."""
+        found = get_json(f"{self.rasa_url}/conversations/{self.conversation_id()}/tracker?include_events=NONE", self.token)
+        assert isinstance(found, dict)
+        return found
 
     def settle(self, quiet: float = 0.6, timeout: float = 30) -> None:
         """Wait until the bot has answered: no typing indicator, no new bubble for `quiet` s,

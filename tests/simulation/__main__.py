@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from integrations.stack.rasa_server import admin_jwt
 from tests.simulation.partner import Endpoints
 from tests.simulation.phrases import LANGUAGES
 from tests.simulation.runner import report, run_out_of_scope, run_partners, summarise
@@ -28,6 +29,9 @@ def start_stack(workdir: Path):
         INTAKE_RASA_PORT=str(free_port()), INTAKE_ACTIONS_PORT=str(free_port()),
         INTAKE_CONSOLE_PORT=str(free_port()), INTAKE_API_TOKEN=secrets.token_urlsafe(24),
         INTAKE_LINK_SECRET=secrets.token_urlsafe(24), INTAKE_SESSION_SECRET=secrets.token_urlsafe(32),
+        INTAKE_RASA_ADMIN_SECRET=secrets.token_urlsafe(32),
+        # Hundreds of simulated partners from one address: the abuse limits would stop the run.
+        INTAKE_RATE_CONVERSATION_PER_MINUTE="0", INTAKE_RATE_CLIENT_PER_MINUTE="0", INTAKE_MAX_INQUIRIES_PER_HOUR="0",
     )
     upgrade(env["INTAKE_DATABASE_URL"])
     stack = Stack(env=env, model=train(), log_dir=workdir / "logs")
@@ -50,13 +54,16 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = None
     if args.rasa_url:
+        admin_secret = os.environ.get("INTAKE_RASA_ADMIN_SECRET") or Path("var/rasa_admin_secret").read_text().strip()
         endpoints = Endpoints(args.rasa_url, args.console_url or "http://127.0.0.1:8080",
-                              os.environ.get("INTAKE_API_TOKEN") or Path("var/api_token").read_text().strip())
+                              os.environ.get("INTAKE_API_TOKEN") or Path("var/api_token").read_text().strip(),
+                              admin_jwt(admin_secret, lifetime_seconds=24 * 3600))
     else:
         workdir = Path(tempfile.mkdtemp(prefix="simulate-"))
         print(f"starting the stack (logs in {workdir / 'logs'}) ...", flush=True)
         stack = start_stack(workdir)
-        endpoints = Endpoints(stack.rasa_url, stack.console_url, stack.env["INTAKE_API_TOKEN"])
+        endpoints = Endpoints(stack.rasa_url, stack.console_url, stack.env["INTAKE_API_TOKEN"],
+                              admin_jwt(stack.env["INTAKE_RASA_ADMIN_SECRET"], lifetime_seconds=24 * 3600))
     try:
         started = time.perf_counter()
         outcomes = run_partners(endpoints, count=args.partners, seed=args.seed,

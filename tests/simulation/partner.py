@@ -39,7 +39,9 @@ CLOSED = ("partnership_type", "organization_type", "country", "region", "content
 class Endpoints:
     rasa_url: str
     console_url: str
+    #: The console API's bearer token (INTAKE_API_TOKEN) and the JWT of Rasa's HTTP API.
     token: str
+    rasa_token: str
     #: The conversation id the server derived for each sender (REST replies' `recipient_id`).
     conversations: dict[str, str] = field(default_factory=dict)
 
@@ -64,8 +66,11 @@ class Endpoints:
         return self.conversations.get(sender, "")
 
     def slots(self, sender: str) -> dict[str, Any]:
-        url = f"{self.rasa_url}/conversations/{self.conversation_id(sender)}/tracker?include_events=NONE&token={self.token}"
-        with urllib.request.urlopen(url, timeout=30) as response:
+        # Rasa's HTTP API takes its own admin JWT, in a header (integrations/stack/rasa_server.py).
+        request = urllib.request.Request(
+            f"{self.rasa_url}/conversations/{self.conversation_id(sender)}/tracker?include_events=NONE",
+            headers={"Authorization": f"Bearer {self.rasa_token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())["slots"]
 
     def inquiries(self, sender: str) -> list[dict[str, Any]]:

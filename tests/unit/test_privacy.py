@@ -70,3 +70,9 @@ def test_the_vault_opens_with_its_key_only():
     assert vault.unseal(envelope, other) is None and vault.unseal(envelope, None) is None
     stored = [{"event": "slot", "name": "contact_name", "value": None, sealing.SEALED: envelope}]
     assert vault.open_all(stored, None) == [{"event": "slot", "name": "contact_name", "value": None}]
+
+
+def test_the_client_hash_is_not_kept_in_the_transcript():
+    stored = sealing.for_storage({"event": "user", "text": "hello", "metadata": {"intake_client": "ab12", "language": "en"}},
+                                 state())
+    assert stored.visible["metadata"] == {"language": "en"}

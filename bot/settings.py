@@ -102,6 +102,12 @@ class Settings:
     #: Inquiries one client address may send per hour before the next are held for staff review; 0: no cap.
     max_inquiries_per_hour: int = 5
     # --- end of part "limits-secrets" ---
+    # Issue 13, console accounts and sessions: how long a console session lasts from login
+    # (INTAKE_CONSOLE_SESSION_HOURS), how long it may sit unused (INTAKE_CONSOLE_IDLE_MINUTES),
+    # and how long an e-mailed password reset link works (INTAKE_PASSWORD_RESET_MINUTES).
+    console_session_hours: int = 12
+    console_idle_minutes: int = 120
+    password_reset_minutes: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -140,6 +146,10 @@ class Settings:
             rate_client_per_minute=_bounded(env, "INTAKE_RATE_CLIENT_PER_MINUTE", 120, low=0, high=100_000),
             trusted_proxies=trusted_proxies(env.get("INTAKE_TRUSTED_PROXIES", "")),
             max_inquiries_per_hour=_bounded(env, "INTAKE_MAX_INQUIRIES_PER_HOUR", 5, low=0, high=100_000),
+            # Issue 13, console accounts and sessions.
+            console_session_hours=_bounded(env, "INTAKE_CONSOLE_SESSION_HOURS", 12, low=1, high=168),
+            console_idle_minutes=_bounded(env, "INTAKE_CONSOLE_IDLE_MINUTES", 120, low=5, high=10_080),
+            password_reset_minutes=_bounded(env, "INTAKE_PASSWORD_RESET_MINUTES", 60, low=5, high=1440),
         )
 
 

@@ -4,6 +4,7 @@ person's data erased on request, retention applied now); `database` is what they
 
     intake users add --email E --role staff|affiliate [--affiliate ID] --password-stdin
     intake users list | disable --email E | enable --email E
+    intake users password --email E --password-stdin   (ends the user's console sessions)
     intake tokens add --name N [--affiliate ID] | list | disable --name N | enable --name N
     intake export-training-data [--out FILE] [--language L] [--all] [--mark-exported]
     intake erase --email E | --reference R | --conversation C [--dry-run]
@@ -57,7 +58,7 @@ def main(
             raise UsageError("intake: choose a command: users, tokens, export-training-data, erase, purge "
                              "(see intake --help)")
         if getattr(args, "run", None) is None:  # a command group without its action
-            raise UsageError(f"intake {args.command}: choose an action: add, list, disable, enable")
+            raise UsageError(f"intake {args.command}: choose an action (see intake {args.command} --help)")
         args.run(args, settings=Settings.from_env(), stdin=stdin, stdout=stdout)
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else USAGE

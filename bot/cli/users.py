@@ -1,5 +1,6 @@
-"""`intake users add | list | disable | enable`: console accounts. A password is read from standard
-input (or asked for without echo at a terminal), never from the command line."""
+"""`intake users add | list | disable | enable | password`: console accounts. A password is read
+from standard input (or asked for without echo at a terminal), never from the command line, and
+never printed."""
 from __future__ import annotations
 
 import argparse
@@ -31,6 +32,17 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
         help="read the password from the first line of standard input (required)",
     )
     add.set_defaults(run=_add)
+
+    password = actions.add_parser(
+        "password", help="set a user's password (read from standard input) and end their console sessions"
+    )
+    password.add_argument("--email", required=True)
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the new password from the first line of standard input (required)",
+    )
+    password.set_defaults(run=_password)
 
     listing = actions.add_parser("list", help="list the users (never their password hashes)")
     listing.set_defaults(run=_list)
@@ -67,6 +79,23 @@ def _add(args: argparse.Namespace, *, settings: Settings, stdin: TextIO, stdout:
         + (f" ({user.affiliate_id})" if user.affiliate_id else ""),
         file=stdout,
     )
+
+
+def _password(args: argparse.Namespace, *, settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
+    from bot.store.accounts.users import set_password, user_by_email
+
+    if not args.password_stdin:
+        raise UsageError("give the password on standard input and say so with --password-stdin")
+    email = check_email(args.email)
+    password = _read_password(stdin)
+    check_new_password(password)
+    password_hash = hash_password(password)
+    with database(settings) as session, session.begin():
+        user = user_by_email(session=session, email=email)
+        if user is None:
+            raise UsageError(f"no user with e-mail {email}")
+        set_password(session=session, user_id=user.id, password_hash=password_hash)
+    print(f"set a new password for {user.email}; their console sessions have ended", file=stdout)
 
 
 def _read_password(stdin: TextIO) -> str:

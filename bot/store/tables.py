@@ -209,6 +209,36 @@ login_failures = Table(
     Column("created_at", UTCDateTime, nullable=False, default=utcnow, index=True),
 )
 
+# Console sessions, kept on the server so that logging out, a password change or disabling the
+# user ends them at once. The browser's cookie holds a random token; only its SHA-256 is the id
+# here, so a copy of this table opens no session. `client` is the address cut to its network
+# (IPv4 /24, IPv6 /48): enough to recognise a place, not a person's exact address.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # hex SHA-256 of the cookie's token
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("last_seen_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("user_agent", String(100), nullable=False, default=""),  # a summary: "Firefox on Linux"
+    Column("client", String(64), nullable=False, default=""),
+    Column("revoked_at", UTCDateTime),
+)
+
+# Password resets by e-mailed link: only a SHA-256 of the link's token is kept; a link works
+# once, until `expires_at`, and only while it is the user's newest.
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
 # Staff and affiliate notes on an inquiry (free text; shown to whoever may see the inquiry).
 inquiry_notes = Table(
     "inquiry_notes",

@@ -6,7 +6,8 @@
   Content-Security-Policy that allows nothing for JSON, and HSTS when the console is served over
   https (INTAKE_PUBLIC_URL);
 - an access log that names the route, never a token, a conversation id or a query string (the
-  respond links are credentials; conversation ids and searches are personal data).
+  respond and password reset links are credentials; conversation ids and searches are personal
+  data).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ BASE_HEADERS = {
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 #: Path segments that identify a person's conversation or grant a right: logged as "…".
-_SECRET_SEGMENTS = re.compile(r"^/(respond|api/conversations|console/conversations)/[^/]+")
+_SECRET_SEGMENTS = re.compile(r"^/(respond|api/conversations|console/conversations|console/reset)/[^/]+")
 
 
 def redacted_path(path: str) -> str:

@@ -1,15 +1,13 @@
-"""The console's aiohttp application keys, all of them, typed (`web.AppKey`), and the login
-throttle's `Policy` that one of them holds.
+"""The console's aiohttp application keys, all of them, typed (`web.AppKey`).
 
 Who fills each one: `app.create_app` the settings, and on startup the database, the affiliate
-directory and the delivery endpoints; `pages.setup` the templates and the login throttle;
-`pages.dashboard` its cache.
+directory and the delivery endpoints; `pages.setup` the templates, the login throttle's policy
+(bot/staff/login_throttle.py) and the mailer of password reset links; `pages.dashboard` its cache.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+import asyncio
 from typing import Any
 
 import jinja2
@@ -20,19 +18,10 @@ from sqlalchemy.orm import sessionmaker
 from bot.delivery.endpoints import EndpointsConfig
 from bot.routing.directory import Directory
 from bot.settings import Settings
+from bot.staff.login_throttle import Policy
+from integrations.delivery.senders import MailSending
 
-
-@dataclass(frozen=True)
-class Policy:
-    """How many failures within `window` close the door, per e-mail address and per client.
-
-    Here rather than in pages/throttle.py, which applies it: the throttle reaches the database
-    through this module's keys, and this module must not import it back.
-    """
-
-    per_email: int = 5
-    per_client: int = 20
-    window: timedelta = timedelta(minutes=15)
+__all__ = ["Policy"]  # the throttle's policy, for `pages.setup(policy=...)` callers
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -49,6 +38,10 @@ ENDPOINTS: web.AppKey[EndpointsConfig | None] = web.AppKey("endpoints")
 #: The console's own Jinja environment (its own key: other parts of the app may use aiohttp-jinja2).
 TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
 THROTTLE_POLICY = web.AppKey("console_throttle_policy", Policy)
+#: Sends the password reset e-mails (the delivery worker's SMTP sender, or a test's).
+MAILER: web.AppKey[MailSending] = web.AppKey("console_mailer")
+#: E-mails being sent after their page was answered (kept so that they are not collected).
+BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("console_background")
 #: (viewer scope, weeks) -> (monotonic expiry, the dashboard's numbers).
 DASHBOARD_CACHE: web.AppKey[dict[tuple[str | None, int], tuple[float, dict[str, Any]]]] = web.AppKey(
     "dashboard_cache"

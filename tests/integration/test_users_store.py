@@ -1,4 +1,4 @@
-"""Console accounts and login failures in the database (SQLite and PostgreSQL)."""
+"""Console accounts, login attempts and sessions in the database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.staff.accounts import Role
-from bot.store.accounts.login_failures import (
-    clear_failures,
-    count_failures,
-    failures_for_email,
-    failures_for_ip,
-    record_failure,
+from bot.store.accounts.console_sessions import (
+    find_session,
+    list_sessions,
+    new_token,
+    session_id,
+    start_session,
 )
+from bot.store.accounts.login_failures import count_failures, release_attempt, reserve_attempt
 from bot.store.accounts.users import (
     DuplicateEmail,
     add_user,
@@ -23,6 +24,7 @@ from bot.store.accounts.users import (
     list_users,
     record_login,
     set_disabled,
+    set_password,
     user_by_email,
 )
 from bot.store.clock import utcnow
@@ -96,24 +98,74 @@ def test_disable_enable_and_record_login(sessionmaker):
         assert session.execute(users.select()).mappings().one()["password_hash"] == "$new"
 
 
-def test_failures_are_counted_per_address_and_client_within_the_window(sessionmaker, engine):
+def _reserve(session, email, client, *, seen=None, network="10.0.0.0/24", trusted_since=None, wait=0):
+    """Reserve an attempt; `seen` collects what the decision was shown."""
+    def decide(recent):
+        if seen is not None:
+            seen.append(recent)
+        return wait
+    return reserve_attempt(session=session, email=email, client=client, network=network, window=WINDOW,
+                           account_window=timedelta(hours=1), trusted_since=trusted_since, decide=decide)
+
+
+def test_attempts_are_counted_per_client_pair_and_account_before_they_are_reserved(sessionmaker, engine):
     with sessionmaker.begin() as session:
-        record_failure(session=session, email="Ana@example.org", client_ip="10.0.0.1", window=WINDOW)
-        record_failure(session=session, email="ana@example.org", client_ip="10.0.0.2", window=WINDOW)
-        record_failure(session=session, email="bo@example.org", client_ip="10.0.0.1", window=WINDOW)
+        first = _reserve(session, "Ana@example.org", "10.0.0.1")
+        _reserve(session, "ana@example.org", "10.0.0.2")
+        _reserve(session, "bo@example.org", "10.0.0.1")
+        refused = _reserve(session, "bo@example.org", "10.0.0.1", wait=42)
+    assert first.attempt_id is not None and first.retry_after == 0
+    assert refused.attempt_id is None and refused.retry_after == 42
+    seen: list = []
     with sessionmaker.begin() as session:
-        assert len(failures_for_email(session=session, email="ANA@example.org", window=WINDOW)) == 2
-        assert len(failures_for_ip(session=session, client_ip="10.0.0.1", window=WINDOW)) == 2
-        times = failures_for_ip(session=session, client_ip="10.0.0.1", window=WINDOW)
-        assert times == sorted(times) and all(t.tzinfo is not None for t in times)
-    # An hour later, nothing counts any more, and the next failure sweeps the old rows away.
+        assert count_failures(session=session) == 3  # the refused attempt left no row
+        _reserve(session, "ANA@example.org", "10.0.0.1", seen=seen)
+    recent = seen[0]
+    assert len(recent.from_client) == 2 and len(recent.for_pair) == 1 and len(recent.for_account) == 2
+    assert list(recent.for_account) == sorted(recent.for_account)
+    assert all(t.tzinfo is not None for t in recent.for_account) and not recent.trusted
+    # A success forgets its attempt and the pair's failures, not other clients' failures.
+    with sessionmaker.begin() as session:
+        release_attempt(session=session, attempt_id=first.attempt_id, email="ana@example.org", client="10.0.0.1")
+        assert count_failures(session=session) == 2  # ana from 10.0.0.2 and bo from 10.0.0.1
+    # Two hours later nothing counts any more, and the next reservation sweeps the old rows away.
     with engine.begin() as connection:
-        connection.execute(update(login_failures).values(created_at=utcnow() - timedelta(hours=1)))
+        connection.execute(update(login_failures).values(created_at=utcnow() - timedelta(hours=2)))
+    seen.clear()
     with sessionmaker.begin() as session:
-        assert failures_for_email(session=session, email="ana@example.org", window=WINDOW) == []
-        record_failure(session=session, email="bo@example.org", client_ip="10.0.0.3", window=WINDOW)
-    with sessionmaker.begin() as session:
+        _reserve(session, "ana@example.org", "10.0.0.2", seen=seen)
         assert count_failures(session=session) == 1
-        clear_failures(session=session, email="BO@example.org")
+    assert not seen[0].from_client and not seen[0].for_account
+
+
+def test_a_client_is_trusted_where_the_user_had_a_session(sessionmaker):
     with sessionmaker.begin() as session:
-        assert count_failures(session=session) == 0
+        user = add_user(session=session, email="ana@example.org", role="staff", affiliate_id=None, password_hash="$h")
+        start_session(session=session, token=new_token(), user_id=user.id, lifetime=timedelta(hours=12),
+                      user_agent="Firefox on Linux", client="192.0.2.0/24")
+    since = utcnow() - timedelta(days=30)
+    seen: list = []
+    with sessionmaker.begin() as session:
+        _reserve(session, "ana@example.org", "192.0.2.7", network="192.0.2.0/24", trusted_since=since, seen=seen)
+        _reserve(session, "ana@example.org", "198.51.100.7", network="198.51.100.0/24", trusted_since=since, seen=seen)
+        _reserve(session, "bo@example.org", "192.0.2.7", network="192.0.2.0/24", trusted_since=since, seen=seen)
+        _reserve(session, "ana@example.org", "192.0.2.7", network="192.0.2.0/24", trusted_since=None, seen=seen)
+    assert [recent.trusted for recent in seen] == [True, False, False, False]
+
+
+def test_disabling_a_user_or_setting_a_password_ends_their_sessions(sessionmaker):
+    with sessionmaker.begin() as session:
+        user = add_user(session=session, email="ana@example.org", role="staff", affiliate_id=None, password_hash="$h")
+        tokens = [new_token() for _ in range(3)]
+        for token in tokens:
+            start_session(session=session, token=token, user_id=user.id, lifetime=timedelta(hours=12),
+                          user_agent="", client="")
+    idle = timedelta(hours=2)
+    with sessionmaker.begin() as session:
+        set_password(session=session, user_id=user.id, password_hash="$new", keep_session=session_id(tokens[0]))
+        assert [s.id for s in list_sessions(session=session, user_id=user.id, idle=idle)] == [session_id(tokens[0])]
+        set_disabled(session=session, email="ana@example.org", disabled=True)
+        assert list_sessions(session=session, user_id=user.id, idle=idle) == []
+        stored = find_session(session=session, token=tokens[0])
+        assert stored is not None and stored.revoked_at is not None
+        assert session.execute(users.select()).mappings().one()["password_hash"] == "$new"

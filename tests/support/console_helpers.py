@@ -41,3 +41,21 @@ async def log_in(client: TestClient, email: str) -> None:
     response = await client.post("/console/login", data={"csrf_token": token, "email": email, "password": PASSWORD},
                                  allow_redirects=False)
     assert response.status == 303, await response.text()
+
+
+#: Header with which a test plays another client address (see `with_client_addresses`).
+REMOTE_HEADER = "X-Test-Client-Address"
+
+
+def with_client_addresses(app):
+    """Let requests say which client address the server should see (tests only): the throttle and
+    the sessions read `request.remote`, and every test client connects from 127.0.0.1."""
+    from aiohttp import web
+
+    @web.middleware
+    async def remote(request, handler):
+        address = request.headers.get(REMOTE_HEADER)
+        return await handler(request.clone(remote=address) if address else request)
+
+    app.middlewares.insert(0, remote)
+    return app

@@ -6,13 +6,12 @@ import base64
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from cryptography.fernet import Fernet
 
 from bot.settings import Settings
 from bot.staff.accounts import AccountError, Role, User, check_email, check_role
+from bot.staff.login_throttle import wait_seconds
+from integrations.console.pages.csrf import derive
 from integrations.console.pages.login import safe_next
-from integrations.console.pages.session import fernet_key
-from integrations.console.pages.throttle import wait_seconds
 
 KNOWN = {"wm-fr", "wikiedu"}
 STAFF = User(id=1, email="staff@example.org", role=Role.STAFF)
@@ -93,11 +92,13 @@ def test_wait_seconds_counts_only_failures_inside_the_window():
     assert wait_seconds([now], limit=1, window=window, now=now) == 15 * 60
 
 
-def test_the_session_key_is_a_fernet_key_derived_from_the_secret():
-    key = fernet_key("a long random secret")
-    assert len(base64.urlsafe_b64decode(key)) == 32
-    assert key == fernet_key("a long random secret") and key != fernet_key("another secret")
-    Fernet(key)  # accepted as a key
+def test_the_csrf_token_is_derived_from_the_secret_and_the_session():
+    token = derive("a long random secret", "session-token")
+    assert len(base64.urlsafe_b64decode(token + "=")) == 32
+    assert token == derive("a long random secret", "session-token")
+    assert token != derive("another secret", "session-token")
+    assert token != derive("a long random secret", "another session")  # a new session, a new token
+    assert "session-token" not in token
 
 
 def test_the_session_secret_stays_out_of_reprs():

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.staff.accounts import Role, User, normalize_email
+from bot.store.accounts.console_sessions import revoke_user_sessions
 from bot.store.clock import utcnow
 from bot.store.tables import users
 
@@ -82,10 +83,24 @@ def list_users(*, session: Session) -> list[User]:
 
 
 def set_disabled(*, session: Session, email: str, disabled: bool) -> User | None:
-    """Disable or enable a user; the updated user, or None when there is no such address."""
+    """Disable or enable a user; the updated user, or None when there is no such address.
+
+    Disabling also ends the user's console sessions, so that enabling them again later does not
+    bring an old session back.
+    """
     email = normalize_email(email)
     session.execute(update(users).where(users.c.email == email).values(disabled=disabled))
-    return user_by_email(session=session, email=email)
+    user = user_by_email(session=session, email=email)
+    if user is not None and disabled:
+        revoke_user_sessions(session=session, user_id=user.id)
+    return user
+
+
+def set_password(*, session: Session, user_id: int, password_hash: str, keep_session: str | None = None) -> None:
+    """Store a new password hash and end every console session of the user but `keep_session`
+    (the id of the session that changed it, if any): whoever knew the old password is out."""
+    session.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+    revoke_user_sessions(session=session, user_id=user_id, keep=keep_session)
 
 
 def record_login(*, session: Session, user_id: int, new_password_hash: str | None = None) -> None:

@@ -1,7 +1,9 @@
-"""The console's server-rendered pages under /console/: login, inquiries, conversations, dashboard.
+"""The console's server-rendered pages under /console/: login, account, password reset,
+inquiries, conversations, dashboard.
 
 `setup(app, settings)` is the one call `create_app` makes. Without INTAKE_SESSION_SECRET the
 pages answer 503 and the rest of the app (JSON API, widget, response links) works as before.
+Sessions are kept in the database (pages/session.py); the guard middleware loads them.
 """
 
 from __future__ import annotations
@@ -10,31 +12,42 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp_session
 from aiohttp import web
 
 from bot.settings import Settings
 from bot.staff import passwords
-from integrations.console.keys import THROTTLE_POLICY, Policy
-from integrations.console.pages import conversations, dashboard, inquiries, inquiry_detail, login
+from integrations.console.keys import BACKGROUND, MAILER, SETTINGS, THROTTLE_POLICY, Policy
+from integrations.console.pages import (
+    account,
+    conversations,
+    dashboard,
+    inquiries,
+    inquiry_detail,
+    login,
+    reset,
+)
 from integrations.console.pages.guard import STATIC, guard
 from integrations.console.pages.render import setup_templates
-from integrations.console.pages.session import make_storage
+from integrations.delivery.senders import MailSending, SmtpSender
 
 #: The style sheet and anything else the pages load (served to anyone: nothing private in it).
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
-def setup(app: web.Application, settings: Settings, *, policy: Policy | None = None) -> None:
-    """Add the console pages, their templates, sessions and guard to `app`."""
+def setup(
+    app: web.Application, settings: Settings, *, policy: Policy | None = None, mailer: MailSending | None = None
+) -> None:
+    """Add the console pages, their templates and guard to `app`; reset links go by `mailer`
+    (by default the SMTP server of Settings.smtp, as the delivery worker's e-mails)."""
     setup_templates(app)
     app[THROTTLE_POLICY] = policy or Policy()
-    if settings.session_secret:
-        # Before the guard: the session middleware must wrap it to load and save the cookie.
-        aiohttp_session.setup(app, make_storage(settings))
+    app[MAILER] = mailer or SmtpSender(settings=settings.smtp)
     app.middlewares.append(guard)
     app.cleanup_ctx.append(_prepare_passwords)
+    app.cleanup_ctx.append(_background_mail)
     login.add_routes(app)
+    account.add_routes(app)
+    reset.add_routes(app)
     inquiries.add_routes(app)
     inquiry_detail.add_routes(app)
     conversations.add_routes(app)
@@ -45,3 +58,14 @@ def setup(app: web.Application, settings: Settings, *, policy: Policy | None = N
 async def _prepare_passwords(app: web.Application) -> AsyncIterator[None]:
     await asyncio.to_thread(passwords.prepare)
     yield
+
+
+async def _background_mail(app: web.Application) -> AsyncIterator[None]:
+    """E-mails still being sent at shutdown get as long as SMTP's own timeout to finish."""
+    app[BACKGROUND] = set()
+    yield
+    tasks: set[asyncio.Task[None]] = app[BACKGROUND]
+    pending = list(tasks)
+    if pending:
+        await asyncio.wait(pending, timeout=app[SETTINGS].smtp.timeout)
+    await app[MAILER].close()

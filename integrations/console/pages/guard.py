@@ -2,7 +2,8 @@
 
 In order: no session secret, no pages (503); the session's user is looked up (a disabled or
 deleted one is logged out); every POST must carry the session's CSRF token (403); anonymous
-visitors are sent to the login form; every answer gets the security headers.
+visitors are sent to the login form; every answer gets the security headers, and the session
+cookie the request's session work asks for (pages/session.py).
 """
 
 from __future__ import annotations
@@ -15,17 +16,18 @@ from yarl import URL
 
 from integrations.console.keys import SETTINGS
 from integrations.console.pages import csrf
-from integrations.console.pages.login import LOGIN, PREFIX, not_allowed
+from integrations.console.pages.login import FORGOT, LOGIN, PREFIX, RESET, not_allowed
 from integrations.console.pages.render import message, secure
-from integrations.console.pages.session import load_user
+from integrations.console.pages.session import apply_cookie, load_user
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STATIC = PREFIX + "/static/"
-#: Pages anyone may open: the login form and /console (a redirect); the style sheet is in STATIC.
-PUBLIC = frozenset({LOGIN, PREFIX})
+#: Pages anyone may open: the login and forgot forms and /console (a redirect); the style sheet
+#: is in STATIC, the reset links under RESET.
+PUBLIC = frozenset({LOGIN, PREFIX, FORGOT})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -49,12 +51,14 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await _guarded(request, handler, is_static)
     except web.HTTPException as exc:
         secure(exc.headers, cache=is_static)
+        apply_cookie(request, exc)
         raise
     except Exception as exc:
         # An HTML page rather than the JSON API's error; no details (they may hold personal data).
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path)
         response = await message(request, "Something went wrong", "Please try again later.", status=500)
     secure(response.headers, cache=is_static)
+    apply_cookie(request, response)
     return response
 
 
@@ -63,7 +67,7 @@ async def _guarded(request: web.Request, handler: Handler, is_static: bool) -> w
         return await message(
             request,
             "Console not configured",
-            "The console's pages need INTAKE_SESSION_SECRET (a long random string) to keep sessions."
+            "The console's pages need INTAKE_SESSION_SECRET (a long random string) to protect their forms."
             " Set it and restart the console; the JSON API works without it.",
             status=503,
         )
@@ -72,7 +76,7 @@ async def _guarded(request: web.Request, handler: Handler, is_static: bool) -> w
     user = await load_user(request)
     if request.method not in _SAFE_METHODS and not await csrf.is_valid(request):
         return await not_allowed(request)
-    if user is None and request.path not in PUBLIC:
+    if user is None and request.path not in PUBLIC and not request.path.startswith(RESET):
         raise (
             web.HTTPFound(login_url(request)) if request.method in _SAFE_METHODS else web.HTTPSeeOther(LOGIN)
         )

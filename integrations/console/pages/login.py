@@ -1,7 +1,7 @@
 """Logging in and out, and the console's home page.
 
 A failed login says the same whether the address exists or not, and takes as long (a dummy
-hash is checked); the throttle answers before any password is checked.
+hash is checked); the throttle reserves the attempt before any password is checked.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ PREFIX = "/console"
 HOME = PREFIX + "/"
 LOGIN = PREFIX + "/login"
 LOGOUT = PREFIX + "/logout"
+#: The password reset pages (pages/reset.py): the form asking for a link, and the links.
+FORGOT = PREFIX + "/forgot"
+RESET = PREFIX + "/reset/"
 WRONG = "Wrong e-mail address or password."
 DISABLED = "This account is disabled. Ask the partnerships team to enable it again."
 
@@ -48,7 +51,7 @@ def safe_next(raw: object) -> str:
     if "\\" in raw or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in raw):
         return HOME
     parts = urlsplit(raw)
-    if parts.scheme or parts.netloc or parts.path in (LOGIN, LOGOUT):
+    if parts.scheme or parts.netloc or parts.path in (LOGIN, LOGOUT, FORGOT) or parts.path.startswith(RESET):
         return HOME
     return raw
 
@@ -74,7 +77,8 @@ async def login_form(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """Check the throttle, then the password; start a session and go on to `next`."""
+    """Reserve the attempt with the throttle, then check the password; start a new session and go
+    on to `next`. A refused attempt is a 429 with Retry-After and no password is checked."""
     form = await edge.form_of(request)
     email = normalize_email(str(form.get("email") or ""))[:MAX_EMAIL_LENGTH]
     password = str(form.get("password") or "")
@@ -84,21 +88,21 @@ async def login(request: web.Request) -> web.Response:
         return await render(
             request, "login.html", {**context, "error": "Enter your e-mail address and password."}, status=400
         )
-    wait = await throttle.retry_after(request, email)
-    if wait:
-        minutes = max(1, round(wait / 60))
-        text = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+    reservation = await throttle.reserve(request, email)
+    if reservation.attempt_id is None:
+        wait = reservation.retry_after
         return await render(
-            request, "login.html", {**context, "error": text}, status=429, headers={"Retry-After": str(wait)}
+            request, "login.html", {**context, "error": throttle.too_many(wait)}, status=429,
+            headers={"Retry-After": str(wait)},
         )
     found = await db.read(request, credentials_by_email, email=email)
     verdict = await asyncio.to_thread(verify_password, found.password_hash if found else None, password)
     if found is None or not verdict.ok or found.user.disabled:
-        await throttle.failed(request, email)
+        # The reservation stays: it is now a failure the throttle counts.
         error = DISABLED if found is not None and verdict.ok else WRONG
         return await render(request, "login.html", {**context, "error": error}, status=401)
     await db.write(request, record_login, user_id=found.user.id, new_password_hash=verdict.new_hash)
-    await throttle.succeeded(request, email)
+    await throttle.succeeded(request, email, reservation.attempt_id)
     await log_in(request, found.user)
     raise _redirect(next_url)
 

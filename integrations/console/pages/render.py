@@ -84,7 +84,7 @@ async def render(
     full = {
         "viewer": current_user(request),
         "csrf_field": csrf.FIELD,
-        "csrf_token": await csrf.token(request) if sessions_on else "",
+        "csrf_token": csrf.token(request) if sessions_on else "",
         "section": "",  # the nav entry of the page (inquiries, conversations, dashboard)
         **(context or {}),
     }

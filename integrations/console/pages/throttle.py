@@ -1,67 +1,81 @@
-"""Login throttling: too many recent failures for an e-mail address or from a client address
-and the console refuses to check passwords (429) until the oldest of them is old enough.
-
-Counted in the database, so that every console process sees the same failures.
+"""The login throttle in front of password checks: reserve an attempt before checking, release
+it on success. The rules are bot/staff/login_throttle.py's (read its docstring for why they
+cannot be used to lock a staff member out); the reservations are kept in the database, so every
+console process sees the same ones.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from aiohttp import web
 
-from bot.store.accounts.login_failures import (
-    clear_failures,
-    failures_for_email,
-    failures_for_ip,
-    record_failure,
-)
+from bot.staff.login_throttle import Recent, client_key, client_network, retry_after, wait_seconds
+from bot.store.accounts.login_failures import Reservation, release_attempt, reserve_attempt
 from bot.store.clock import utcnow
 from integrations.console import db
 from integrations.console.keys import THROTTLE_POLICY
 
+#: The pseudo-account under which requests for reset links are counted (no e-mail has a '#').
+RESET_REQUESTS = "#password-reset"
 
-def client_ip(request: web.Request) -> str:
+
+def client_address(request: web.Request) -> str:
     """The client's address as the server sees it (X-Forwarded-For is not trusted)."""
     return request.remote or "unknown"
 
 
-def wait_seconds(times: Sequence[datetime], *, limit: int, window: timedelta, now: datetime) -> int:
-    """Seconds until fewer than `limit` of the failures `times` (oldest first) are within `window`.
-
-    0 when the door is open. Only the failures that must age out count: with n >= limit of
-    them, the (n - limit + 1)-th oldest is the last one that has to leave the window.
-    """
-    recent = [moment for moment in times if moment > now - window]
-    if len(recent) < limit:
-        return 0
-    leaves_at = recent[len(recent) - limit] + window
-    return max(1, math.ceil((leaves_at - now).total_seconds()))
-
-
-async def retry_after(request: web.Request, email: str) -> int:
-    """Seconds the caller must wait before trying `email` from this client; 0: go ahead."""
+async def reserve(request: web.Request, email: str) -> Reservation:
+    """Reserve a password check of `email` from this client, or learn how long to wait."""
     policy = request.app[THROTTLE_POLICY]
-    ip = client_ip(request)
-    by_email = await db.read(request, failures_for_email, email=email, window=policy.window)
-    by_client = await db.read(request, failures_for_ip, client_ip=ip, window=policy.window)
-    now = utcnow()
-    return max(
-        wait_seconds(by_email, limit=policy.per_email, window=policy.window, now=now),
-        wait_seconds(by_client, limit=policy.per_client, window=policy.window, now=now),
+    address = client_address(request)
+    return await db.write(
+        request,
+        reserve_attempt,
+        email=email,
+        client=client_key(address),
+        network=client_network(address),
+        window=policy.window,
+        account_window=policy.backoff_window,
+        trusted_since=utcnow() - timedelta(days=policy.trusted_days),
+        decide=lambda recent: retry_after(recent, policy=policy, now=utcnow()),
     )
 
 
-async def failed(request: web.Request, email: str) -> None:
-    """Count a failed login for `email` from this client."""
+async def reserve_reset_request(request: web.Request) -> Reservation:
+    """Count a request for a reset link from this client against its limits (per client, and
+    `per_email` reset requests per window); such a request is never released."""
     policy = request.app[THROTTLE_POLICY]
+    address = client_address(request)
+
+    def decide(recent: Recent) -> int:
+        now = utcnow()
+        return max(
+            wait_seconds(recent.from_client, limit=policy.per_client, window=policy.window, now=now),
+            wait_seconds(recent.for_pair, limit=policy.per_email, window=policy.window, now=now),
+        )
+
+    return await db.write(
+        request,
+        reserve_attempt,
+        email=RESET_REQUESTS,
+        client=client_key(address),
+        network=client_network(address),
+        window=policy.window,
+        account_window=policy.window,
+        trusted_since=None,
+        decide=decide,
+    )
+
+
+async def succeeded(request: web.Request, email: str, attempt_id: int) -> None:
+    """A success releases its attempt and this client's failures for `email`."""
     await db.write(
-        request, record_failure, email=email, client_ip=client_ip(request), window=policy.window
+        request, release_attempt, attempt_id=attempt_id, email=email, client=client_key(client_address(request))
     )
 
 
-async def succeeded(request: web.Request, email: str) -> None:
-    """A successful login clears the address's failures (which also leave the client's count)."""
-    await db.write(request, clear_failures, email=email)
+def too_many(wait: int) -> str:
+    """What a refused attempt is told."""
+    minutes = max(1, round(wait / 60))
+    return f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."

@@ -1,0 +1,94 @@
+"""The viewer's own account (/console/account): their open sessions, each of which they may
+end, and a password change that needs the current password and ends every other session.
+
+The current password is checked behind the login throttle, so that a stolen session cannot be
+used to guess it faster than the login form allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+from bot.staff.passwords import check_new_password, hash_password, verify_password
+from bot.store.accounts.console_sessions import list_sessions, revoke_session
+from bot.store.accounts.users import credentials_by_email, set_password
+from integrations.console import db, edge
+from integrations.console.keys import SETTINGS
+from integrations.console.pages import throttle
+from integrations.console.pages.login import LOGIN, PREFIX
+from integrations.console.pages.render import render
+from integrations.console.pages.session import current_session, idle_timeout, log_out, viewer
+
+ACCOUNT = PREFIX + "/account"
+END_SESSION = ACCOUNT + "/sessions/end"
+PASSWORD = ACCOUNT + "/password"
+#: The outcome shown after a form, by the `done` query parameter of the redirect.
+DONE = {"ended": "The session was ended.", "password": "Your password was changed; your other sessions have ended."}
+
+
+def add_routes(app: web.Application) -> None:
+    """The account page and its two forms."""
+    app.router.add_get(ACCOUNT, show)
+    app.router.add_post(END_SESSION, end_session)
+    app.router.add_post(PASSWORD, change_password)
+
+
+async def show(request: web.Request, *, error: str | None = None, status: int = 200,
+               headers: dict[str, str] | None = None) -> web.Response:
+    """The sessions (created, last used, device, network) and the password form."""
+    user = viewer(request)
+    sessions = await db.read(request, list_sessions, user_id=user.id, idle=idle_timeout(request.app[SETTINGS]))
+    here = current_session(request)
+    context: dict[str, Any] = {
+        "section": "account",
+        "sessions": sessions,
+        "current": here.id if here else None,
+        "done": DONE.get(request.query.get("done", "")),
+        "error": error,
+    }
+    return await render(request, "account.html", context, status=status, headers=headers)
+
+
+async def end_session(request: web.Request) -> web.Response:
+    """End one of the viewer's sessions; ending the current one logs out."""
+    form = await edge.form_of(request)
+    target = str(form.get("session") or "")
+    here = current_session(request)
+    if here is not None and target == here.id:
+        await log_out(request)
+        raise web.HTTPSeeOther(LOGIN)
+    # Only the viewer's own sessions: any other id changes nothing, and says the same.
+    await db.write(request, revoke_session, id=target, user_id=viewer(request).id)
+    raise web.HTTPSeeOther(ACCOUNT + "?done=ended")
+
+
+async def change_password(request: web.Request) -> web.Response:
+    """Check the current password, store the new one, end every other session of the viewer."""
+    user = viewer(request)
+    form = await edge.form_of(request)
+    current, new, repeat = (str(form.get(name) or "") for name in ("current", "new", "repeat"))
+    if not current or not new:
+        return await show(request, error="Enter your current password and a new one.", status=400)
+    if new != repeat:
+        return await show(request, error="The new password and its repetition differ.", status=400)
+    try:
+        check_new_password(new)
+    except ValueError as reason:
+        return await show(request, error=f"Not changed: {reason}.", status=400)
+    reservation = await throttle.reserve(request, user.email)
+    if reservation.attempt_id is None:
+        return await show(request, error=throttle.too_many(reservation.retry_after), status=429,
+                          headers={"Retry-After": str(reservation.retry_after)})
+    found = await db.read(request, credentials_by_email, email=user.email)
+    verdict = await asyncio.to_thread(verify_password, found.password_hash if found else None, current)
+    if found is None or not verdict.ok:
+        return await show(request, error="Your current password is not right.", status=401)
+    password_hash = await asyncio.to_thread(hash_password, new)
+    here = current_session(request)
+    await db.write(request, set_password, user_id=user.id, password_hash=password_hash,
+                   keep_session=here.id if here else None)
+    await throttle.succeeded(request, user.email, reservation.attempt_id)
+    raise web.HTTPSeeOther(ACCOUNT + "?done=password")

@@ -5,6 +5,7 @@ The console and the delivery worker take their configuration from here, SMTP inc
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,29 +19,63 @@ DEFAULT_SMTP_TIMEOUT = 30.0
 DEFAULT_MAIL_FROM = "Wikimedia partnerships <partnerships-intake@localhost>"
 
 
+#: How e-mail deliveries reach the SMTP server (INTAKE_SMTP_SECURITY): STARTTLS on a plain
+#: connection, implicit TLS from the first byte (port 465), or no encryption at all.
+SMTP_SECURITY = ("starttls", "tls", "plain")
+#: The port of each, when INTAKE_SMTP_PORT is not set.
+SMTP_DEFAULT_PORTS = {"starttls": 25, "tls": 465, "plain": 25}
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     """The SMTP server and sender address of e-mail deliveries; the password never appears in
-    the repr."""
+    the repr.
+
+    E-mails carry partners' contact details and live accept links, so TLS is the default and
+    certificates are verified (`ca_file` adds a private CA). `plain` is refused unless the host is
+    this machine (a local relay, the tests' servers) or `allow_plain` says it is on purpose.
+    """
 
     host: str = "127.0.0.1"
     port: int = 25
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    starttls: bool = False
+    # -- part "delivery transport" (issue 13, item 7): TLS by default ---------------------------
+    security: str = "starttls"
+    allow_plain: bool = False
+    ca_file: str | None = None
+    # ---------------------------------------------------------------------------------------------
     timeout: float = DEFAULT_SMTP_TIMEOUT
     mail_from: str = DEFAULT_MAIL_FROM
 
+    def __post_init__(self) -> None:
+        if self.security not in SMTP_SECURITY:
+            raise ValueError(f"INTAKE_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {self.security!r}")
+        if self.security == "plain" and not (self.allow_plain or is_loopback_host(self.host)):
+            raise ValueError(
+                f"INTAKE_SMTP_SECURITY=plain would send contact details unencrypted to {self.host}: use starttls "
+                "or tls, or set INTAKE_SMTP_ALLOW_PLAIN=true (local development only)"
+            )
+
+    @property
+    def starttls(self) -> bool:
+        """Whether STARTTLS is used (the older INTAKE_SMTP_STARTTLS's meaning)."""
+        return self.security == "starttls"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings:
-        """From INTAKE_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, _TIMEOUT and INTAKE_MAIL_FROM."""
+        """From INTAKE_SMTP_HOST, _PORT, _USER, _PASSWORD, _SECURITY (or the older _STARTTLS),
+        _ALLOW_PLAIN, _CA_FILE, _TIMEOUT and INTAKE_MAIL_FROM; ValueError names a bad one."""
         env = os.environ if env is None else env
+        security = _smtp_security(env)
         return cls(
             host=env.get("INTAKE_SMTP_HOST") or "127.0.0.1",
-            port=_smtp_port(env.get("INTAKE_SMTP_PORT"), 25),
+            port=_smtp_port(env.get("INTAKE_SMTP_PORT"), SMTP_DEFAULT_PORTS[security]),
             username=env.get("INTAKE_SMTP_USER") or None,
             password=env.get("INTAKE_SMTP_PASSWORD") or None,
-            starttls=_flag(env.get("INTAKE_SMTP_STARTTLS"), "INTAKE_SMTP_STARTTLS"),
+            security=security,
+            allow_plain=_flag(env.get("INTAKE_SMTP_ALLOW_PLAIN"), "INTAKE_SMTP_ALLOW_PLAIN"),
+            ca_file=_smtp_ca_file(env.get("INTAKE_SMTP_CA_FILE")),
             timeout=_smtp_seconds(env.get("INTAKE_SMTP_TIMEOUT"), DEFAULT_SMTP_TIMEOUT),
             mail_from=env.get("INTAKE_MAIL_FROM") or DEFAULT_MAIL_FROM,
         )
@@ -203,6 +238,19 @@ def trusted_proxies(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 # --- end of part "limits-secrets" ---
+def is_loopback_host(host: str | None) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1, with or without brackets).
+
+    The one test of "this machine": plain SMTP and http:// webhooks are allowed only to these (a
+    local relay, a development receiver, the tests' servers), as nothing they carry leaves it.
+    """
+    name = (host or "").strip().strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _bounded(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
@@ -275,6 +323,27 @@ def _flag(raw: str | None, name: str) -> bool:
     if value in ("1", "true", "yes", "on"):
         return True
     raise ValueError(f"{name} must be true or false, not {raw!r}")
+
+
+def _smtp_security(env: Mapping[str, str]) -> str:
+    """INTAKE_SMTP_SECURITY; unset, the older INTAKE_SMTP_STARTTLS (true: starttls, false: plain);
+    neither: starttls."""
+    raw = (env.get("INTAKE_SMTP_SECURITY") or "").strip().lower()
+    if raw:
+        if raw not in SMTP_SECURITY:
+            raise ValueError(f"INTAKE_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {raw!r}")
+        return raw
+    if (env.get("INTAKE_SMTP_STARTTLS") or "").strip():
+        return "starttls" if _flag(env.get("INTAKE_SMTP_STARTTLS"), "INTAKE_SMTP_STARTTLS") else "plain"
+    return "starttls"
+
+
+def _smtp_ca_file(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not os.path.isfile(raw):
+        raise ValueError(f"INTAKE_SMTP_CA_FILE: {raw!r} is not a readable file of PEM certificates")
+    return raw
 
 
 def _smtp_seconds(raw: str | None, default: float) -> float:

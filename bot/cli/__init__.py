@@ -1,6 +1,7 @@
 """`intake`: the command line of the project. One module per command group: `users` (console
 accounts), `tokens` (JSON API tokens), `export` (flagged messages as NLU data), `erasure` (a
-person's data erased on request, retention applied now); `database` is what they share.
+person's data erased on request, retention applied now), `endpoints` (delivery endpoints disabled
+after a 410 Gone); `database` is what they share.
 
     intake users add --email E --role staff|affiliate [--affiliate ID] --password-stdin
     intake users list | disable --email E | enable --email E
@@ -9,6 +10,7 @@ person's data erased on request, retention applied now); `database` is what they
     intake export-training-data [--out FILE] [--language L] [--all] [--mark-exported]
     intake erase --email E | --reference R | --conversation C [--dry-run]
     intake purge [--dry-run]
+    intake endpoints list | enable --affiliate ID [--channel webhook]
 
 The database is INTAKE_DATABASE_URL's, migrated first. Exit codes: 0 done (for erase, also when
 there was nothing to erase), 1 the database failed, 2 bad usage or input (one line on stderr,
@@ -24,7 +26,7 @@ from typing import NoReturn, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import erasure, export, tokens, users
+from bot.cli import endpoints, erasure, export, tokens, users
 from bot.cli.database import FAILED, OK, USAGE, UsageError
 from bot.settings import Settings
 
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_commands(commands, _Parser)
     export.add_commands(commands, _Parser)
     erasure.add_commands(commands, _Parser)
+    endpoints.add_commands(commands, _Parser)
     return parser
 
 
@@ -55,7 +58,7 @@ def main(
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("intake: choose a command: users, tokens, export-training-data, erase, purge "
+            raise UsageError("intake: choose a command: users, tokens, endpoints, export-training-data, erase, purge "
                              "(see intake --help)")
         if getattr(args, "run", None) is None:  # a command group without its action
             raise UsageError(f"intake {args.command}: choose an action (see intake {args.command} --help)")

@@ -1,7 +1,8 @@
 """Where each affiliate receives routed inquiries: the endpoints file (INTAKE_ENDPOINTS_FILE).
 
 Pure configuration: no aiohttp, SQLAlchemy or Rasa. `load_endpoints()` reads and validates the
-YAML file once at start; errors name the file and the key, never a secret's value.
+YAML file once at start; errors name the file and the key, never a secret's value. Webhook URLs
+are https://, or http:// to a loopback host only (the body carries contact details and live links).
 
     default:                       # for any affiliate without its own entry
       webhook: {url: "https://…", secret: "${WM_DEFAULT_SECRET}"}
@@ -24,6 +25,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+
+from bot.settings import is_loopback_host
 
 #: Days an affiliate has to accept or decline before the inquiry moves on.
 DEFAULT_RESPONSE_DAYS = 7
@@ -132,6 +135,12 @@ class _Parser:
             affiliates[affiliate_id] = self.endpoint(entry, key)
         return EndpointsConfig(default=default, affiliates=affiliates)
 
+    @staticmethod
+    def owner(key: str) -> str:
+        """Whose endpoint `key` is: "affiliate wm-de" or "the default endpoint"."""
+        parts = key.split(".")
+        return f"affiliate {parts[1]}" if parts[0] == "affiliates" and len(parts) > 1 else "the default endpoint"
+
     def mapping(self, raw: Any, key: str, allowed: frozenset[str]) -> dict[Any, Any]:
         if not isinstance(raw, dict):
             raise self.error(key, "must be a mapping")
@@ -158,6 +167,11 @@ class _Parser:
         url = self.string(raw.get("url"), f"{key}.url")
         if not _valid_url(url):
             raise self.error(f"{key}.url", "must be an http:// or https:// URL with a host")
+        if not _transport_allowed(url):
+            # The body carries the partner's contact details and live accept links.
+            raise self.error(
+                f"{key}.url", f"{self.owner(key)}'s webhook must use https:// (http:// only to a loopback host)"
+            )
         secret = self.string(raw.get("secret"), f"{key}.secret")
         if not secret:
             raise self.error(f"{key}.secret", "is missing or empty")
@@ -195,6 +209,12 @@ class _Parser:
             return self.env[name]
 
         return _ENV_VAR.sub(replace, value)
+
+
+def _transport_allowed(url: str) -> bool:
+    """https:// anywhere; http:// only to this machine (a development receiver, the tests')."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or is_loopback_host(parts.hostname)
 
 
 def _valid_url(url: str) -> bool:

@@ -7,8 +7,10 @@ outcome in another. A claim is exclusive while its lease runs (PostgreSQL: `FOR 
 LOCKED`; SQLite: a conditional UPDATE under the write lock that `BEGIN IMMEDIATE` takes); a
 worker that dies leaves its rows to be claimed again once the lease has run out.
 
-Times may be given aware or naive (naive means UTC; see `bot.store.clock`). Errors are stored truncated and with
-anything that looks like an e-mail address removed; nothing here logs personal data.
+Times may be given aware or naive (naive means UTC; see `bot.store.clock`). `last_error` is served
+to staff by the API, so the one writer of it (`mark_failed`) stores it through `clean_error`: one
+short line of a fixed kind (HTTP status, exception class, time-out, SMTP reply code), never a
+response body or a recipient's address; nothing here logs personal data.
 """
 
 from __future__ import annotations
@@ -33,13 +35,17 @@ log = logging.getLogger(__name__)
 CHANNELS = frozenset({"webhook", "email", "partner_email"})
 PENDING, DELIVERED, DEAD, CANCELLED = "pending", "delivered", "dead", "cancelled"
 STATUSES = (PENDING, DELIVERED, DEAD, CANCELLED)
-MAX_ERROR_CHARS = 500
+MAX_ERROR_CHARS = 200
 #: Retry ceilings: 1 min, 4 min, 16 min, 64 min, ~4 h, then 6 h; 8 tries span up to ~18 h.
 BACKOFF_BASE = timedelta(seconds=60)
 BACKOFF_FACTOR = 4
 BACKOFF_CAP = timedelta(hours=6)
 
 _EMAIL = re.compile(r"[^\s@<>()\[\]\"',;:]+@[^\s@<>()\[\]\"',;:]+")
+#: Quoted or bracketed parts of an error, where libraries put bodies, addresses and arguments.
+_QUOTED = re.compile(r"'[^']*'?|\"[^\"]*\"?|<[^>]*>?|\[[^\]]*\]?|\{[^}]*\}?|`[^`]*`?")
+#: What a stored error is made of: words, numbers, host names and ports, and light punctuation.
+_UNSAFE = re.compile(r"[^A-Za-z0-9 .:_()/+-]")
 d = deliveries
 
 
@@ -178,10 +184,11 @@ def mark_failed(
     now: datetime | None = None,
     max_attempts: int = 8,
     backoff: Callable[[int], timedelta] = default_backoff,
+    final: bool = False,
 ) -> str:
     """Record a failed try: 'retry' (due again after `backoff(attempts)`) or 'dead' once
-    `max_attempts` tries were made; 'stale' when the row is not pending or is held by another
-    worker (nothing is changed then)."""
+    `max_attempts` tries were made, or at once when `final` (a receiver that is gone); 'stale'
+    when the row is not pending or is held by another worker (nothing is changed then)."""
     now = as_utc(now)
     row = session.execute(
         select(d.c.attempts)
@@ -193,7 +200,7 @@ def mark_failed(
     attempts = max(row.attempts, 1)
     values: dict[str, Any] = {"attempts": attempts, "claimed_by": None, "claimed_until": None,
                               "last_error": clean_error(error)}
-    outcome = "dead" if attempts >= max_attempts else "retry"
+    outcome = "dead" if final or attempts >= max_attempts else "retry"
     if outcome == "dead":
         values["status"] = DEAD
     else:
@@ -202,9 +209,16 @@ def mark_failed(
     return outcome
 
 
-def clean_error(error: str) -> str:
-    """An error text fit to store: e-mail addresses removed, at most MAX_ERROR_CHARS long."""
-    return _EMAIL.sub("<address>", str(error))[:MAX_ERROR_CHARS]
+def clean_error(error: object) -> str:
+    """An error text fit to store and show staff: its first line, without anything quoted or
+    bracketed (bodies, recipients, arguments), e-mail addresses or unusual characters, at most
+    MAX_ERROR_CHARS long. The senders already describe failures in fixed words; this is the
+    guarantee for whatever else reaches the row."""
+    lines = str(error).strip().splitlines()
+    text = _QUOTED.sub(" ", lines[0] if lines else "")
+    text = _UNSAFE.sub(" ", _EMAIL.sub("(address)", text))
+    text = " ".join(text.split()).strip(" :")
+    return text[:MAX_ERROR_CHARS] or "failed"
 
 
 def cancel_deliveries(*, session: Session, decision_id: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from bot.intake.model import Status
+from bot.staff.affiliate_view import affiliate_view
 from bot.store.clock import iso_utc
 from bot.store.decisions import CURRENT_DECISION
 from bot.store.names import canonical_reference, normalize_org_name
@@ -28,6 +30,15 @@ def visible_to(scope: str | None) -> ColumnElement[bool]:
     return exists(select(ever.c.id).where(ever.c.inquiry_id == inquiries.c.id, ever.c.affiliate_id == scope))
 
 
+def affiliate_filter(affiliate: str, scope: str | None) -> ColumnElement[bool]:
+    """Inquiries "with" `affiliate` as `scope` sees them. Staff: the current decision's affiliate.
+    An affiliate sees every inquiry of its scope as its own (bot.staff.affiliate_view), so asking
+    for another affiliate finds none: where an inquiry went after it left is not its business."""
+    if scope is None:
+        return routing_decisions.c.affiliate_id == affiliate
+    return inquiries.c.id.isnot(None) if affiliate == scope else inquiries.c.id.is_(None)
+
+
 def get_inquiry(*, session: Session, reference: str, scope: str | None = None) -> dict[str, Any] | None:
     """The inquiry with this reference in the JSON API shape, or None (also when `scope` may not
     see it).
@@ -36,7 +47,9 @@ def get_inquiry(*, session: Session, reference: str, scope: str | None = None) -
     """
     stmt = _select_api_rows().where(inquiries.c.reference == canonical_reference(reference), visible_to(scope))
     row = session.execute(stmt).first()
-    return None if row is None else _as_api_dict(row)
+    if row is None:
+        return None
+    return _as_api_dict(row) if scope is None else scoped_api_rows(session=session, rows=[row], scope=scope)[0]
 
 
 def list_inquiries(
@@ -61,10 +74,48 @@ def list_inquiries(
     if status is not None:
         stmt = stmt.where(inquiries.c.status == Status(status).value)
     if affiliate is not None:
-        stmt = stmt.where(routing_decisions.c.affiliate_id == affiliate)
+        stmt = stmt.where(affiliate_filter(affiliate, scope))
     stmt = stmt.order_by(inquiries.c.created_at.desc(), inquiries.c.id.desc())
     rows = session.execute(stmt.limit(limit).offset(offset)).all()
+    if scope is not None:
+        return scoped_api_rows(session=session, rows=rows, scope=scope)
     return [_as_api_dict(row) for row in rows]
+
+
+def decisions_and_history(
+    *, session: Session, inquiry_ids: Sequence[int]
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    """Every routing decision and status-history entry of these inquiries, oldest first, by
+    inquiry id: what `bot.staff.affiliate_view` needs to decide what an affiliate may see."""
+    rd, sh = routing_decisions, status_history
+    decisions: dict[int, list[dict[str, Any]]] = {i: [] for i in inquiry_ids}
+    history: dict[int, list[dict[str, Any]]] = {i: [] for i in inquiry_ids}
+    for start in range(0, len(inquiry_ids), 500):  # bounded IN lists for long exports
+        chunk = list(inquiry_ids[start:start + 500])
+        for r in session.execute(
+            select(rd.c.id, rd.c.inquiry_id, rd.c.affiliate_id, rd.c.rule, rd.c.reasons, rd.c.alternatives,
+                   rd.c.created_at, rd.c.is_current, rd.c.response_due_at)
+            .where(rd.c.inquiry_id.in_(chunk)).order_by(rd.c.id)
+        ):
+            decisions[r.inquiry_id].append(dict(r._mapping))
+        for r in session.execute(
+            select(sh.c.inquiry_id, sh.c.from_status, sh.c.to_status, sh.c.actor, sh.c.reason, sh.c.created_at)
+            .where(sh.c.inquiry_id.in_(chunk)).order_by(sh.c.id)
+        ):
+            history[r.inquiry_id].append(dict(r._mapping))
+    return decisions, history
+
+
+def scoped_api_rows(*, session: Session, rows: Sequence[Row], scope: str) -> list[dict[str, Any]]:
+    """Rows of `_select_api_rows` in the JSON API shape as the affiliate `scope` may see them."""
+    decisions, history = decisions_and_history(session=session, inquiry_ids=[row.id for row in rows])
+    views = []
+    for row in rows:
+        view = affiliate_view(_as_api_dict(row), affiliate_id=scope, decisions=decisions[row.id],
+                              history=history[row.id])
+        view.pop("holding")  # the API's inquiry keeps DESIGN.md's shape
+        views.append(view)
+    return views
 
 
 def accepted_affiliate_for(

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.types import TypeDecorator
@@ -239,7 +240,9 @@ password_resets = Table(
     Column("used_at", UTCDateTime),
 )
 
-# Staff and affiliate notes on an inquiry (free text; shown to whoever may see the inquiry).
+# Staff and affiliate notes on an inquiry (free text). `visibility` is chosen when written:
+# `staff` (staff only) or `shared` (also the affiliate holding the inquiry at the time;
+# bot.staff.affiliate_view decides what an affiliate sees).
 inquiry_notes = Table(
     "inquiry_notes",
     metadata,
@@ -249,6 +252,7 @@ inquiry_notes = Table(
     Column("author", String(320), nullable=False),  # the user's e-mail when written
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("visibility", String(10), nullable=False),  # staff | shared
 )
 
 # The review loop: a partner message (a `user` event of Rasa's `events` table) that staff flagged
@@ -281,6 +285,22 @@ api_tokens = Table(
     Column("disabled", Boolean(create_constraint=False), nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("last_used_at", UTCDateTime),
+)
+
+# Delivery endpoints a receiver told to go away (HTTP 410 Gone): nothing more is sent there until
+# staff enable it again (`intake endpoints enable`). The endpoint is known by a SHA-256 of its
+# target (a URL may hold a token) and, for staff, the URL's host.
+disabled_endpoints = Table(
+    "disabled_endpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("affiliate_id", String(64), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),  # webhook
+    Column("target_hash", String(64), nullable=False),
+    Column("target_host", String(255)),
+    Column("reason", String(200), nullable=False),
+    Column("disabled_at", UTCDateTime, nullable=False, default=utcnow),
+    UniqueConstraint("affiliate_id", "channel", "target_hash"),
 )
 
 # One key per conversation that has sealed contact answers in Rasa's `events` table

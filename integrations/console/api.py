@@ -15,6 +15,7 @@ from bot.routing.directory import Affiliate
 from bot.staff.transcript import CONVERSATION_STATUSES
 from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
 from bot.store.console.transcripts import conversation_ids, conversation_view
+from bot.store.disabled_endpoints import list_disabled_endpoints
 from bot.store.queries import MAX_LIMIT
 from integrations.console import db
 from integrations.console.auth import API_SCOPE, Handler
@@ -129,8 +130,8 @@ def affiliate_json(affiliate: Affiliate) -> dict[str, Any]:
 
 
 async def deliveries(request: web.Request) -> web.Response:
-    """GET /api/deliveries: outbox counts per status and the dead letters with their last error
-    (staff only: the outbox spans every affiliate)."""
+    """GET /api/deliveries: outbox counts per status, the dead letters with their last error, and
+    the endpoints disabled after a 410 Gone (staff only: the outbox spans every affiliate)."""
     if request.get(API_SCOPE) is not None:
         return _error(403, "an affiliate token cannot read the outbox")
     try:
@@ -139,7 +140,8 @@ async def deliveries(request: web.Request) -> web.Response:
         return _error(400, str(exc))
     stats = await db.read(request, outbox_stats)
     dead = await db.read(request, dead_letters, limit=limit)
-    return web.json_response({"counts": stats, "dead_letters": dead})
+    disabled = await db.read(request, list_disabled_endpoints)
+    return web.json_response({"counts": stats, "dead_letters": dead, "disabled_endpoints": disabled})
 
 
 @web.middleware

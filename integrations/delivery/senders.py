@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -110,14 +111,27 @@ class WebhookSender:
         return self._session
 
 
+def smtp_tls_context(settings: SmtpSettings) -> ssl.SSLContext | None:
+    """The TLS context of `settings`: the system's CAs plus `ca_file`, certificates and host
+    names verified; None for `plain`."""
+    if settings.security == "plain":
+        return None
+    context = ssl.create_default_context()
+    if settings.ca_file:
+        context.load_verify_locations(cafile=settings.ca_file)
+    return context
+
+
 class SmtpSender:
     """Sends e-mail through the SMTP server of `settings`, one connection per message.
 
-    STARTTLS is required when `settings.starttls` is true and never attempted otherwise.
+    `settings.security`: `starttls` requires STARTTLS (a server without it is a failure, never a
+    silent fall back to plain text), `tls` speaks TLS from the first byte, `plain` never tries TLS.
     """
 
     def __init__(self, *, settings: SmtpSettings) -> None:
         self.settings = settings
+        self._tls = smtp_tls_context(settings)
 
     def __repr__(self) -> str:
         return f"SmtpSender(settings={self.settings!r})"
@@ -133,15 +147,31 @@ class SmtpSender:
                 port=s.port,
                 username=s.username,
                 password=s.password if s.username else None,
-                start_tls=s.starttls,
+                use_tls=s.security == "tls",
+                start_tls=s.security == "starttls",
+                tls_context=self._tls,
                 timeout=s.timeout,
             )
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"SMTP via {where} failed: {type(exc).__name__} {exc.code}", status=exc.code) from None
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            # The refusals name the recipients: only their reply code is kept.
+            code = exc.recipients[0].code if exc.recipients else None
+            raise DeliveryError(f"SMTP via {where} failed: {type(exc).__name__} {code or ''}".rstrip(),
+                                status=code) from None
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            raise DeliveryError(f"SMTP via {where} failed: {type(exc).__name__}") from None
+            raise DeliveryError(f"SMTP via {where} failed: {_failure_name(exc)}") from None
         if errors:
             log.warning("SMTP via %s refused %d of the recipients", where, len(errors))
 
     async def close(self) -> None:
         """Nothing to close: each message uses its own connection."""
+
+
+def _failure_name(exc: BaseException) -> str:
+    """The exception's class, or the TLS error under it (aiosmtplib wraps a refused certificate
+    of implicit TLS in SMTPConnectError): what staff need to tell a bad certificate apart."""
+    cause = exc.__cause__ or exc.__context__
+    if not isinstance(exc, ssl.SSLError) and isinstance(cause, ssl.SSLError):
+        return f"{type(exc).__name__} ({type(cause).__name__})"
+    return type(exc).__name__

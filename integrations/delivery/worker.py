@@ -5,6 +5,10 @@ at once and a killed worker's rows come back), sends them concurrently, and reco
 Every round also re-routes inquiries whose response window has passed; at start and then every
 `purge_seconds` the worker applies the retention periods (bot/store/retention.py), logging counts
 only.
+
+A webhook receiver that answers 410 Gone has its endpoint disabled (bot.store.disabled_endpoints):
+that delivery is dead at once, later ones to it are marked dead without being tried, and the
+affiliate's e-mail is still sent.
 """
 from __future__ import annotations
 
@@ -24,12 +28,24 @@ from bot.delivery.lifecycle import overdue_decisions
 from bot.delivery.messages import accepted_email_to_partner, routed_email, webhook_body
 from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed
 from bot.store.clock import as_utc
+from bot.store.disabled_endpoints import GONE, SKIPPED, disable_endpoint, disabled_keys, target_hash
+from bot.store.outbox import clean_error
 from bot.store.queries import opening_of
 from bot.store.retention import RetentionPolicy, purge
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.senders import DeliveryError
 
 log = logging.getLogger("intake.delivery")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How one delivery went: `error` None when delivered; `gone` when the receiver answered 410
+    (its endpoint is disabled), `skipped` when the endpoint was already disabled (not tried)."""
+
+    error: str | None = None
+    gone: bool = False
+    skipped: bool = False
 
 
 @dataclass
@@ -82,19 +98,21 @@ class Worker:
             return 0
         # One read for the batch's inquiries and links, one write for its outcomes: the
         # database work per delivery stays small, the sending runs concurrently.
-        inquiries, links = await asyncio.to_thread(self._contexts, jobs)
+        inquiries, links, disabled = await asyncio.to_thread(self._contexts, jobs)
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(job) -> str | None:
+        async def one(job) -> Attempt:
+            if (job.affiliate_id, job.channel, target_hash(job.channel, job.target)) in disabled:
+                return Attempt(SKIPPED, skipped=True)
             async with gate:
                 return await self._attempt(job, inquiries.get(job.reference) or {}, links.get(job.decision_id, {}))
 
-        errors = await asyncio.gather(*(one(job) for job in jobs))
-        outcomes = await asyncio.to_thread(self._record_all, list(zip(jobs, errors, strict=True)))
-        for job, error, outcome in zip(jobs, errors, outcomes, strict=True):
+        attempts = await asyncio.gather(*(one(job) for job in jobs))
+        outcomes = await asyncio.to_thread(self._record_all, list(zip(jobs, attempts, strict=True)))
+        for job, attempt, outcome in zip(jobs, attempts, outcomes, strict=True):
             log.info(
                 "delivery %s %s %s to %s (attempt %d): %s%s", job.delivery_id, job.channel, job.reference,
-                job.affiliate_id, job.attempts + 1, outcome, f" ({error})" if error else "",
+                job.affiliate_id, job.attempts + 1, outcome, f" ({clean_error(attempt.error)})" if attempt.error else "",
             )
         return len(jobs)
 
@@ -131,10 +149,11 @@ class Worker:
                 lease_seconds=self.lease_seconds, now=now,
             )
 
-    def _contexts(self, jobs: list) -> tuple[dict[str, dict], dict[int, dict]]:
+    def _contexts(self, jobs: list) -> tuple[dict[str, dict], dict[int, dict], frozenset[tuple[str, str, str]]]:
         inquiries: dict[str, dict] = {}
         links: dict[int, dict] = {}
         with self.sessionmaker.begin() as session:
+            disabled = disabled_keys(session=session)
             for job in jobs:
                 if job.reference not in inquiries:
                     inquiry = get_inquiry(session=session, reference=job.reference) or {}
@@ -145,7 +164,7 @@ class Worker:
                 if job.decision_id and job.decision_id not in links:
                     tokens = links_for_decision(session=session, decision_id=job.decision_id)
                     links[job.decision_id] = self.links.for_tokens(tokens)
-        return inquiries, links
+        return inquiries, links, disabled
 
     def _escalate(self, now: datetime) -> int:
         moved = 0
@@ -162,30 +181,38 @@ class Worker:
                 moved += 1
         return moved
 
-    def _record_all(self, results: list[tuple[Any, str | None]]) -> list[str]:
+    def _record_all(self, results: list[tuple[Any, Attempt]]) -> list[str]:
         outcomes = []
         with self.sessionmaker.begin() as session:
-            for job, error in results:
-                if error is None:
+            for job, attempt in results:
+                if attempt.error is None:
                     mark_delivered(session=session, delivery_id=job.delivery_id, worker_id=self.worker_id)
                     outcomes.append("delivered")
-                else:
-                    outcomes.append(mark_failed(
-                        session=session, delivery_id=job.delivery_id, worker_id=self.worker_id, error=error,
-                        max_attempts=self.max_attempts,
-                    ))
+                    continue
+                if attempt.gone and disable_endpoint(session=session, affiliate_id=job.affiliate_id,
+                                                     channel=job.channel, target=job.target):
+                    log.warning("the %s endpoint of %s answered 410 Gone: disabled until `intake endpoints enable "
+                                "--affiliate %s`", job.channel, job.affiliate_id, job.affiliate_id)
+                outcomes.append(mark_failed(
+                    session=session, delivery_id=job.delivery_id, worker_id=self.worker_id, error=attempt.error,
+                    max_attempts=self.max_attempts, final=attempt.gone or attempt.skipped,
+                ))
         return outcomes
 
     # -- sending ------------------------------------------------------------------------------
-    async def _attempt(self, job, inquiry: dict, links: dict) -> str | None:
-        """Send one delivery; the error to record, or None when it was delivered."""
+    async def _attempt(self, job, inquiry: dict, links: dict) -> Attempt:
+        """Send one delivery and say how it went."""
         try:
             await self._send(job, inquiry, links)
         except DeliveryError as failure:
-            return str(failure)
+            if job.channel == "webhook" and failure.status == 410:
+                return Attempt(GONE, gone=True)
+            return Attempt(str(failure))
         except Exception as failure:  # noqa: BLE001 - recorded on the row, never lost
-            return f"{type(failure).__name__}: {failure}"[:500]
-        return None
+            # Only the class: an unexpected exception's message may quote the inquiry.
+            log.error("delivery %s failed unexpectedly: %s", job.delivery_id, type(failure).__name__)
+            return Attempt(f"unexpected {type(failure).__name__}")
+        return Attempt()
 
     async def _send(self, job, inquiry: dict, links: dict) -> None:
         name = self.affiliate_names.get(job.affiliate_id, job.affiliate_id)

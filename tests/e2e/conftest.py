@@ -58,6 +58,7 @@ def stack(tmp_path_factory, peers):
         INTAKE_ENDPOINTS_FILE=str(endpoints),
         INTAKE_SMTP_HOST="127.0.0.1",
         INTAKE_SMTP_PORT=str(smtp.port),
+        INTAKE_SMTP_SECURITY="plain",  # the test's aiosmtpd on loopback has no TLS
         INTAKE_DELIVERY_POLL_SECONDS="0.3",
     )
     from bot.store import upgrade

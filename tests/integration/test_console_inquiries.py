@@ -140,9 +140,11 @@ async def test_the_affiliate_holding_an_inquiry_accepts_or_declines_it(client, r
     declined = await client.post(evil + "/decline", data={"csrf_token": token, "reason": "not our region"},
                                  allow_redirects=False)
     assert declined.status == 303
-    # Declined: it moved on, and wm-fr still sees it (it was routed there before).
+    # Declined: it moved on; wm-fr still sees it as it was while it held it (its own decline, not
+    # where the inquiry went next).
     html = await page(client, evil)
-    assert "not our region" in html and "ug-fr-glam" in html
+    assert "not our region" in html and "no longer with your affiliate" in html
+    assert "ug-fr-glam" not in html and "re-routed to" not in html
 
 
 @pytest.mark.asyncio
@@ -165,10 +167,12 @@ async def test_staff_reassign_with_a_recorded_reason(client, references, session
     same = await client.post(ohio + "/reassign", data={"csrf_token": token, "affiliate": "wm-fr", "reason": "x"},
                              allow_redirects=False)
     assert same.status == 409
-    # The previous affiliate keeps seeing it; the new one now does.
+    # The previous affiliate keeps seeing it as it was while it held it: not the re-assignment.
     await client.post("/console/logout", data={"csrf_token": await csrf_token(client, ohio)})
     await log_in(client, US)
-    assert "they run the course" in await page(client, ohio)
+    html = await page(client, ohio)
+    assert "no longer with your affiliate" in html
+    assert "they run the course" not in html and "wm-fr" not in html
 
 
 @pytest.mark.asyncio

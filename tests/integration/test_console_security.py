@@ -53,7 +53,7 @@ def smtp() -> AsyncIterator[SmtpServer]:
 def settings(db_url, engine, sessionmaker, smtp) -> Settings:
     add_accounts(sessionmaker, {STAFF: None})
     return Settings(database_url=db_url, session_secret=SECRET, public_url="http://intake.test",
-                    smtp=SmtpSettings(host="127.0.0.1", port=smtp.port, timeout=5))
+                    smtp=SmtpSettings(host="127.0.0.1", port=smtp.port, security="plain", timeout=5))
 
 
 async def _start(settings: Settings) -> TestClient:

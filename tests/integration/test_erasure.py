@@ -83,9 +83,9 @@ def world(db_url, engine, sessionmaker, monkeypatch):
         assert accept(session=session, reference=camille.reference, affiliate_id=camille.affiliate_id, actor="test")
         ids = dict(session.execute(select(inquiries.c.reference, inquiries.c.id)).all())
         add_note(session=session, inquiry_id=ids[camille.reference], user_id=None, author="staff@example.org",
-                 body=f"Appelé {NAME.upper()} ; elle préfère {EMAIL}. Also fine.")
+                 body=f"Appelé {NAME.upper()} ; elle préfère {EMAIL}. Also fine.", visibility="staff")
         add_note(session=session, inquiry_id=ids[jonas.reference], user_id=None, author="staff@example.org",
-                 body=f"Same museum as {EMAIL}; {OTHER_NAME} is the curator.")
+                 body=f"Same museum as {EMAIL}; {OTHER_NAME} is the curator.", visibility="shared")
         change_status(session=session, reference=camille.reference, to_status=Status.CLOSED, actor="staff",
                       reason=f"done after a call with {NAME}")
     return {"camille": camille.reference, "jonas": jonas.reference}

@@ -255,7 +255,7 @@ def message(to: list[str]):
 @pytest.mark.asyncio
 async def test_email_arrives_with_both_parts(smtp_server):
     inbox, port = smtp_server
-    await SmtpSender(settings=SmtpSettings(port=port, timeout=5)).send(message(["a@wmde.example", "b@wmde.example"]))
+    await SmtpSender(settings=SmtpSettings(security="plain", port=port, timeout=5)).send(message(["a@wmde.example", "b@wmde.example"]))
     [envelope] = inbox.envelopes
     assert envelope.mail_from == "partnerships-intake@localhost"
     assert envelope.rcpt_tos == ["a@wmde.example", "b@wmde.example"]
@@ -272,10 +272,10 @@ async def test_email_arrives_with_both_parts(smtp_server):
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 async def test_email_with_authentication(smtp_auth_server):
     inbox, port = smtp_auth_server
-    good = SmtpSettings(port=port, username="intake", password="pa55word", timeout=5)
+    good = SmtpSettings(security="plain", port=port, username="intake", password="pa55word", timeout=5)
     await SmtpSender(settings=good).send(message(["a@wmde.example"]))
     assert len(inbox.envelopes) == 1
-    bad = SmtpSettings(port=port, username="intake", password="wrong-password", timeout=5)
+    bad = SmtpSettings(security="plain", port=port, username="intake", password="wrong-password", timeout=5)
     with pytest.raises(DeliveryError) as info:
         await SmtpSender(settings=bad).send(message(["a@wmde.example"]))
     assert info.value.status == 535
@@ -287,7 +287,7 @@ async def test_email_with_authentication(smtp_auth_server):
 async def test_refused_recipient_raises(smtp_server):
     inbox, port = smtp_server
     with pytest.raises(DeliveryError) as info:
-        await SmtpSender(settings=SmtpSettings(port=port, timeout=5)).send(message(["nobody@wmde.example"]))
+        await SmtpSender(settings=SmtpSettings(security="plain", port=port, timeout=5)).send(message(["nobody@wmde.example"]))
     assert "nobody@" not in str(info.value)
     assert inbox.envelopes == []
 
@@ -295,19 +295,19 @@ async def test_refused_recipient_raises(smtp_server):
 @pytest.mark.asyncio
 async def test_partly_refused_recipients_still_deliver(smtp_server):
     inbox, port = smtp_server
-    await SmtpSender(settings=SmtpSettings(port=port, timeout=5)).send(message(["a@wmde.example", "nobody@x.example"]))
+    await SmtpSender(settings=SmtpSettings(security="plain", port=port, timeout=5)).send(message(["a@wmde.example", "nobody@x.example"]))
     assert inbox.envelopes[0].rcpt_tos == ["a@wmde.example"]
 
 
 @pytest.mark.asyncio
 async def test_smtp_connection_refused():
     with pytest.raises(DeliveryError, match="SMTP via 127.0.0.1"):
-        await SmtpSender(settings=SmtpSettings(port=free_port(), timeout=2)).send(message(["a@wmde.example"]))
+        await SmtpSender(settings=SmtpSettings(security="plain", port=free_port(), timeout=2)).send(message(["a@wmde.example"]))
 
 
 def test_smtp_settings_from_env():
     assert SmtpSettings.from_env({}) == SmtpSettings(
-        host="127.0.0.1", port=25, username=None, password=None, starttls=False,
+        host="127.0.0.1", port=25, username=None, password=None, security="starttls",
         mail_from="Wikimedia partnerships <partnerships-intake@localhost>",
     )
     settings = SmtpSettings.from_env(

@@ -76,7 +76,7 @@ def _submit(sessionmaker, endpoints, n: int, prefix: str = "conv") -> list[str]:
 def _worker(sessionmaker, endpoints, *, smtp_port: int = 1, timeout: float = 5.0) -> Worker:
     return Worker(
         sessionmaker=sessionmaker, endpoints=endpoints, webhook=WebhookSender(timeout=timeout),
-        smtp=SmtpSender(settings=SmtpSettings(host="127.0.0.1", port=smtp_port, timeout=5)),
+        smtp=SmtpSender(settings=SmtpSettings(host="127.0.0.1", port=smtp_port, security="plain", timeout=5)),
         links=LinkMaker("http://console.test", "l" * 32),
         affiliate_names={a.id: a.name for a in default_router().directory.affiliates},
         mail_from="intake@example.org", poll_seconds=0.1,

@@ -22,9 +22,11 @@ class Received:
 
 @dataclass
 class WebhookReceiver:
-    """An aiohttp server on a free port, in its own thread; answers `statuses` in turn, then 200."""
+    """An aiohttp server on a free port, in its own thread; answers `statuses` in turn, then 200,
+    with `bodies` in turn as the response text (then a small JSON)."""
 
     statuses: list[int] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)
     delays: list[float] = field(default_factory=list)
     delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
@@ -45,6 +47,8 @@ class WebhookReceiver:
                 await asyncio.sleep(pause)
             self.requests.append(Received(dict(request.headers), body))
             status = self.statuses.pop(0) if self.statuses else 200
+            if self.bodies:
+                return web.Response(text=self.bodies.pop(0), status=status)
             return web.json_response({"ok": status < 300}, status=status)
 
         async def serve() -> None:

@@ -244,3 +244,22 @@ def test_example_file_is_valid_against_the_directory():
     assert set(config.affiliates) <= known
     assert config.affiliates["wm-de"].response_days == 5
     assert targets_for(config, "wm-xx-unlisted") == [("email", {"to": ["partnerships@example.org"]})]
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "owner"),
+    [
+        ("affiliates.wm-de.webhook.url", 'affiliates:\n  wm-de: {webhook: {url: "http://crm.example.org/h", secret: "%s"}}\n', "affiliate wm-de"),
+        ("default.webhook.url", 'default: {webhook: {url: "http://10.0.0.5:8080/h", secret: "%s"}}\n', "the default endpoint"),
+    ],
+)
+def test_plain_http_to_another_machine_is_refused_naming_the_affiliate(tmp_path, key, text, owner):
+    message = fails(tmp_path, text % SECRET, key, f"{owner}'s webhook must use https://")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8099/h", "http://localhost/h", "http://[::1]:9000/h", "http://127.1.2.3/h",
+                                 "https://crm.example.org/h"])
+def test_https_or_loopback_http_is_accepted(tmp_path, url):
+    config = load(tmp_path, f'affiliates:\n  wm-de: {{webhook: {{url: "{url}", secret: "{SECRET}"}}}}\n')
+    assert config.affiliates["wm-de"].webhook.url == url

@@ -2,7 +2,8 @@
 detail with every decision, status change, note and delivery.
 
 Every read takes `scope`: None for staff, an affiliate id for an affiliate's user or token, who
-sees only the inquiries currently or previously routed to that affiliate.
+sees only the inquiries currently or previously routed to that affiliate, and of each only what
+`bot.staff.affiliate_view` allows (what it saw while it held the inquiry).
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from bot.staff.affiliate_view import affiliate_view
 from bot.store.clock import start_of_day, utcnow
 from bot.store.decisions import CURRENT_DECISION
 from bot.store.names import canonical_reference
-from bot.store.queries import get_inquiry, opening_of, visible_to
+from bot.store.queries import affiliate_filter, decisions_and_history, get_inquiry, opening_of, visible_to
 from bot.store.tables import (
     deliveries,
     inquiries,
@@ -25,6 +27,7 @@ from bot.store.tables import (
     organizations,
     routing_decisions,
     status_history,
+    users,
 )
 
 PAGE_SIZE = 50
@@ -55,7 +58,7 @@ class InquiryFilters:
 
 def _base(filters: InquiryFilters, scope: str | None) -> Select:
     stmt = select(
-        inquiries.c.reference, inquiries.c.created_at, inquiries.c.status, inquiries.c.language,
+        inquiries.c.id, inquiries.c.reference, inquiries.c.created_at, inquiries.c.status, inquiries.c.language,
         inquiries.c.partnership_type, inquiries.c.country, inquiries.c.region, inquiries.c.tier,
         inquiries.c.content_language, inquiries.c.licence, inquiries.c.description, inquiries.c.consent,
         inquiries.c.contact_name, inquiries.c.contact_email,
@@ -67,11 +70,13 @@ def _base(filters: InquiryFilters, scope: str | None) -> Select:
     ).where(visible_to(scope))
     for column, value in (
         (inquiries.c.status, filters.status), (inquiries.c.partnership_type, filters.partnership_type),
-        (routing_decisions.c.affiliate_id, filters.affiliate), (inquiries.c.country, filters.country),
-        (inquiries.c.language, filters.language), (inquiries.c.tier, filters.tier),
+        (inquiries.c.country, filters.country), (inquiries.c.language, filters.language),
+        (inquiries.c.tier, filters.tier),
     ):
         if value:
             stmt = stmt.where(column == value)
+    if filters.affiliate:
+        stmt = stmt.where(affiliate_filter(filters.affiliate, scope))
     if filters.created_from:
         stmt = stmt.where(inquiries.c.created_at >= start_of_day(filters.created_from))
     if filters.created_to:
@@ -90,12 +95,31 @@ def search_inquiries(*, session: Session, filters: InquiryFilters, scope: str | 
     total = session.execute(select(func.count()).select_from(base.order_by(None).subquery())).scalar_one()
     rows = session.execute(base.order_by(*_order(filters)).limit(page_size)
                            .offset((max(filters.page, 1) - 1) * page_size))
-    return int(total), [dict(row._mapping) for row in rows]
+    return int(total), _scoped_rows(session, [dict(row._mapping) for row in rows], scope)
 
 
 def export_inquiries(*, session: Session, filters: InquiryFilters, scope: str | None) -> list[dict[str, Any]]:
     """Every matching row (no pages), in the list's order, for the CSV export."""
-    return [dict(row._mapping) for row in session.execute(_base(filters, scope).order_by(*_order(filters)))]
+    rows = [dict(row._mapping) for row in session.execute(_base(filters, scope).order_by(*_order(filters)))]
+    return _scoped_rows(session, rows, scope)
+
+
+def _scoped_rows(session: Session, rows: list[dict[str, Any]], scope: str | None) -> list[dict[str, Any]]:
+    """The list's flat rows as the affiliate `scope` may see them (staff: unchanged)."""
+    if scope is None:
+        return rows
+    decisions, history = decisions_and_history(session=session, inquiry_ids=[row["id"] for row in rows])
+    out = []
+    for row in rows:
+        nested = {"status": row["status"], "contact": {"name": row["contact_name"], "email": row["contact_email"]},
+                  "routing": {"affiliate_id": row["affiliate_id"], "rule": row["rule"], "reasons": [],
+                              "alternatives": []} if row["affiliate_id"] else None}
+        view = affiliate_view(nested, affiliate_id=scope, decisions=decisions[row["id"]], history=history[row["id"]])
+        routing = view["routing"] or {}
+        out.append({**row, "status": view["status"], "contact_name": view["contact"]["name"],
+                    "contact_email": view["contact"]["email"], "affiliate_id": routing.get("affiliate_id"),
+                    "rule": routing.get("rule")})
+    return out
 
 
 def _order(filters: InquiryFilters) -> list[Any]:
@@ -125,17 +149,29 @@ def inquiry_detail(*, session: Session, reference: str, scope: str | None) -> di
                status_history.c.reason, status_history.c.created_at)
         .where(status_history.c.inquiry_id == inquiry_id).order_by(status_history.c.id))]
     inquiry["notes"] = [dict(r._mapping) for r in session.execute(
-        select(inquiry_notes.c.author, inquiry_notes.c.body, inquiry_notes.c.created_at)
+        select(inquiry_notes.c.author, inquiry_notes.c.body, inquiry_notes.c.created_at, inquiry_notes.c.visibility,
+               users.c.role.label("author_role"), users.c.affiliate_id.label("author_affiliate_id"))
+        .select_from(inquiry_notes.outerjoin(users, users.c.id == inquiry_notes.c.user_id))
         .where(inquiry_notes.c.inquiry_id == inquiry_id).order_by(inquiry_notes.c.id))]
     inquiry["deliveries"] = [dict(r._mapping) for r in session.execute(
         select(deliveries.c.affiliate_id, deliveries.c.channel, deliveries.c.event, deliveries.c.status,
                deliveries.c.attempts, deliveries.c.delivered_at)
         .where(deliveries.c.inquiry_id == inquiry_id).order_by(deliveries.c.created_at))]
     inquiry["id"] = inquiry_id
+    if scope is not None:
+        return affiliate_view(inquiry, affiliate_id=scope, decisions=inquiry["decisions"], history=inquiry["history"])
     return inquiry
 
 
-def add_note(*, session: Session, inquiry_id: int, user_id: int | None, author: str, body: str) -> None:
-    """Append a note to an inquiry (the caller has checked that the author may see it)."""
+#: Who reads a note: staff only, or also the affiliate holding the inquiry.
+NOTE_VISIBILITIES = ("staff", "shared")
+
+
+def add_note(*, session: Session, inquiry_id: int, user_id: int | None, author: str, body: str,
+             visibility: str) -> None:
+    """Append a note to an inquiry (the caller has checked that the author may see it and write
+    with this visibility: affiliate users write only `shared` notes)."""
+    if visibility not in NOTE_VISIBILITIES:
+        raise ValueError(f"a note is {' or '.join(NOTE_VISIBILITIES)}, not {visibility!r}")
     session.execute(inquiry_notes.insert().values(inquiry_id=inquiry_id, user_id=user_id, author=author[:320],
-                                                  body=body, created_at=utcnow()))
+                                                  body=body, visibility=visibility, created_at=utcnow()))

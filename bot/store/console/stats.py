@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import Integer, and_, case, cast, func, select, true
 from sqlalchemy.orm import Session
 
 from bot.intake.model import Status
@@ -174,8 +174,10 @@ def _inquiry_weeks(session: Session, since: datetime, scope: str | None) -> tupl
     accepted_day = func.date(status_history.c.created_at)
     for raw, total in session.execute(
         select(accepted_day, func.count(func.distinct(status_history.c.inquiry_id)))
-        .select_from(status_history.join(inquiries, inquiries.c.id == status_history.c.inquiry_id))
-        .where(status_history.c.to_status == ACCEPTED, status_history.c.created_at >= since, visible_to(scope))
+        .select_from(status_history.join(inquiries, inquiries.c.id == status_history.c.inquiry_id)
+                     .join(routing_decisions, CURRENT_DECISION))
+        .where(status_history.c.to_status == ACCEPTED, status_history.c.created_at >= since, visible_to(scope),
+               _its_own(scope))
         .group_by(accepted_day)
     ):
         accepted[week_label(_as_date(raw))] += int(total)
@@ -186,7 +188,18 @@ def _as_date(raw: Any) -> date:
     return raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
 
 
+def _its_own(scope: str | None) -> Any:
+    """For an affiliate, only what its own decision decided (an acceptance by the affiliate the
+    inquiry went to after a decline is not its business; bot.staff.affiliate_view)."""
+    return true() if scope is None else routing_decisions.c.affiliate_id == scope
+
+
 def _breakdown(session: Session, column: Any, since: datetime, scope: str | None, *, limit: int) -> list[tuple[str, int]]:
+    if scope is not None and column is routing_decisions.c.affiliate_id:
+        # Every inquiry an affiliate sees is its own in its view, wherever it went afterwards.
+        count = session.scalar(select(func.count()).select_from(inquiries).where(
+            inquiries.c.created_at >= since, inquiries.c.status != DEFLECTED, visible_to(scope)))
+        return [(scope, int(count))] if count else []
     rows = session.execute(
         select(column, func.count()).select_from(inquiries.outerjoin(routing_decisions, CURRENT_DECISION))
         .where(inquiries.c.created_at >= since, inquiries.c.status != DEFLECTED, visible_to(scope))
@@ -200,7 +213,8 @@ def _time_to_accept(session: Session, since: datetime, scope: str | None) -> lis
         select(routing_decisions.c.affiliate_id, inquiries.c.created_at, status_history.c.created_at)
         .select_from(status_history.join(inquiries, inquiries.c.id == status_history.c.inquiry_id)
                      .join(routing_decisions, CURRENT_DECISION))
-        .where(status_history.c.to_status == ACCEPTED, inquiries.c.created_at >= since, visible_to(scope)))
+        .where(status_history.c.to_status == ACCEPTED, inquiries.c.created_at >= since, visible_to(scope),
+               _its_own(scope)))
     days: dict[str, list[float]] = defaultdict(list)
     for affiliate, created, accepted in rows:
         days[affiliate].append((accepted - created).total_seconds() / 86400)

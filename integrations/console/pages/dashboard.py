@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.store.console.stats import assemble, conversation_part, drop_off_part, inquiry_part, window
+from bot.store.disabled_endpoints import list_disabled_endpoints
 from integrations.console import charts, db, params
 from integrations.console.keys import DASHBOARD_CACHE, DIRECTORY
 from integrations.console.pages.login import PREFIX
@@ -65,5 +66,8 @@ async def show(request: web.Request) -> web.Response:
     if stats["staff"]:
         svg["drop_off"] = charts.bars("Where partners left the form", stats["drop_off"], ident="drop")
         svg["fallback"] = charts.bars("Fallback rate per week", stats["fallback_rate"], ident="fallback", unit=" %")
+    # Read fresh, never cached: staff act on it (`intake endpoints enable`).
+    disabled = await db.read(request, list_disabled_endpoints) if user.is_staff else []
     return await render(request, "dashboard.html", {"section": "dashboard", "stats": stats, "svg": svg,
-                                                   "by_affiliate": by_affiliate, "count": count})
+                                                   "by_affiliate": by_affiliate, "count": count,
+                                                   "disabled": disabled, "names": names})

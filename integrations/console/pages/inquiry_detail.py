@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.delivery.handover import accept, move_on, reassign
 from bot.staff.accounts import User
-from bot.store.console.inquiries import add_note, inquiry_detail
+from bot.store.console.inquiries import NOTE_VISIBILITIES, add_note, inquiry_detail
 from integrations.console import db, edge
 from integrations.console.keys import DIRECTORY, ENDPOINTS
 from integrations.console.pages.inquiries import LIST
@@ -38,9 +38,9 @@ async def _load(request: web.Request) -> dict[str, Any]:
 
 
 def _holds(user: User, inquiry: dict[str, Any]) -> bool:
-    """Whether `user` is of the affiliate that currently holds this routed inquiry."""
-    current = (inquiry.get("routing") or {}).get("affiliate_id")
-    return not user.is_staff and current == user.affiliate_id and inquiry["status"] == "routed"
+    """Whether `user` is of the affiliate that currently holds this routed inquiry (`holding` is
+    in the affiliate's view, bot.staff.affiliate_view)."""
+    return not user.is_staff and bool(inquiry.get("holding")) and inquiry["status"] == "routed"
 
 
 async def show(request: web.Request) -> web.Response:
@@ -72,8 +72,20 @@ async def note(request: web.Request) -> web.Response:
     inquiry = await _load(request)
     body = await _text(request, "note", required=True)
     user = viewer(request)
-    await db.write(request, add_note, inquiry_id=inquiry["id"], user_id=user.id, author=user.email, body=body)
+    await db.write(request, add_note, inquiry_id=inquiry["id"], user_id=user.id, author=user.email, body=body,
+                   visibility=await _visibility(request, user))
     raise _back(inquiry, "note")
+
+
+async def _visibility(request: web.Request, user: User) -> str:
+    """Who reads the note: affiliate users write only shared notes; staff choose, staff-only unless
+    they say otherwise."""
+    if not user.is_staff:
+        return "shared"
+    chosen = str((await edge.form_of(request)).get("visibility") or "staff")
+    if chosen not in NOTE_VISIBILITIES:
+        raise web.HTTPBadRequest(text="A note is staff-only or shared with the affiliate.")
+    return chosen
 
 
 async def reassign_form(request: web.Request) -> web.Response:

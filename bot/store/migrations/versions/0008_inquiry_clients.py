@@ -1,7 +1,7 @@
 """The inquiry cap per client address: `inquiry_clients` (keyed hashes, kept for an hour).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0008"
-down_revision: Union[str, Sequence[str], None] = "0006"
+down_revision: Union[str, Sequence[str], None] = "0007"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

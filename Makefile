@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install web domain spacy train run test test-unit validate rasa-test lint eval simulate bench bench-widget bench-console bench-delivery clean
+.PHONY: help install web domain spacy train run test test-unit validate rasa-test lint eval simulate fuzz bench bench-widget bench-console bench-delivery clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ eval: spacy domain ## cross-validated intent F1 per language and intent (5 folds
 
 simulate: train ## seeded partners in six languages and held-out everyday requests against the real stack (SIMULATE_ARGS="--partners 600 --seed 7")
 	$(PY) -m tests.simulation $(SIMULATE_ARGS)
+
+fuzz: train web ## 10,000 hostile requests (5,000 per database) against the real stack on SQLite and PostgreSQL; `make test` sends 1,000 per database
+	INTAKE_TEST_FUZZ_REQUESTS=$${INTAKE_TEST_FUZZ_REQUESTS:-5000} INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest -q -s -p no:cacheprovider tests/e2e/test_fuzz.py
 
 bench: train ## per-message latency, throughput and memory of a whole intake over REST
 	$(PY) -m tests.bench.intake_bench

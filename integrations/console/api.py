@@ -17,7 +17,7 @@ from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
 from bot.store.console.transcripts import conversation_ids, conversation_view
 from bot.store.disabled_endpoints import list_disabled_endpoints
 from bot.store.queries import MAX_LIMIT
-from integrations.console import db
+from integrations.console import db, openapi
 from integrations.console.auth import API_SCOPE, Handler
 from integrations.console.keys import DIRECTORY, ENGINE
 from integrations.console.params import MAX_OFFSET
@@ -32,8 +32,9 @@ class BadRequest(ValueError):
 
 
 def add_routes(app: web.Application) -> None:
-    """Register the console's routes on `app`."""
+    """Register the console's routes on `app` (each one described in openapi.yml)."""
     app.router.add_get("/health", health)
+    openapi.add_route(app)
     app.router.add_get("/api/inquiries", inquiries_list)
     app.router.add_get("/api/inquiries/{reference}", inquiry_detail)
     app.router.add_get("/api/affiliates", affiliates)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.accounts.api_tokens import token_scope, touch_token
 from integrations.console import db
+from integrations.console.openapi import PATH as OPENAPI_PATH
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -28,7 +29,10 @@ TOUCH_EVERY_S = 60.0
 
 
 def is_protected(path: str) -> bool:
-    """Whether `path` needs the token: the JSON API does, /health and the rest do not."""
+    """Whether `path` needs the token: the JSON API does, but its OpenAPI document (which holds
+    no data); /health and the rest do not."""
+    if path == OPENAPI_PATH:
+        return False
     return path == "/api" or path.startswith("/api/")
 
 

@@ -5,6 +5,10 @@
 - security headers on every response: `nosniff`, no framing, no referrer leaving the site, a
   Content-Security-Policy that allows nothing for JSON, and HSTS when the console is served over
   https (INTAKE_PUBLIC_URL);
+- a body the handler did not read (a refused token, a form posted to a page that takes none) is
+  consumed when it has all arrived, else the answer says `Connection: close`: left unread, past
+  ~128 KB it stops aiohttp reading the socket, and the next request on that kept-alive connection
+  hung;
 - an access log that names the route, never a token, a conversation id or a query string (the
   respond and password reset links are credentials; conversation ids and searches are personal
   data).
@@ -60,14 +64,29 @@ async def hardened(request: web.Request, handler: Handler) -> web.StreamResponse
     if _has_nul(request):
         failure = web.json_response({"error": "the request contains a NUL character"}, status=400)
         _secure(failure.headers, json=True, https=https)
+        await _finish_body(request, failure)
         return failure
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         _secure(exc.headers, json=(exc.content_type or "").endswith("json"), https=https)
+        await _finish_body(request, exc)
         raise
     _secure(response.headers, json=(response.content_type or "").endswith("json"), https=https)
+    await _finish_body(request, response)
     return response
+
+
+async def _finish_body(request: web.Request, response: web.StreamResponse) -> None:
+    """Past 128 KB of unread body aiohttp stops reading the socket until the body is consumed, so a
+    body the handler left unread is consumed here when it has all arrived (it is in memory
+    already) and otherwise answered with `Connection: close`, rather than read from the client."""
+    if not request.body_exists or request.content.at_eof() or response.prepared:
+        return
+    if request.content.is_eof():
+        await request.content.read()
+    else:
+        response.force_close()
 
 
 class AccessLogger(AbstractAccessLogger):

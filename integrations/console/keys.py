@@ -1,8 +1,9 @@
 """The console's aiohttp application keys, all of them, typed (`web.AppKey`).
 
 Who fills each one: `app.create_app` the settings, and on startup the database, the affiliate
-directory and the delivery endpoints; `pages.setup` the templates, the login throttle's policy
-(bot/staff/login_throttle.py) and the mailer of password reset links; `pages.dashboard` its cache.
+directory and the delivery endpoints; `openapi.add_route` the API's document; `pages.setup` the
+templates, the login throttle's policy (bot/staff/login_throttle.py) and the mailer of password
+reset links; `pages.dashboard` its cache.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ DIRECTORY = web.AppKey("directory", Directory)
 ENDPOINTS: web.AppKey[EndpointsConfig | None] = web.AppKey("endpoints")
 #: The console's own Jinja environment (its own key: other parts of the app may use aiohttp-jinja2).
 TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
+#: The JSON API's OpenAPI document as served (integrations.console.openapi).
+OPENAPI = web.AppKey("openapi", bytes)
 THROTTLE_POLICY = web.AppKey("console_throttle_policy", Policy)
 #: Sends the password reset e-mails (the delivery worker's SMTP sender, or a test's).
 MAILER: web.AppKey[MailSending] = web.AppKey("console_mailer")

@@ -111,10 +111,10 @@ class IntakeSocketIOInput(SocketIOInput):
             conversation = ownership.conversation_of(key)
             previous = sessions.get(sid)
             if previous and previous[1] != conversation:
-                sio.leave_room(sid, previous[1])
+                await sio.leave_room(sid, previous[1])
             sessions[sid] = (key, conversation)
             if self.session_persistence:
-                sio.enter_room(sid, conversation)
+                await sio.enter_room(sid, conversation)
             # The client keeps its key (it is the only one who knows it); replies come to the room.
             await sio.emit("session_confirm", key, room=sid)
 

@@ -16,6 +16,7 @@ from bot.data import REPO_DATA_DIR, ROOT
 from bot.data import data_dir as configured_data_dir
 
 DEFAULT_SMTP_TIMEOUT = 30.0
+DEFAULT_GENERAL_CONTACT = "partnerships@wikimedia.org"
 DEFAULT_MAIL_FROM = "Wikimedia partnerships <partnerships-intake@localhost>"
 
 
@@ -99,7 +100,9 @@ class Settings:
     session_secret: str = field(default="", repr=False)
     public_url: str = ""
     data_dir: Path = REPO_DATA_DIR
-    general_contact: str = "partnerships@wikimedia.org"
+    #: Where partners write for anything the assistant cannot do, erasure requests included
+    #: (INTAKE_GENERAL_CONTACT; the privacy notice and the deflection replies give it).
+    general_contact: str = DEFAULT_GENERAL_CONTACT
     #: Origins (scheme://host[:port]) of the sites allowed to open the widget's socket.io
     #: connection; ("*",) allows any.
     allowed_origins: tuple[str, ...] = ()
@@ -169,6 +172,7 @@ class Settings:
             delivery_poll_seconds=float(env.get("INTAKE_DELIVERY_POLL_SECONDS", "1")),
             delivery_lease_seconds=float(env.get("INTAKE_DELIVERY_LEASE_SECONDS", "120")),
             delivery_batch=int(env.get("INTAKE_DELIVERY_BATCH", "50")),
+            general_contact=_email_address(env, "INTAKE_GENERAL_CONTACT", DEFAULT_GENERAL_CONTACT),
             max_message_chars=_bounded(env, "INTAKE_MAX_MESSAGE_CHARS", 5000, low=100, high=100_000),
             # Erasure and retention (issue 13, item 3).
             retention_days_abandoned=_bounded(env, "INTAKE_RETENTION_DAYS_ABANDONED", 90, low=1, high=36_500),
@@ -260,6 +264,16 @@ def _bounded(env: Mapping[str, str], name: str, default: int, *, low: int, high:
     if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ValueError(f"{name}: {raw!r} is not a whole number from {low} to {high}")
     return int(raw)
+
+
+def _email_address(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    local, at, domain = raw.rpartition("@")
+    if not (at and local and "." in domain) or any(ch.isspace() or ch in "<>,;\"" for ch in raw):
+        raise ValueError(f"{name}: {raw!r} is not an e-mail address")
+    return raw
 
 
 def default_database_url() -> str:

@@ -126,3 +126,10 @@ def test_limit_settings_have_defaults_and_zero_turns_them_off():
             default.max_inquiries_per_hour, default.trusted_proxies) == (30, 10, 120, 5, ())
     off = Settings.from_env({"INTAKE_RATE_CLIENT_PER_MINUTE": "0", "INTAKE_TRUSTED_PROXIES": "10.0.0.1 ::1"})
     assert off.rate_client_per_minute == 0 and off.trusted_proxies == ("10.0.0.1", "::1")
+
+
+def test_the_general_contact_is_configurable_and_checked():
+    assert Settings.from_env({"INTAKE_GENERAL_CONTACT": "partners@wikimedia.de"}).general_contact == "partners@wikimedia.de"
+    assert Settings.from_env({}).general_contact == "partnerships@wikimedia.org"
+    with pytest.raises(ValueError, match="INTAKE_GENERAL_CONTACT"):
+        Settings.from_env({"INTAKE_GENERAL_CONTACT": "not an address"})

@@ -17,6 +17,7 @@ import json
 import logging
 
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -35,12 +36,16 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         conversation_id = tracker.sender_id
         with self.session_scope() as session:
             stored_count = self._event_query(session, conversation_id, fetch_events_from_all_sessions=False).count()
-            everything = [event.as_dict() for event in tracker.events]
+            events = list(tracker.events)
             # The tracker holds the latest session's stored events (opened), then the new ones:
-            # the stored ones are replayed for the state the new ones start from.
-            state = sealing.state_before(everything[:stored_count])
+            # the stored ones' slot settings are replayed for the state the new ones start from
+            # (only the new events are serialised, as in Rasa's own save).
+            state = sealing.state_before(
+                {"event": "slot", "name": event.key, "value": event.value}
+                for event in events[:stored_count] if isinstance(event, SlotSet)
+            )
             key: str | None = None
-            for data in everything[stored_count:]:
+            for data in (event.as_dict() for event in events[stored_count:]):
                 if sealing.withdraws_consent(state, data):
                     contact_keys.forget_key(session, conversation_id=conversation_id)
                     key = None

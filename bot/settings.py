@@ -146,6 +146,26 @@ class Settings:
     console_session_hours: int = 12
     console_idle_minutes: int = 120
     password_reset_minutes: int = 60
+    # --- Issue 14, hand-off to a person ---
+    #: Where the console reaches Rasa's HTTP API to write a person's messages into the
+    #: conversation (INTAKE_RASA_URL; default: this machine's Rasa port). Needs
+    #: INTAKE_RASA_ADMIN_SECRET: without it, hand-offs are never offered as live.
+    rasa_url: str = ""
+    #: Who is told by e-mail when a partner asks for a person (INTAKE_HANDOFF_EMAIL, addresses
+    #: separated by commas); empty: no e-mail.
+    handoff_email: tuple[str, ...] = ()
+    #: Staff's webhook for `conversation.handoff_requested` (INTAKE_HANDOFF_WEBHOOK_URL and
+    #: INTAKE_HANDOFF_WEBHOOK_SECRET, the HMAC key, 16+ characters); empty: none.
+    handoff_webhook_url: str = ""
+    handoff_webhook_secret: str = field(default="", repr=False)
+    #: Minutes a waiting partner waits for a claim before the assistant says so and offers to
+    #: take a message instead (INTAKE_HANDOFF_WAIT_MINUTES).
+    handoff_wait_minutes: int = 5
+
+    @property
+    def handoff_live(self) -> bool:
+        """Whether a person's replies can reach the partner (the console can write to Rasa)."""
+        return bool(self.rasa_admin_secret and self.rasa_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -189,6 +209,12 @@ class Settings:
             console_session_hours=_bounded(env, "INTAKE_CONSOLE_SESSION_HOURS", 12, low=1, high=168),
             console_idle_minutes=_bounded(env, "INTAKE_CONSOLE_IDLE_MINUTES", 120, low=5, high=10_080),
             password_reset_minutes=_bounded(env, "INTAKE_PASSWORD_RESET_MINUTES", 60, low=5, high=1440),
+            rasa_url=(env.get("INTAKE_RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+            handoff_email=tuple(_email_address({"INTAKE_HANDOFF_EMAIL": item}, "INTAKE_HANDOFF_EMAIL", "")
+                                for item in (env.get("INTAKE_HANDOFF_EMAIL") or "").split(",") if item.strip()),
+            handoff_webhook_url=_handoff_webhook_url(env),
+            handoff_webhook_secret=_handoff_webhook_secret(env),
+            handoff_wait_minutes=_bounded(env, "INTAKE_HANDOFF_WAIT_MINUTES", 5, low=1, high=1440),
         )
 
 
@@ -274,6 +300,24 @@ def _email_address(env: Mapping[str, str], name: str, default: str) -> str:
     if not (at and local and "." in domain) or any(ch.isspace() or ch in "<>,;\"" for ch in raw):
         raise ValueError(f"{name}: {raw!r} is not an e-mail address")
     return raw
+
+
+def _handoff_webhook_url(env: Mapping[str, str]) -> str:
+    raw = (env.get("INTAKE_HANDOFF_WEBHOOK_URL") or "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+        raise ValueError("INTAKE_HANDOFF_WEBHOOK_URL: must be https:// (http:// only to this machine)")
+    return raw
+
+
+def _handoff_webhook_secret(env: Mapping[str, str]) -> str:
+    secret = env.get("INTAKE_HANDOFF_WEBHOOK_SECRET") or ""
+    if env.get("INTAKE_HANDOFF_WEBHOOK_URL") and len(secret) < 16:
+        raise ValueError("INTAKE_HANDOFF_WEBHOOK_SECRET: the webhook needs a secret of at least 16 characters")
+    return secret
 
 
 def default_database_url() -> str:

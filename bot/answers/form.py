@@ -25,7 +25,7 @@ from bot.vocab.terms import is_answer, languages_in, normalize_licence
 #: Intents the dialogue's rules answer (a question about us, a command) rather than the form.
 CONTROL_INTENTS = frozenset({
     "stop", "start_over", "switch_language", "request_article", "help", "ask_why", "faq_chapter",
-    "faq_licences", "faq_data_use", "faq_response_time", "greet", "thank", "goodbye",
+    "faq_licences", "faq_data_use", "faq_response_time", "greet", "thank", "goodbye", "request_human",
 })
 #: Of those, the ones that can also be a free-text answer's intent by mistake only when short.
 QUESTION_INTENTS = frozenset({"ask_why", "faq_chapter", "faq_licences", "faq_data_use", "faq_response_time", "help"})

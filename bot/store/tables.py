@@ -108,6 +108,8 @@ inquiries = Table(
     # When the partner's personal data was erased (on request or by retention); the row stays
     # for the movement's statistics (bot/store/erasure.py).
     Column("erased_at", UTCDateTime),
+    # The partner asked for a person and nobody was available: the inquiry is their message.
+    Column("wants_person", Boolean(create_constraint=False), nullable=False, default=False),
 )
 
 routing_decisions = Table(
@@ -339,6 +341,46 @@ inquiry_clients = Table(
     Column("created_at", UTCDateTime, nullable=False, default=utcnow, index=True),
     Index("ix_inquiry_clients_client_hash_created_at", "client_hash", "created_at"),
 )
+
+# Hand-offs to a person (issue 14): a partner asked for a person in a conversation. The
+# conversation itself (partner, bot and person messages in order) stays in Rasa's tracker; this
+# row is the hand-off's state, who may answer and the staff notification's delivery.
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("conversation_id", String(255), nullable=False, index=True),
+    # waiting | with_person | released (handed back to the assistant) | closed | missed (nobody
+    # was available: the partner left a message instead)
+    Column("status", String(20), nullable=False, index=True),
+    Column("language", String(10), nullable=False),
+    # Whose console users may answer besides staff: the affiliate the conversation's inquiry is
+    # routed to when the partner asked (NULL: staff only).
+    Column("affiliate_id", String(64), index=True),
+    Column("requested_at", UTCDateTime, nullable=False, default=utcnow, index=True),
+    Column("claimed_at", UTCDateTime),
+    Column("claimed_by", ForeignKey("users.id", ondelete="SET NULL")),
+    # Who claimed it through the JSON API (a token's name) when no console user did.
+    Column("claimed_by_name", String(100)),
+    Column("first_reply_at", UTCDateTime),
+    Column("ended_at", UTCDateTime),
+    # The staff notification (e-mail and webhook `conversation.handoff_requested`).
+    Column("notify_status", String(20), nullable=False, default="pending"),  # pending | sent | dead
+    Column("notify_attempts", Integer, nullable=False, default=0),
+    Column("notify_next_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("notify_error", Text),  # never personal data
+)
+
+# Who is available to answer hand-offs: a heartbeat while the hand-off inbox is open, or an
+# explicit "I am available" until a time the user chose.
+console_presence = Table(
+    "console_presence",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("last_seen_at", UTCDateTime),
+    Column("available_until", UTCDateTime),
+)
+
 
 #: The tables this package owns (and Alembic manages); anything else in the database is left alone.
 OWNED_TABLES = frozenset(metadata.tables)

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.language import unsupported_in_message, user_turns
-from actions.reading import mark_read, message_of, slot_events
+from actions.reading import mark_read, message_of, person_button, slot_events
 from actions.summary import already_submitted, apply_correction
 from bot.answers import (
     Kind,
@@ -125,8 +125,28 @@ class ActionNluFallback(Action):
                 return [*start_intake(tracker, message), FollowupAction("intake_form")]
             if names_a_partnership(message):
                 return offer_intake(dispatcher, tracker)
+        if misunderstood_in_a_row(tracker) >= FALLBACKS_BEFORE_PERSON:
+            # Not understood twice running: a person is offered (issue 14).
+            dispatcher.utter_message(response="utter_offer_person", buttons=[person_button(message.language)])
+            return []
         dispatcher.utter_message(response="utter_default")
         return []
+
+
+#: Messages not understood in a row after which "Talk to a person" is offered.
+FALLBACKS_BEFORE_PERSON = 2
+
+
+def misunderstood_in_a_row(tracker: Tracker) -> int:
+    """How many of the partner's latest messages, in a row, the assistant did not understand."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
+            break
+        count += 1
+    return count
 
 
 class ActionAnswerOffer(Action):

@@ -64,6 +64,15 @@ def skip_button(language: str) -> dict[str, str]:
     return {"title": load_catalog(language).label("skip"), "payload": "skip"}
 
 
+#: The payload of the "Talk to a person" button (Rasa reads `/intent` as that intent).
+TALK_TO_PERSON = "/request_human"
+
+
+def person_button(language: str) -> dict[str, str]:
+    """The "Talk to a person" button (issue 14), titled in `language`."""
+    return {"title": load_catalog(language).label("talk_to_person"), "payload": TALK_TO_PERSON}
+
+
 def say(dispatcher: CollectingDispatcher, notes: Iterable[Note], language: str) -> None:
     """Utter each note, with codes in its parameters turned into names in `language`."""
     for note in notes:
@@ -76,8 +85,10 @@ def say(dispatcher: CollectingDispatcher, notes: Iterable[Note], language: str) 
             else:
                 params[key] = value
         if note.response == "utter_offer_skip":
+            # Asked three times: skipping, or a person (issue 14), are offered.
             params["general_contact"] = runtime.settings().general_contact
-            dispatcher.utter_message(response=note.response, buttons=[skip_button(language)], **params)
+            dispatcher.utter_message(response=note.response, buttons=[skip_button(language), person_button(language)],
+                                     **params)
         else:
             dispatcher.utter_message(response=note.response, **params)
 

@@ -15,6 +15,15 @@ from typing import Any
 
 from bot.i18n.catalog import DEFAULT_LANGUAGE
 
+#: What asking for a person led to (bot/domain/slots.yml `handoff`).
+HANDOFF = "handoff"
+
+
+class HandoffOutcome(str, Enum):
+    WAITING = "waiting"  # a person will answer; the conversation is paused
+    COLLECTING = "collecting"  # nobody available: the intake form takes the message
+    NOTED = "noted"  # nobody available; the inquiry exists and is marked as wanting a person
+
 
 class Stage(str, Enum):
     """Where the intake is; the dialogue's rules choose the next action by it."""

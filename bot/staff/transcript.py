@@ -19,7 +19,7 @@ QUIET_SLOTS = frozenset({"requested_slot", "misses", "offer_buttons", "session_s
 
 @dataclass
 class Turn:
-    kind: str  # partner | bot | slot | form | session
+    kind: str  # partner | bot | person | handoff | slot | form | session
     at: datetime
     seconds: float  # since the conversation's first event
     event_id: int | None = None
@@ -56,6 +56,8 @@ def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show
     base: dict[str, Any] = {"at": at, "seconds": round(stamp - start, 1), "event_id": event_id}
     kind = event.get("event")
     if kind == "user":
+        if not event.get("text") and (event.get("metadata") or {}).get("to_person"):
+            return None  # a REST client fetching a person's replies said nothing
         parse = event.get("parse_data") or {}
         intent = parse.get("intent") or {}
         name = intent.get("name")
@@ -69,6 +71,8 @@ def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show
         buttons = [str(b.get("title")) for b in (data.get("buttons") or data.get("quick_replies") or [])]
         if not event.get("text") and not buttons:
             return None  # a message only for the widget (its language)
+        if (event.get("metadata") or {}).get("from") == "person":  # a person's reply (issue 14)
+            return Turn("person", text=str(event.get("text") or ""), **base)
         return Turn("bot", text=str(event.get("text") or ""), buttons=buttons, response=response, problem=problem,
                     **base)
     if kind == "action" and event.get("name") in FALLBACK_ACTIONS:
@@ -80,6 +84,8 @@ def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show
         elif name in CONTACT_SLOTS and value is not None and not show_contacts:
             value = "(withheld: no consent)"
         return Turn("slot", slot=name, value=value, **base)
+    if kind in ("pause", "resume"):  # Rasa's ConversationPaused / ConversationResumed
+        return Turn("handoff", text="handed to a person" if kind == "pause" else "back with the assistant", **base)
     if kind == "active_loop":
         return Turn("form", text="form started" if event.get("name") else "form ended", **base)
     if kind == "session_started":
@@ -87,18 +93,38 @@ def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show
     return None
 
 
+#: Who says a message (the JSON API's `messages[].from`): the partner, the assistant or a person.
+MESSAGE_KINDS = ("partner", "bot", "person")
 #: A conversation without an inquiry and silent this long is abandoned (Rasa's session expiry).
 ABANDONED_AFTER_SECONDS = 60 * 60
-#: The statuses of a conversation in the JSON API.
-CONVERSATION_STATUSES = ("active", "abandoned", "inquiry", "deflected")
+#: What became of a conversation (the JSON API's `outcome`).
+CONVERSATION_OUTCOMES = ("active", "abandoned", "inquiry", "deflected")
+#: Who has the conversation (the JSON API's `status`, issue 14): the assistant, a partner waiting
+#: for a person, a person, or nobody any more (a person closed it, or it was abandoned).
+CONVERSATION_STATUSES = ("bot", "waiting", "with_person", "closed")
+#: Events this close after a person closed the conversation are the assistant's goodbye.
+CLOSING_SECONDS = 5.0
 
 
-def conversation_status(*, inquiry_status: str | None, last_event_at: datetime | None, now: datetime) -> str:
+def conversation_outcome(*, inquiry_status: str | None, last_event_at: datetime | None, now: datetime) -> str:
     """`deflected` or `inquiry` once it became one; else `active`, or `abandoned` when silent."""
     if inquiry_status is not None:
         return "deflected" if inquiry_status == "deflected" else "inquiry"
     idle = (now - last_event_at).total_seconds() if last_event_at else 0.0
     return "abandoned" if idle > ABANDONED_AFTER_SECONDS else "active"
+
+
+def conversation_status(*, handoff: dict[str, Any] | None, outcome: str, last_event_at: datetime | None) -> str:
+    """`waiting` / `with_person` while a person has it; `closed` when a person closed it and
+    nothing was said since, or when it was abandoned; else `bot`."""
+    status = (handoff or {}).get("status")
+    if status in ("waiting", "with_person"):
+        return str(status)
+    ended = (handoff or {}).get("ended_at")
+    if status == "closed" and ended is not None and (
+            last_event_at is None or (last_event_at - ended).total_seconds() <= CLOSING_SECONDS):
+        return "closed"
+    return "closed" if outcome == "abandoned" else "bot"
 
 
 @dataclass(frozen=True)
@@ -113,9 +139,9 @@ class ConversationState:
     last_event_at: datetime | None
     messages: list[dict[str, Any]]
 
-    def status(self, *, inquiry_status: str | None, now: datetime) -> str:
-        """`conversation_status` of this conversation."""
-        return conversation_status(inquiry_status=inquiry_status, last_event_at=self.last_event_at, now=now)
+    def outcome(self, *, inquiry_status: str | None, now: datetime) -> str:
+        """`conversation_outcome` of this conversation."""
+        return conversation_outcome(inquiry_status=inquiry_status, last_event_at=self.last_event_at, now=now)
 
 
 def conversation_state(rows: Iterable[tuple[int, str]], *, show_contacts: bool) -> ConversationState:
@@ -142,9 +168,9 @@ def conversation_state(rows: Iterable[tuple[int, str]], *, show_contacts: bool) 
             latest_intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or latest_intent
         elif kind == "session_started":
             active_form = None  # a new session starts outside any form
-    said = [t for t in turns(events_in_order, show_contacts=show_contacts) if t.kind in ("partner", "bot")]
-    messages = [{"sender": "partner" if t.kind == "partner" else "bot", "text": t.text,
-                 **({"buttons": t.buttons} if t.buttons else {}), "at": t.at} for t in said]
+    said = [t for t in turns(events_in_order, show_contacts=show_contacts) if t.kind in MESSAGE_KINDS]
+    messages = [{"at": t.at, "from": t.kind, "text": t.text, **({"buttons": t.buttons} if t.buttons else {})}
+                for t in said]
 
     def at(stamp: float | None) -> datetime | None:
         return datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp is not None else None

@@ -116,14 +116,16 @@ def available_people(session: Session, *, affiliate_id: str | None, now: datetim
     ).scalar_one())
 
 
-def request_handoff(session: Session, *, conversation_id: str, language: str, now: datetime) -> dict[str, Any]:
-    """Record that the partner asked for a person: `waiting` when someone is available, else
-    `missed`. Asking again while one is open returns that one (no second notification)."""
+def request_handoff(session: Session, *, conversation_id: str, language: str, now: datetime,
+                    live: bool = True) -> tuple[dict[str, Any], bool]:
+    """Record that the partner asked for a person: `waiting` when someone is available (and
+    `live`: a person's replies can reach the partner), else `missed`; (the hand-off, whether it
+    is new). Asking again while one is open returns that one (no second notification)."""
     existing = open_handoff(session, conversation_id=conversation_id)
     if existing is not None:
-        return existing
+        return existing, False
     affiliate = routed_affiliate(session, conversation_id=conversation_id)
-    available = available_people(session, affiliate_id=affiliate, now=now) > 0
+    available = live and available_people(session, affiliate_id=affiliate, now=now) > 0
     status = HandoffStatus.WAITING if available else HandoffStatus.MISSED
     new_id = session.execute(handoffs.insert().values(
         conversation_id=conversation_id, status=status.value, language=language, affiliate_id=affiliate,
@@ -132,7 +134,7 @@ def request_handoff(session: Session, *, conversation_id: str, language: str, no
     )).inserted_primary_key[0]
     if not available:
         mark_wants_person(session, conversation_id=conversation_id)
-    return _row(session.execute(select(handoffs).where(handoffs.c.id == new_id)).first()) or {}
+    return _row(session.execute(select(handoffs).where(handoffs.c.id == new_id)).first()) or {}, True
 
 
 def mark_wants_person(session: Session, *, conversation_id: str) -> int:
@@ -191,13 +193,14 @@ def record_reply(session: Session, *, conversation_id: str, who: Answerer, now: 
     return handoff, claimed_now
 
 
-def end_handoff(session: Session, *, conversation_id: str, who: Answerer, status: HandoffStatus,
-                now: datetime) -> dict[str, Any]:
-    """Hand the conversation back to the assistant (`released`) or close it (`closed`)."""
-    if status not in (HandoffStatus.RELEASED, HandoffStatus.CLOSED):
-        raise ValueError(f"a hand-off ends released or closed, not {status.value}")
+def end_handoff(session: Session, *, conversation_id: str, status: HandoffStatus, now: datetime,
+                who: Answerer | None = None) -> dict[str, Any]:
+    """Hand the conversation back to the assistant (`released`), close it (`closed`), or record
+    that nobody picked it up (`missed`). `who`: the person ending it (None: the system)."""
+    if status not in (HandoffStatus.RELEASED, HandoffStatus.CLOSED, HandoffStatus.MISSED):
+        raise ValueError(f"a hand-off ends released, closed or missed, not {status.value}")
     handoff = open_handoff(session, conversation_id=conversation_id)
-    if handoff is None or not may_answer(handoff, who):
+    if handoff is None or (who is not None and not may_answer(handoff, who)):
         raise HandoffConflict("no open hand-off in this conversation")
     ended = session.execute(
         update(handoffs).where(handoffs.c.id == handoff["id"], handoffs.c.status.in_(OPEN))
@@ -205,6 +208,8 @@ def end_handoff(session: Session, *, conversation_id: str, who: Answerer, status
     ).rowcount
     if not ended:
         raise HandoffConflict("this hand-off has just ended")
+    if status is HandoffStatus.MISSED:
+        mark_wants_person(session, conversation_id=conversation_id)
     return {**handoff, "status": status.value, "ended_at": now}
 
 

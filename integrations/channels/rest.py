@@ -9,6 +9,10 @@
   the message seems to be written in (`detected_language`).
 - An empty or blank message is answered with help instead of silence, and a message that got no
   reply at all gets an apology (replies.py). Partner text is never logged.
+- During a hand-off to a person (handoff.py) the partner's messages go to the person, never to
+  the NLU, and the reply holds what was said to the partner since their previous message (a
+  person's replies); a blank message then only fetches those. After a hand-off, what the
+  assistant said when it ended comes first in the next reply.
 - Rate limits (limits.py): over a conversation's or a client address's limit the message is
   dropped and answered with HTTP 429, `Retry-After` and a one-line JSON error.
 """
@@ -28,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from bot.intake.conversation_keys import KEY_RULE, is_session_key
 from bot.settings import Settings
+from integrations.channels.handoff import TO_PERSON, HandoffGate, out_of_band_since_last, person_parse
 from integrations.channels.limits import RateLimiter, Verdict, client_address
 from integrations.channels.metadata import message_metadata
 from integrations.channels.ownership import Ownership
@@ -82,6 +87,18 @@ def too_many(verdict: Verdict) -> HTTPResponse:
     )
 
 
+async def said_out_of_band(conversation: str) -> list[dict[str, Any]]:
+    """What was said to the partner out of band since their previous message (handoff.py)."""
+    try:
+        from sanic import Sanic
+
+        tracker = await Sanic.get_app().ctx.agent.tracker_store.retrieve(conversation)
+    except Exception as error:  # noqa: BLE001 - the reply still carries this turn's messages
+        log.warning("out-of-band messages unavailable (%s)", type(error).__name__)
+        return []
+    return out_of_band_since_last(event.as_dict() for event in tracker.events) if tracker else []
+
+
 class IntakeRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
@@ -89,12 +106,14 @@ class IntakeRestInput(RestInput):
 
     ownership: Ownership | None = None
     limiter: RateLimiter | None = None
+    gate: HandoffGate | None = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = Settings.from_env()
         answered = always_answered(on_new_message, max_chars=settings.max_message_chars)
         ownership = self.ownership = self.ownership or Ownership.from_settings()
         limiter = self.limiter = self.limiter or RateLimiter.from_settings(settings)
+        gate = self.gate = self.gate or HandoffGate.from_settings(settings)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -116,15 +135,25 @@ class IntakeRestInput(RestInput):
             if not verdict.allowed:
                 return too_many(verdict)
             collector = CollectingOutputChannel()
+            with_person, ever = await gate.status(conversation)
+            text = message_of(body)
             try:
                 metadata = await metadata_of(body, client=ownership.client_of(client))
-                await answered(UserMessage(
-                    message_of(body), collector, conversation, input_channel=self.name(), metadata=metadata,
-                ))
+                if with_person and len(text) <= settings.max_message_chars:
+                    # To the person: logged as said, never read by the NLU; silence is expected.
+                    said = "" if text == BLANK_MESSAGE else text
+                    await on_new_message(UserMessage(
+                        said, collector, conversation, parse_data=person_parse(said), input_channel=self.name(),
+                        metadata={**metadata, TO_PERSON: True},
+                    ))
+                else:
+                    await answered(UserMessage(text, collector, conversation, input_channel=self.name(),
+                                               metadata=metadata))
             except CancelledError:
                 log.error("REST message timed out")
             except Exception:  # the partner still gets what was collected; the text stays out of logs
                 log.exception("REST message failed")
-            return response.json(collector.messages)
+            earlier = await said_out_of_band(conversation) if with_person or ever else []
+            return response.json([{"recipient_id": conversation, **m} for m in earlier] + collector.messages)
 
         return webhook

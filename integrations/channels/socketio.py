@@ -11,6 +11,8 @@
   conversation id can neither join it nor talk in it.
 - Metadata that is not an object is ignored instead of raising, and a blank message is answered
   with help, as on the REST channel.
+- During a hand-off to a person (handoff.py) the partner's messages go to the person, never to
+  the NLU; the person's replies come to the conversation's room like the assistant's.
 - Rate limits (limits.py): a message over a conversation's or a client address's limit is
   dropped and answered, in the conversation's language, with a request to slow down.
 """
@@ -29,6 +31,7 @@ from socketio import AsyncServer
 
 from bot.intake.conversation_keys import is_session_key, new_session_key
 from bot.settings import Settings
+from integrations.channels.handoff import TO_PERSON, HandoffGate, person_parse
 from integrations.channels.limits import RateLimiter, client_address
 from integrations.channels.metadata import message_metadata
 from integrations.channels.ownership import Ownership
@@ -68,6 +71,7 @@ class IntakeSocketIOInput(SocketIOInput):
     allowed_origins: tuple[str, ...] = ()
     ownership: Ownership | None = None
     limiter: RateLimiter | None = None
+    gate: HandoffGate | None = None
 
     def allows(self, origin: str | None) -> bool:
         """Whether a browser page of `origin` may connect; clients without Origin are not browsers."""
@@ -75,7 +79,9 @@ class IntakeSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = Settings.from_env()
+        to_person = on_new_message  # during a hand-off: no apology for the assistant's silence
         on_new_message = always_answered(on_new_message, max_chars=settings.max_message_chars)
+        gate = self.gate = self.gate or HandoffGate.from_settings(settings)
         limiter = self.limiter = self.limiter or RateLimiter.from_settings(settings)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
@@ -144,14 +150,15 @@ class IntakeSocketIOInput(SocketIOInput):
                 language = await conversation_language(metadata, conversation)
                 await output.send_text_message(conversation, slow_down_text(language))
                 return
+            metadata = await message_metadata(metadata, text, client=ownership.client_of(client))
+            with_person, _ = await gate.status(conversation)
+            if with_person and len(text) <= settings.max_message_chars:
+                if text != BLANK_MESSAGE:  # to the person, as said; never read by the NLU
+                    await to_person(UserMessage(text, output, conversation, parse_data=person_parse(text),
+                                                input_channel=self.name(), metadata={**metadata, TO_PERSON: True}))
+                return
             await on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    conversation,
-                    input_channel=self.name(),
-                    metadata=await message_metadata(metadata, text, client=ownership.client_of(client)),
-                )
+                UserMessage(text, output, conversation, input_channel=self.name(), metadata=metadata)
             )
 
         return blueprint

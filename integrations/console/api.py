@@ -12,12 +12,13 @@ from sqlalchemy.engine import Engine
 
 from bot.intake.model import Status
 from bot.routing.directory import Affiliate
-from bot.staff.transcript import CONVERSATION_STATUSES
+from bot.staff.transcript import CONVERSATION_OUTCOMES, CONVERSATION_STATUSES
 from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
 from bot.store.console.transcripts import conversation_ids, conversation_view
 from bot.store.disabled_endpoints import list_disabled_endpoints
+from bot.store.handoffs import Answerer
 from bot.store.queries import MAX_LIMIT
-from integrations.console import db, openapi
+from integrations.console import db, handoffs, openapi
 from integrations.console.auth import API_SCOPE, Handler
 from integrations.console.keys import DIRECTORY, ENGINE
 from integrations.console.params import MAX_OFFSET
@@ -41,6 +42,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/deliveries", deliveries)
     app.router.add_get("/api/conversations", conversations_list)
     app.router.add_get("/api/conversations/{conversation_id}", conversation_detail)
+    app.router.add_post("/api/conversations/{conversation_id}/messages", conversation_message)
+    app.router.add_post("/api/conversations/{conversation_id}/release", conversation_release)
+    app.router.add_post("/api/conversations/{conversation_id}/close", conversation_close)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -84,19 +88,71 @@ async def inquiry_detail(request: web.Request) -> web.Response:
 
 
 async def conversations_list(request: web.Request) -> web.Response:
-    """GET /api/conversations?status=&limit=&offset=: most recent activity first."""
+    """GET /api/conversations?status=&outcome=&limit=&offset=: newest first; `status=waiting`
+    (or `with_person`) lists the hand-offs this token may answer, most recently requested first."""
     query = request.rel_url.query
     status = query.get("status") or None
     if status is not None and status not in CONVERSATION_STATUSES:
         return _error(400, f"status must be one of: {', '.join(CONVERSATION_STATUSES)}")
+    outcome = query.get("outcome") or None
+    if outcome is not None and outcome not in CONVERSATION_OUTCOMES:
+        return _error(400, f"outcome must be one of: {', '.join(CONVERSATION_OUTCOMES)}")
     try:
         limit = _integer(query, "limit", 100, 1, MAX_LIMIT)
         offset = _integer(query, "offset", 0, 0, MAX_OFFSET)
     except BadRequest as exc:
         return _error(400, str(exc))
-    rows = await db.read(request, conversation_ids, status=status, scope=request.get(API_SCOPE),
+    rows = await db.read(request, conversation_ids, status=status, outcome=outcome, scope=request.get(API_SCOPE),
                          limit=limit, offset=offset)
     return web.json_response(rows)
+
+
+def api_answerer(request: web.Request) -> Answerer:
+    """Who answers through the API: the token's affiliate (None: staff), named for the transcript."""
+    scope = request.get(API_SCOPE)
+    return Answerer(name=f"API ({scope})" if scope else "API", affiliate_id=scope)
+
+
+async def conversation_message(request: web.Request) -> web.Response:
+    """POST /api/conversations/{conversation_id}/messages {"text": ...}: a person's reply to the
+    partner (claims a waiting hand-off). 201, 400 bad body, 409 no open hand-off this token may
+    answer, 503 the conversation cannot be reached."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return _error(400, 'the body must be a JSON object with a non-empty "text"')
+    return await _handoff_call(request, handoffs.reply, text=text)
+
+
+async def conversation_release(request: web.Request) -> web.Response:
+    """POST /api/conversations/{conversation_id}/release: hand the conversation back to the
+    assistant, which asks again the question it had paused."""
+    return await _handoff_call(request, handoffs.release)
+
+
+async def conversation_close(request: web.Request) -> web.Response:
+    """POST /api/conversations/{conversation_id}/close: end the hand-off; the assistant thanks the
+    partner and listens again."""
+    return await _handoff_call(request, handoffs.close)
+
+
+async def _handoff_call(request: web.Request, call: Any, **kwargs: Any) -> web.Response:
+    conversation_id = request.match_info["conversation_id"]
+    try:
+        await call(request, conversation_id=conversation_id, who=api_answerer(request), **kwargs)
+    except ValueError as exc:  # HandoffConflict is one: 409; a bad reply 400
+        if isinstance(exc, handoffs.HandoffConflict):
+            return _error(409, str(exc))
+        return _error(400, str(exc))
+    except handoffs.RasaUnavailable as exc:
+        log.warning("a hand-off message could not reach the conversation: %s", exc)
+        return _error(503, "the conversation cannot be reached right now; try again")
+    found = await db.read(request, conversation_view, conversation_id=conversation_id, scope=request.get(API_SCOPE))
+    status = 201 if call is handoffs.reply else 200
+    return web.json_response(found or {"conversation_id": conversation_id}, status=status)
 
 
 async def conversation_detail(request: web.Request) -> web.Response:

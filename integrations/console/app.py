@@ -18,6 +18,7 @@ from bot.store import make_engine, make_sessionmaker
 from integrations.console import api, edge, pages, respond
 from integrations.console.auth import bearer_auth_middleware
 from integrations.console.keys import DIRECTORY, ENDPOINTS, ENGINE, READS, SETTINGS, WRITES
+from integrations.console.rasa_api import rasa_api
 from integrations.webchat import routes as webchat
 
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_affiliate_directory)
     app.cleanup_ctx.append(_delivery_endpoints)
+    app.cleanup_ctx.append(rasa_api)
     api.add_routes(app)
     respond.add_routes(app)
     pages.setup(app, settings)

@@ -9,7 +9,7 @@ reset links; `pages.dashboard` its cache.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from aiohttp import web
@@ -21,6 +21,9 @@ from bot.routing.directory import Directory
 from bot.settings import Settings
 from bot.staff.login_throttle import Policy
 from integrations.delivery.senders import MailSending
+
+if TYPE_CHECKING:
+    from integrations.console.rasa_api import RasaApi
 
 __all__ = ["Policy"]  # the throttle's policy, for `pages.setup(policy=...)` callers
 
@@ -49,3 +52,5 @@ BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("console_background
 DASHBOARD_CACHE: web.AppKey[dict[tuple[str | None, int], tuple[float, dict[str, Any]]]] = web.AppKey(
     "dashboard_cache"
 )
+#: The client of Rasa's HTTP API that writes a person's messages into conversations (issue 14).
+RASA: web.AppKey[RasaApi] = web.AppKey("rasa_api")

@@ -14,11 +14,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.intake.model import Status
-from bot.staff.transcript import conversation_state, conversation_status
+from bot.staff.transcript import conversation_outcome, conversation_state, conversation_status
 from bot.store.clock import iso_utc, utcnow
+from bot.store.handoffs import OPEN, latest_handoff, list_handoffs
 from bot.store.queries import visible_to
 from bot.store.rasa_events import events
-from bot.store.tables import inquiries
+from bot.store.tables import handoffs, inquiries
 
 PAGE_SIZE = 50
 OUTCOMES = ("inquiry", "abandoned", "deflected")
@@ -105,9 +106,13 @@ def conversation_view(*, session: Session, conversation_id: str, scope: str | No
         return None
     inquiry = found["inquiry"] or {}
     state = conversation_state(found["events"], show_contacts=bool(inquiry.get("consent")))
+    outcome = state.outcome(inquiry_status=inquiry.get("status"), now=now or utcnow())
+    handoff = latest_handoff(session, conversation_id=conversation_id)
     return {
         "conversation_id": conversation_id,
-        "status": state.status(inquiry_status=inquiry.get("status"), now=now or utcnow()),
+        "status": conversation_status(handoff=handoff, outcome=outcome, last_event_at=state.last_event_at),
+        "outcome": outcome,
+        "handoff": handoff_json(handoff),
         "language": state.language,
         "active_form": state.active_form,
         "requested_slot": state.requested_slot,
@@ -119,23 +124,69 @@ def conversation_view(*, session: Session, conversation_id: str, scope: str | No
     }
 
 
-def conversation_ids(*, session: Session, status: str | None, scope: str | None, limit: int, offset: int,
-                     now: datetime | None = None) -> list[dict[str, Any]]:
-    """Conversations, most recent activity first, as {conversation_id, status, inquiry_reference,
-    started_at, last_event_at}; `status` one of CONVERSATION_STATUSES (bot.staff.transcript)."""
+def handoff_json(handoff: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A hand-off as the JSON API shows it (no notification bookkeeping)."""
+    if handoff is None:
+        return None
+    stamps = ("requested_at", "claimed_at", "first_reply_at", "ended_at")
+    return {"status": handoff["status"], "language": handoff["language"], "affiliate_id": handoff["affiliate_id"],
+            **{name: iso_utc(handoff[name]) if handoff.get(name) else None for name in stamps}}
+
+
+def conversation_ids(*, session: Session, status: str | None, outcome: str | None, scope: str | None, limit: int,
+                     offset: int, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Conversations, newest first, as {conversation_id, status, outcome, inquiry_reference,
+    started_at, last_event_at, handoff}; `status` one of CONVERSATION_STATUSES and `outcome`
+    one of CONVERSATION_OUTCOMES (bot.staff.transcript). Waiting and with_person conversations
+    are those of open hand-offs that `scope` may answer, most recently requested first."""
     now = now or utcnow()
-    outcome = {"inquiry": "inquiry", "deflected": "deflected", "abandoned": "abandoned", "active": "abandoned"}
-    filters = ConversationFilters(outcome=outcome.get(status or ""), page=1)
+    if status in OPEN:
+        waiting = list_handoffs(session, scope=scope, statuses=(status,), limit=limit, offset=offset)
+        found = [_handoff_row(session, handoff, now=now) for handoff in waiting]
+        return [row for row in found if outcome is None or row["outcome"] == outcome]
+    wanted = {"inquiry": "inquiry", "deflected": "deflected", "abandoned": "abandoned", "active": "abandoned"}
+    filters = ConversationFilters(outcome=wanted.get(outcome or ""), page=1)
     _, rows = list_conversations(session=session, filters=filters, scope=scope, page_size=offset + limit)
+    latest = _latest_handoffs(session, [row["sender_id"] for row in rows[offset:]])
     out = []
     for row in rows[offset:]:
         last = datetime.fromtimestamp(float(row["last"]), tz=timezone.utc)
-        state = conversation_status(inquiry_status=row["status"] if row["reference"] else None,
-                                    last_event_at=last, now=now)
-        if status and state != status:
+        became = conversation_outcome(inquiry_status=row["status"] if row["reference"] else None,
+                                      last_event_at=last, now=now)
+        handoff = latest.get(row["sender_id"])
+        state = conversation_status(handoff=handoff, outcome=became, last_event_at=last)
+        if (status and state != status) or (outcome and became != outcome):
             continue
-        out.append({"conversation_id": row["sender_id"], "status": state, "inquiry_reference": row["reference"],
+        out.append({"conversation_id": row["sender_id"], "status": state, "outcome": became,
+                    "inquiry_reference": row["reference"],
                     "started_at": iso_utc(datetime.fromtimestamp(float(row["started"]), tz=timezone.utc)),
-                    "last_event_at": iso_utc(last)})
+                    "last_event_at": iso_utc(last), "handoff": handoff_json(handoff)})
     return out
+
+
+def _latest_handoffs(session: Session, conversation_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The latest hand-off of each of these conversations (one query)."""
+    if not conversation_ids:
+        return {}
+    rows = session.execute(select(handoffs).where(handoffs.c.conversation_id.in_(conversation_ids))
+                           .order_by(handoffs.c.id)).all()
+    return {row.conversation_id: dict(row._mapping) for row in rows}
+
+
+def _handoff_row(session: Session, handoff: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """A conversation of the hand-off list in the shape of `conversation_ids`."""
+    conversation_id = handoff["conversation_id"]
+    stats = session.execute(
+        select(func.min(events.c.timestamp), func.max(events.c.timestamp)).where(events.c.sender_id == conversation_id)
+    ).one()
+    inquiry = session.execute(select(inquiries.c.reference, inquiries.c.status)
+                              .where(inquiries.c.conversation_id == conversation_id)).first()
+    last = datetime.fromtimestamp(float(stats[1]), tz=timezone.utc) if stats[1] is not None else None
+    started = datetime.fromtimestamp(float(stats[0]), tz=timezone.utc) if stats[0] is not None else None
+    return {"conversation_id": conversation_id, "status": handoff["status"],
+            "outcome": conversation_outcome(inquiry_status=inquiry.status if inquiry else None,
+                                            last_event_at=last, now=now),
+            "inquiry_reference": inquiry.reference if inquiry else None,
+            "started_at": iso_utc(started) if started else None, "last_event_at": iso_utc(last) if last else None,
+            "handoff": handoff_json(handoff)}
 

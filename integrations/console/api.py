@@ -115,7 +115,7 @@ def api_answerer(request: web.Request) -> Answerer:
 
 async def conversation_message(request: web.Request) -> web.Response:
     """POST /api/conversations/{conversation_id}/messages {"text": ...}: a person's reply to the
-    partner (claims a waiting hand-off). 201, 400 bad body, 409 no open hand-off this token may
+    partner (claims a waiting hand-off). 200, 400 bad body, 409 no open hand-off this token may
     answer, 503 the conversation cannot be reached."""
     try:
         body = await request.json()
@@ -151,8 +151,7 @@ async def _handoff_call(request: web.Request, call: Any, **kwargs: Any) -> web.R
         log.warning("a hand-off message could not reach the conversation: %s", exc)
         return _error(503, "the conversation cannot be reached right now; try again")
     found = await db.read(request, conversation_view, conversation_id=conversation_id, scope=request.get(API_SCOPE))
-    status = 201 if call is handoffs.reply else 200
-    return web.json_response(found or {"conversation_id": conversation_id}, status=status)
+    return web.json_response(found or {"conversation_id": conversation_id})
 
 
 async def conversation_detail(request: web.Request) -> web.Response:

@@ -17,8 +17,8 @@ from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker
 from integrations.console import api, edge, pages, respond
 from integrations.console.auth import bearer_auth_middleware
-from integrations.console.keys import DIRECTORY, ENDPOINTS, ENGINE, READS, SETTINGS, WRITES
-from integrations.console.rasa_api import rasa_api
+from integrations.console.keys import DIRECTORY, ENDPOINTS, ENGINE, RASA, READS, SETTINGS, WRITES
+from integrations.console.rasa_api import RasaApi
 from integrations.webchat import routes as webchat
 
 
@@ -30,7 +30,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_affiliate_directory)
     app.cleanup_ctx.append(_delivery_endpoints)
-    app.cleanup_ctx.append(rasa_api)
+    app.cleanup_ctx.append(_rasa_api)
     api.add_routes(app)
     respond.add_routes(app)
     pages.setup(app, settings)
@@ -64,3 +64,13 @@ async def _delivery_endpoints(app: web.Application) -> AsyncIterator[None]:
     known = [affiliate.id for affiliate in app[DIRECTORY]]
     app[ENDPOINTS] = load_endpoints(Path(path), known_affiliates=known) if path else None
     yield
+
+
+async def _rasa_api(app: web.Application) -> AsyncIterator[None]:
+    """The client of Rasa's HTTP API that writes a person's messages into conversations."""
+    client = RasaApi(app[SETTINGS])
+    app[RASA] = client
+    try:
+        yield
+    finally:
+        await client.close()

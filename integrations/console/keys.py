@@ -9,7 +9,7 @@ reset links; `pages.dashboard` its cache.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from aiohttp import web
@@ -20,10 +20,8 @@ from bot.delivery.endpoints import EndpointsConfig
 from bot.routing.directory import Directory
 from bot.settings import Settings
 from bot.staff.login_throttle import Policy
+from integrations.console.rasa_api import RasaApi
 from integrations.delivery.senders import MailSending
-
-if TYPE_CHECKING:
-    from integrations.console.rasa_api import RasaApi
 
 __all__ = ["Policy"]  # the throttle's policy, for `pages.setup(policy=...)` callers
 

@@ -11,15 +11,12 @@ signed with INTAKE_RASA_ADMIN_SECRET) in a header, never in the URL.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from aiohttp import web
 
 from bot.settings import Settings
-from integrations.console.keys import RASA, SETTINGS
 from integrations.stack.rasa_server import admin_jwt
 
 #: Rasa answers these within milliseconds; a person waiting longer is told it did not work.
@@ -77,12 +74,3 @@ class RasaApi:
             await self._session.close()
             self._session = None
 
-
-async def rasa_api(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: the console's client of Rasa's HTTP API."""
-    client = RasaApi(app[SETTINGS])
-    app[RASA] = client
-    try:
-        yield
-    finally:
-        await client.close()

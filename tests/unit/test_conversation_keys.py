@@ -50,14 +50,14 @@ def test_conversation_state_from_events():
     state = conversation_state(rows, show_contacts=False)
     assert (state.language, state.active_form, state.requested_slot, state.latest_intent) == (
         "es", "intake_form", "country", "inform")
-    assert [(m["sender"], m["text"]) for m in state.messages] == [("partner", "hola"), ("bot", "¡Hola!"),
+    assert [(m["from"], m["text"]) for m in state.messages] == [("partner", "hola"), ("bot", "¡Hola!"),
                                                                    ("partner", "Perú")]
     start = datetime.fromtimestamp(t0, tz=timezone.utc)
     assert state.started_at == start and state.last_event_at == start + timedelta(seconds=5)
-    assert state.status(inquiry_status=None, now=start + timedelta(minutes=5)) == "active"
-    assert state.status(inquiry_status=None, now=start + timedelta(hours=2)) == "abandoned"
-    assert state.status(inquiry_status="routed", now=start) == "inquiry"
-    assert state.status(inquiry_status="deflected", now=start) == "deflected"
+    assert state.outcome(inquiry_status=None, now=start + timedelta(minutes=5)) == "active"
+    assert state.outcome(inquiry_status=None, now=start + timedelta(hours=2)) == "abandoned"
+    assert state.outcome(inquiry_status="routed", now=start) == "inquiry"
+    assert state.outcome(inquiry_status="deflected", now=start) == "deflected"
     ended = conversation_state(rows + [(99, json.dumps({"event": "active_loop", "name": None, "timestamp": t0 + 6}))],
                                show_contacts=False)
     assert ended.active_form is None

@@ -285,3 +285,13 @@ def record_notification(session: Session, *, handoff_id: int, error: str | None,
     session.execute(update(handoffs).where(handoffs.c.id == handoff_id).values(
         notify_status=status, notify_attempts=attempts, notify_next_at=next_at, notify_error=error))
     return status
+
+
+def unclaimed(session: Session, *, now: datetime, wait_minutes: int, limit: int = 50) -> list[str]:
+    """Conversations whose partner has waited `wait_minutes` for a person and nobody claimed."""
+    return list(session.execute(
+        select(handoffs.c.conversation_id).where(
+            handoffs.c.status == HandoffStatus.WAITING.value,
+            handoffs.c.requested_at <= now - timedelta(minutes=wait_minutes))
+        .order_by(handoffs.c.requested_at).limit(limit)
+    ).scalars())

@@ -57,9 +57,10 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_console_presence")),
     )
-    with op.batch_alter_table("inquiries") as batch:
-        batch.add_column(sa.Column("wants_person", sa.Boolean(create_constraint=False), nullable=False,
-                                   server_default=sa.false()))
+    # A plain ADD COLUMN: on SQLite a batch operation would rebuild `inquiries`, and with foreign
+    # keys on, dropping the old table would delete the rows that refer to it.
+    op.add_column("inquiries", sa.Column("wants_person", sa.Boolean(create_constraint=False), nullable=False,
+                                         server_default=sa.false()))
 
 
 def downgrade() -> None:

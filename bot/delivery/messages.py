@@ -27,12 +27,21 @@ Rows = list[tuple[str, str]]
 
 #: Heading of the partner's first message in the e-mail to an affiliate.
 OPENING_HEADING = "The partner's first message"
+#: What an affiliate is told first about an inquiry whose partner asked for a person in vain.
+WANTS_PERSON_NOTICE = "The partner asked to talk to a person: nobody was available, please write to them soon."
+#: Heading of the conversation's messages in the e-mail (only for such inquiries).
+TRANSCRIPT_HEADING = "The conversation"
+#: Who said a transcript line, as the e-mail names them.
+SPEAKERS = {"partner": "Partner", "bot": "Assistant", "person": "Person"}
 
 def webhook_body(*, delivery_id: str, inquiry: dict[str, Any], links: Mapping[str, str]) -> bytes:
-    """The JSON body of an `inquiry.routed` webhook: compact, sorted keys, UTF-8."""
-    # The inquiry in the JSON API's shape (DESIGN.md); the partner's first message beside it.
-    shaped = {key: value for key, value in inquiry.items() if key != "opening"}
-    payload = {
+    """The JSON body of an `inquiry.routed` webhook: compact, sorted keys, UTF-8. For a partner
+    who asked for a person in vain (`wants_person`), `notice` and `transcript` ([{at, from,
+    text}], from `inquiry["transcript"]`) beside the inquiry."""
+    # The inquiry in the JSON API's shape (DESIGN.md); the partner's first message beside it,
+    # and for a partner who asked for a person in vain, the notice and the conversation.
+    shaped = {key: value for key, value in inquiry.items() if key not in ("opening", "transcript")}
+    payload: dict[str, Any] = {
         "event": ROUTED_EVENT,
         "delivery_id": delivery_id,
         "inquiry": shaped,
@@ -40,6 +49,12 @@ def webhook_body(*, delivery_id: str, inquiry: dict[str, Any], links: Mapping[st
     }
     if inquiry.get("opening"):
         payload["opening"] = inquiry["opening"]
+    if inquiry.get("wants_person"):
+        payload["notice"] = WANTS_PERSON_NOTICE
+        payload["transcript"] = [
+            {"at": str(line.get("at") or ""), "from": str(line.get("from") or ""), "text": str(line.get("text") or "")}
+            for line in inquiry.get("transcript") or []
+        ]
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
@@ -54,6 +69,10 @@ def routed_email(
     delivery_id: str | None = None,
 ) -> EmailMessage:
     """The e-mail telling an affiliate about an inquiry routed to it (plain text and HTML).
+
+    When the partner asked for a person and nobody was available (`wants_person`), it says so
+    first and in the subject, and shows the conversation (`inquiry["transcript"]`, lines
+    `{at, from, text}`).
 
     With `delivery_id`, the Message-ID is derived from it so that a resent duplicate is
     recognisable as the same message.
@@ -71,8 +90,11 @@ def routed_email(
         else "Please accept or decline it; otherwise it moves on to the next candidate."
     )
     actions = [("Accept", links["accept"]), ("Decline", links["decline"]), ("View", links["view"])]
+    wants_person = bool(inquiry.get("wants_person"))
+    transcript = list(inquiry.get("transcript") or []) if wants_person else []
 
-    text = [intro, ""]
+    text = [WANTS_PERSON_NOTICE, "=" * len(WANTS_PERSON_NOTICE), ""] if wants_person else []
+    text += [intro, ""]
     if reason:
         text += [f"Why {affiliate_name}: {reason}", ""]
     text += [f"{label}: {value}" for label, value in rows]
@@ -81,9 +103,15 @@ def routed_email(
     opening = str(inquiry.get("opening") or "")
     if opening and opening != description:  # what the partner said first, before any question
         text += [f"{OPENING_HEADING}:", opening, ""]
+    if transcript:
+        text += [f"{TRANSCRIPT_HEADING}:", *(_transcript_line(line) for line in transcript), ""]
     text += [f"{label}: {url}" for label, url in actions] + ["", deadline]
 
-    parts = [f"<p>{_e(intro)}</p>"]
+    parts = []
+    if wants_person:
+        parts.append(f'<p style="font-size: 1.2em; border: 2px solid #b32424; padding: 0.5em">'
+                     f"<strong>{_e(WANTS_PERSON_NOTICE)}</strong></p>")
+    parts.append(f"<p>{_e(intro)}</p>")
     if reason:
         parts.append(f"<p><strong>Why {_e(affiliate_name)}:</strong> {_e(reason)}</p>")
     parts.append(_html_table(rows))
@@ -92,10 +120,19 @@ def routed_email(
     parts.append(f'<h3>{_e(heading)}</h3><p style="white-space: pre-wrap"{attrs}>{_e(description or "(none)")}</p>')
     if opening and opening != description:
         parts.append(f'<h3>{_e(OPENING_HEADING)}</h3><p style="white-space: pre-wrap"{attrs}>{_e(opening)}</p>')
+    if transcript:
+        lines = "".join(
+            f'<tr><td valign="top">{_e(_clock(line))}</td><th align="left" valign="top">{_e(_speaker(line))}</th>'
+            f'<td style="white-space: pre-wrap"{attrs}>{_e(line.get("text") or "")}</td></tr>'
+            for line in transcript
+        )
+        parts.append(f"<h3>{_e(TRANSCRIPT_HEADING)}</h3><table>{lines}</table>")
     parts.append("<p>" + " | ".join(f'<a href="{_e(url)}">{_e(label)}</a>' for label, url in actions) + "</p>")
     parts.append(f"<p>{_e(deadline)}</p>")
 
     subject = f"[{reference}] Partnership inquiry for {affiliate_name}: {organisation}"
+    if wants_person:
+        subject = f"[{reference}] Wants a person, please write soon: inquiry for {affiliate_name}: {organisation}"
     message = _message(subject=subject, sender=sender, to=to, delivery_id=delivery_id)
     _set_body(message, "\n".join(text), "\n".join(parts))
     return message
@@ -132,6 +169,22 @@ def _description_heading(inquiry: Mapping[str, Any]) -> str:
     """The description is the partner's own words, never translated: say in which language."""
     code = str(inquiry.get("language") or "")
     return f"Description (the partner's words, in {_language(code)})" if code and code != "en" else "Description"
+
+
+def _speaker(line: Mapping[str, Any]) -> str:
+    who = str(line.get("from") or "")
+    return SPEAKERS.get(who, who.capitalize() or "?")
+
+
+def _clock(line: Mapping[str, Any]) -> str:
+    """The time of a transcript line (ISO 8601 UTC) as the e-mail shows it: 2024-11-24 03:45 UTC."""
+    at = str(line.get("at") or "")
+    return f"{at[:10]} {at[11:16]} UTC" if len(at) >= 16 else at
+
+
+def _transcript_line(line: Mapping[str, Any]) -> str:
+    text = str(line.get("text") or "").replace("\n", "\n    ")
+    return f"[{_clock(line)}] {_speaker(line)}: {text}"
 
 
 def _links(links: Mapping[str, str]) -> dict[str, str]:

@@ -271,6 +271,27 @@ def due_notifications(session: Session, *, now: datetime, limit: int = 20) -> li
     )]
 
 
+def claim_notifications(session: Session, *, now: datetime, lease_seconds: float = 120.0,
+                        limit: int = 20) -> list[dict[str, Any]]:
+    """The due notifications, each leased for `lease_seconds` (its `notify_next_at` moved on) so
+    that no other worker sends it meanwhile and a killed worker's come back, with the
+    conversation's inquiry reference (`inquiry_reference`, None without an inquiry)."""
+    claimed = []
+    for row in due_notifications(session, now=now, limit=limit):
+        taken = session.execute(
+            update(handoffs).where(handoffs.c.id == row["id"], handoffs.c.notify_status == "pending",
+                                   handoffs.c.notify_next_at <= now)
+            .values(notify_next_at=now + timedelta(seconds=lease_seconds))
+        ).rowcount
+        if not taken:  # another worker has just leased it
+            continue
+        row["inquiry_reference"] = session.execute(
+            select(inquiries.c.reference).where(inquiries.c.conversation_id == row["conversation_id"]).limit(1)
+        ).scalar()
+        claimed.append(row)
+    return claimed
+
+
 def record_notification(session: Session, *, handoff_id: int, error: str | None, now: datetime,
                         max_attempts: int = 8) -> str:
     """The outcome of one notification attempt: `sent`, retried later with back-off, or `dead`."""

@@ -189,6 +189,7 @@ def _as_api_dict(row: Row) -> dict[str, Any]:
         "consent": bool(row.consent),
         "qualification": {"tier": row.tier, "reasons": list(row.qualification_reasons or [])},
         "routing": routing,
+        "wants_person": bool(row.wants_person),
     }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.intake.model import Inquiry, Qualification, Status
 from bot.store.clock import utcnow
+from bot.store.handoffs import wanted_person
 from bot.store.names import new_reference, normalize_org_name
 from bot.store.organization import organization_id_for
 from bot.store.queries import accepted_affiliate_for, get_inquiry, list_inquiries
@@ -105,6 +106,9 @@ def submit_inquiry(
         "consent": consent,
         "tier": _value(qualification.tier),
         "qualification_reasons": list(qualification.reasons),
+        # The partner asked for a person before leaving this message and nobody was available:
+        # marked in the same transaction (a hand-off asked for later marks it itself).
+        "wants_person": wanted_person(session, conversation_id=inquiry.conversation_id),
     }
     org = {
         "name": inquiry.organization_name,

@@ -1,9 +1,10 @@
 """`python -m integrations.delivery`: run one delivery worker until SIGINT / SIGTERM.
 
 Configured by `Settings.from_env()`: the database, the endpoints file, the link secret, SMTP
-(`settings.smtp`), the worker's pace (INTAKE_DELIVERY_POLL_SECONDS, _LEASE_SECONDS, _BATCH) and
-the retention periods it applies every INTAKE_PURGE_INTERVAL_MINUTES
-(INTAKE_RETENTION_DAYS_ABANDONED, INTAKE_RETENTION_DAYS).
+(`settings.smtp`), the worker's pace (INTAKE_DELIVERY_POLL_SECONDS, _LEASE_SECONDS, _BATCH), the
+retention periods it applies every INTAKE_PURGE_INTERVAL_MINUTES (INTAKE_RETENTION_DAYS_ABANDONED,
+INTAKE_RETENTION_DAYS) and who hears of hand-off requests (INTAKE_HANDOFF_EMAIL,
+INTAKE_HANDOFF_WEBHOOK_URL / _SECRET).
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from bot.routing import default_router
 from bot.settings import Settings, check_secrets
 from bot.store import make_engine, make_sessionmaker, upgrade
 from bot.store.retention import RetentionPolicy
+from integrations.console.rasa_api import RasaApi
+from integrations.delivery.handoff_notices import HandoffNotifier
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.senders import SmtpSender, WebhookSender
 from integrations.delivery.worker import Worker
@@ -32,6 +35,8 @@ async def serve(worker: Worker) -> None:
         await worker.run(stop)
     finally:
         await worker.webhook.close()
+        if worker.rasa is not None:
+            await worker.rasa.close()
 
 
 def build_worker(settings: Settings) -> Worker:
@@ -44,11 +49,19 @@ def build_worker(settings: Settings) -> Worker:
     if settings.endpoints_file:
         endpoints = load_endpoints(Path(settings.endpoints_file), known_affiliates=names)
     upgrade(settings.database_url)
+    sessionmaker = make_sessionmaker(make_engine(settings.database_url))
+    webhook, smtp = WebhookSender(), SmtpSender(settings=settings.smtp)
+    handoffs = HandoffNotifier(
+        sessionmaker=sessionmaker, webhook=webhook, smtp=smtp, public_url=settings.public_url,
+        mail_from=settings.smtp.mail_from, emails=settings.handoff_email, webhook_url=settings.handoff_webhook_url,
+        webhook_secret=settings.handoff_webhook_secret, endpoints=endpoints, affiliate_names=names,
+        lease_seconds=settings.delivery_lease_seconds,
+    )
     return Worker(
-        sessionmaker=make_sessionmaker(make_engine(settings.database_url)),
+        sessionmaker=sessionmaker,
         endpoints=endpoints,
-        webhook=WebhookSender(),
-        smtp=SmtpSender(settings=settings.smtp),
+        webhook=webhook,
+        smtp=smtp,
         links=LinkMaker(settings.public_url, settings.link_secret),
         affiliate_names=names,
         mail_from=settings.smtp.mail_from,
@@ -58,6 +71,9 @@ def build_worker(settings: Settings) -> Worker:
         retention=RetentionPolicy(abandoned_days=settings.retention_days_abandoned,
                                   inquiry_days=settings.retention_days),
         purge_seconds=settings.purge_interval_minutes * 60.0,
+        handoffs=handoffs,
+        rasa=RasaApi(settings) if settings.handoff_live else None,
+        handoff_wait_minutes=settings.handoff_wait_minutes,
     )
 
 

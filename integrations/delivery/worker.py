@@ -2,9 +2,9 @@
 
 Each round claims a batch of due deliveries (a lease, so several workers never send the same row
 at once and a killed worker's rows come back), sends them concurrently, and records the outcome.
-Every round also re-routes inquiries whose response window has passed; at start and then every
-`purge_seconds` the worker applies the retention periods (bot/store/retention.py), logging counts
-only.
+Every round also re-routes inquiries whose response window has passed and sends the due hand-off
+notices (integrations/delivery/handoff_notices.py); at start and then every `purge_seconds` the
+worker applies the retention periods (bot/store/retention.py), logging counts only.
 
 A webhook receiver that answers 410 Gone has its endpoint disabled (bot.store.disabled_endpoints):
 that delivery is dead at once, later ones to it are marked dead without being tried, and the
@@ -28,10 +28,14 @@ from bot.delivery.lifecycle import overdue_decisions
 from bot.delivery.messages import accepted_email_to_partner, routed_email, webhook_body
 from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed
 from bot.store.clock import as_utc
+from bot.store.console.transcripts import delivered_transcript
 from bot.store.disabled_endpoints import GONE, SKIPPED, disable_endpoint, disabled_keys, target_hash
 from bot.store.outbox import clean_error
 from bot.store.queries import opening_of
 from bot.store.retention import RetentionPolicy, purge
+from integrations.console.rasa_api import RasaApi
+from integrations.delivery.handoff_notices import HandoffNotifier
+from integrations.delivery.handoff_sweep import sweep_unclaimed
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.senders import DeliveryError
 
@@ -70,6 +74,11 @@ class Worker:
     purge_seconds: float = 3600.0
     #: Conversations of each kind erased per purge transaction (a backlog goes in several).
     purge_batch: int = 200
+    #: Sends the hand-off notices each round; None: not this worker's job.
+    handoffs: HandoffNotifier | None = None
+    #: Ends hand-offs nobody picked up within `handoff_wait_minutes` (handoff_sweep.py); None: not here.
+    rasa: RasaApi | None = None
+    handoff_wait_minutes: int = 5
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("delivery worker %s started", self.worker_id)
@@ -80,7 +89,9 @@ class Worker:
                     next_purge = time.monotonic() + self.purge_seconds
                     await self.purge()
                 await self.escalate()
-                sent = await self.run_once()
+                sent = await self.notify_handoffs()
+                await self.sweep_handoffs()
+                sent += await self.run_once()
             except Exception:  # a broken round must not end the worker; the lease returns rows
                 log.exception("delivery round failed")
                 sent = 0
@@ -115,6 +126,17 @@ class Worker:
                 job.affiliate_id, job.attempts + 1, outcome, f" ({clean_error(attempt.error)})" if attempt.error else "",
             )
         return len(jobs)
+
+    async def notify_handoffs(self, now: datetime | None = None) -> int:
+        """Send the due hand-off notices; how many hand-offs were handled."""
+        return 0 if self.handoffs is None else await self.handoffs.run_once(now)
+
+    async def sweep_handoffs(self, now: datetime | None = None) -> int:
+        """Tell the partners who waited too long for a person (handoff_sweep.py)."""
+        if self.rasa is None:
+            return 0
+        return await sweep_unclaimed(sessionmaker=self.sessionmaker, rasa=self.rasa, now=as_utc(now),
+                                     wait_minutes=self.handoff_wait_minutes)
 
     async def escalate(self, now: datetime | None = None) -> int:
         """Move inquiries whose affiliate did not answer in time to the next alternative."""
@@ -160,6 +182,10 @@ class Worker:
                     # The e-mail shows the partner's first words too; the webhook carries them beside
                     # the inquiry (whose shape is the JSON API's).
                     inquiry["opening"] = opening_of(session=session, reference=job.reference)
+                    if inquiry.get("wants_person"):  # the affiliate reads what was said before
+                        inquiry["transcript"] = delivered_transcript(
+                            session=session, conversation_id=inquiry["conversation_id"],
+                            consent=bool(inquiry.get("consent")))
                     inquiries[job.reference] = inquiry
                 if job.decision_id and job.decision_id not in links:
                     tokens = links_for_decision(session=session, decision_id=job.decision_id)

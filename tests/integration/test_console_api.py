@@ -156,6 +156,7 @@ async def test_detail_and_404(client, references):
         "consent",
         "qualification",
         "routing",
+        "wants_person",
     }
     assert body["routing"]["affiliate_id"] == "wm-fr"
     assert body["contact"] == {"name": None, "email": "prof@example.org"}

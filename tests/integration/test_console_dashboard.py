@@ -14,7 +14,7 @@ from sqlalchemy import update
 from bot.intake.model import Inquiry, OrganizationType, PartnershipType, Status, qualify
 from bot.store import change_status, submit_inquiry
 from bot.store.console.stats import dashboard, week_label
-from bot.store.tables import inquiries, status_history
+from bot.store.tables import handoffs, inquiries, status_history
 from integrations.console import charts
 
 STAFF, FR = "staff@example.org", "fr@example.org"
@@ -86,11 +86,65 @@ async def client(db_url, world):
 async def test_the_page_has_charts_and_tables_and_hides_staff_sections_from_affiliates(client):
     await log_in(client, STAFF)
     html = await (await client.get("/console/dashboard")).text()
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 8
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 9
     assert "Where partners left the form" in html and "<script>c1" not in html
+    assert "Hand-offs to a person" in html
     assert "Wiki Education" in html  # staff see every affiliate
     await client.post("/console/logout", data={"csrf_token": CSRF.search(html).group(1)})
     await log_in(client, FR)
     mine = await (await client.get("/console/dashboard")).text()
     assert "Where partners left the form" not in mine and "Fallback rate" not in mine
+    assert "Hand-offs to a person" not in mine
     assert "Wikimédia France" in mine and "Wiki Education" not in mine
+
+
+#: When this week's hand-offs were asked for (their week is the one counted, even on a Monday morning).
+ASKED = NOW - timedelta(hours=2)
+
+
+def _handoff(session, conversation: str, status: str, asked: datetime, replied: datetime | None = None) -> None:
+    session.execute(handoffs.insert().values(
+        conversation_id=conversation, status=status, language="fr", affiliate_id="wm-fr", requested_at=asked,
+        first_reply_at=replied, notify_status="sent", notify_attempts=1, notify_next_at=asked))
+
+
+@pytest.fixture
+def handed_off(world, sessionmaker):
+    """This week: five asked while someone was available (four answered after 1, 2, 3 and 10
+    minutes, one still waiting) and two missed; one answered twenty weeks ago, outside the window."""
+    asked = ASKED
+    with sessionmaker.begin() as session:
+        for n, (status, minutes) in enumerate((("closed", 1), ("released", 2), ("with_person", 3), ("closed", 10),
+                                               ("waiting", None), ("missed", None), ("missed", None))):
+            _handoff(session, f"h{n}", status, asked,
+                     None if minutes is None else asked + timedelta(minutes=minutes))
+        _handoff(session, "old", "closed", NOW - timedelta(weeks=20), NOW - timedelta(weeks=20, minutes=-5))
+
+
+def test_the_handoff_figures(handed_off, sessionmaker):
+    with sessionmaker() as session:
+        staff = dashboard(session=session, scope=None)
+        fr = dashboard(session=session, scope="wm-fr")
+    figures = staff["handoffs"]
+    this_week = staff["weeks"].index(week_label(ASKED.date()))
+    assert figures["weeks"]["requested"][this_week] == 7 and figures["weeks"]["answered"][this_week] == 4
+    assert sum(figures["weeks"]["requested"]) == 7  # the old one is outside the twelve weeks
+    assert (figures["requested"], figures["answered"], figures["missed"]) == (7, 4, 2)
+    assert figures["share_answered"] == 80.0  # 4 of the 5 someone was available for
+    assert figures["median_seconds"] == 150.0 and figures["p90_seconds"] == 600.0
+    assert "handoffs" not in fr  # staff only
+
+
+@pytest.mark.asyncio
+async def test_the_page_shows_the_handoff_figures_to_staff(handed_off, db_url):
+    client = await console_client(db_url)
+    try:
+        await log_in(client, STAFF)
+        html = await (await client.get("/console/dashboard")).text()
+        assert '<section id="handoffs">' in html
+        assert "<td>Share answered (someone was available)</td><td>80.0 %</td>" in html
+        assert "<td>Time to first human reply, median</td><td>2.5 min</td>" in html
+        assert "<td>Time to first human reply, 90th percentile</td><td>10.0 min</td>" in html
+        assert "<td>Nobody available</td><td>2</td>" in html
+    finally:
+        await client.close()

@@ -112,6 +112,7 @@ def test_submit_and_get_round_trip_in_api_shape(sessionmaker):
             "reasons": ["Wikimedia France is the chapter for France."],
             "alternatives": ["ug-fr-glam", "wmf-partnerships"],
         },
+        "wants_person": False,
     }
     loose = stored.reference.lower().replace("wmp-", "wmp ").replace("0", "o").replace("1", "l")
     with sessionmaker.begin() as session:

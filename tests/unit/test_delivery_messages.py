@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.delivery import accepted_email_to_partner, routed_email, webhook_body
+from bot.delivery.messages import WANTS_PERSON_NOTICE
 
 SENDER = "Wikimedia partnerships <partnerships-intake@intake.example>"
 LINKS = {
@@ -191,3 +192,34 @@ def test_the_description_is_marked_as_the_partners_own_words_in_their_language()
     english, _ = parts(routed_email(inquiry=inquiry(language="en"), affiliate_name="X", links=LINKS, sender=SENDER,
                                     to=["a@x.example"]))
     assert "\nDescription:\n" in english
+
+
+# -- a partner who asked for a person and found nobody --------------------------------------
+TRANSCRIPT = [
+    {"at": "2024-11-24T03:40:00Z", "from": "partner", "text": "¿Puedo hablar con una persona?"},
+    {"at": "2024-11-24T03:40:02Z", "from": "bot", "text": "Ahora no hay nadie <disponible>.\nDeje un mensaje."},
+]
+
+
+def test_the_webhook_of_an_inquiry_that_wants_a_person_has_the_notice_and_the_conversation():
+    wanting = inquiry(wants_person=True, transcript=TRANSCRIPT)
+    decoded = json.loads(webhook_body(delivery_id="d-7", inquiry=wanting, links=LINKS))
+    assert decoded["inquiry"] == inquiry(wants_person=True)  # the API's shape, the transcript beside it
+    assert decoded["notice"] == WANTS_PERSON_NOTICE and decoded["transcript"] == TRANSCRIPT
+    plain = json.loads(webhook_body(delivery_id="d-8", inquiry=inquiry(wants_person=False), links=LINKS))
+    assert "notice" not in plain and "transcript" not in plain
+
+
+def test_the_email_of_an_inquiry_that_wants_a_person_says_so_first_and_shows_the_conversation():
+    message = routed_email(inquiry=inquiry(wants_person=True, transcript=TRANSCRIPT), affiliate_name="Wikimedia España",
+                           links=LINKS, sender=SENDER, to=["a@es.example"])
+    assert "Wants a person" in message["Subject"] and "WMP-1ABC02DE" in message["Subject"]
+    plain, rich = parts(message)
+    assert plain.startswith(WANTS_PERSON_NOTICE)
+    assert "[2024-11-24 03:40 UTC] Partner: ¿Puedo hablar con una persona?" in plain
+    assert "Assistant: Ahora no hay nadie <disponible>.\n    Deje un mensaje." in plain
+    assert rich.index(WANTS_PERSON_NOTICE) < rich.index("A partnership inquiry")
+    assert "&lt;disponible&gt;" in rich and "<disponible>" not in rich
+    ordinary = parts(routed_email(inquiry=inquiry(transcript=TRANSCRIPT), affiliate_name="Wikimedia España",
+                                  links=LINKS, sender=SENDER, to=["a@es.example"]))[0]
+    assert WANTS_PERSON_NOTICE not in ordinary and "Puedo hablar" not in ordinary

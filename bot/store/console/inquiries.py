@@ -61,7 +61,7 @@ def _base(filters: InquiryFilters, scope: str | None) -> Select:
         inquiries.c.id, inquiries.c.reference, inquiries.c.created_at, inquiries.c.status, inquiries.c.language,
         inquiries.c.partnership_type, inquiries.c.country, inquiries.c.region, inquiries.c.tier,
         inquiries.c.content_language, inquiries.c.licence, inquiries.c.description, inquiries.c.consent,
-        inquiries.c.contact_name, inquiries.c.contact_email,
+        inquiries.c.contact_name, inquiries.c.contact_email, inquiries.c.wants_person,
         organizations.c.name.label("organization_name"), organizations.c.type.label("organization_type"),
         routing_decisions.c.affiliate_id, routing_decisions.c.rule,
     ).select_from(

@@ -1,10 +1,11 @@
 """The dashboard's numbers: the weekly funnel, where partners drop off, breakdowns, time to
-acceptance and the fallback rate. Aggregated in SQL (portable between SQLite and PostgreSQL:
+acceptance, the fallback rate and the hand-offs to a person. Aggregated in SQL (portable between SQLite and PostgreSQL:
 weeks are computed from Unix seconds or from dates in Python), scoped like the inquiry list.
 """
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
@@ -14,11 +15,12 @@ from sqlalchemy import Integer, and_, case, cast, func, select, true
 from sqlalchemy.orm import Session
 
 from bot.intake.model import Status
-from bot.store.clock import start_of_day, utcnow
+from bot.store.clock import as_utc, start_of_day, utcnow
 from bot.store.decisions import CURRENT_DECISION
+from bot.store.handoffs import HandoffStatus
 from bot.store.queries import visible_to
 from bot.store.rasa_events import events
-from bot.store.tables import inquiries, routing_decisions, status_history
+from bot.store.tables import handoffs, inquiries, routing_decisions, status_history
 
 WEEK = 7 * 24 * 3600
 #: 1970-01-01 was a Thursday; ISO weeks start on Monday, four days later.
@@ -81,9 +83,50 @@ def inquiry_part(*, session: Session, labels: list[str], since: datetime, scope:
     return out
 
 
+def handoff_part(*, session: Session, labels: list[str], since: datetime) -> dict[str, Any]:
+    """Staff-only numbers of the hand-offs asked for in the window: per week how many were
+    requested and answered (a person replied), the time to the first human reply (median and
+    90th percentile, seconds, over the answered ones), the share answered among those someone
+    was available for, and how many found nobody available (`missed`, counted apart)."""
+    requested: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    waits: list[float] = []
+    missed = 0
+    for asked, replied, status in session.execute(
+        select(handoffs.c.requested_at, handoffs.c.first_reply_at, handoffs.c.status)
+        .where(handoffs.c.requested_at >= since)
+    ):
+        week = week_label(as_utc(asked).date())
+        requested[week] += 1
+        if status == HandoffStatus.MISSED.value:
+            missed += 1
+        elif replied is not None:
+            answered[week] += 1
+            waits.append(max((as_utc(replied) - as_utc(asked)).total_seconds(), 0.0))
+    available = sum(requested.values()) - missed
+    return {
+        "weeks": {"requested": [requested.get(w, 0) for w in labels], "answered": [answered.get(w, 0) for w in labels]},
+        "requested": sum(requested.values()),
+        "answered": len(waits),
+        "missed": missed,
+        # Of the hand-offs someone was available for (waiting when asked, then claimed,
+        # released or closed), the share a person replied to; None without any.
+        "share_answered": round(100 * len(waits) / available, 1) if available else None,
+        "median_seconds": round(statistics.median(waits), 1) if waits else None,
+        "p90_seconds": round(_nearest_rank(waits, 0.9), 1) if waits else None,
+    }
+
+
+def _nearest_rank(values: list[float], fraction: float) -> float:
+    """The `fraction` percentile of `values` by the nearest-rank method (a value that occurred)."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(fraction * len(ordered)), 1) - 1]
+
+
 def assemble(labels: list[str], staff: bool, inquiry: dict[str, Any], conversation: dict[str, Any] | None,
-             drop_off: list[tuple[str, int]] | None) -> dict[str, Any]:
-    """The dashboard's numbers from its parts (which the console reads concurrently)."""
+             drop_off: list[tuple[str, int]] | None, handoff: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The dashboard's numbers from its parts (which the console reads concurrently); the
+    hand-off numbers (`handoffs`) only when given (staff)."""
     funnel: dict[str, list[int]] = {}
     out: dict[str, Any] = {"weeks": labels, "staff": staff}
     if conversation is not None:
@@ -96,6 +139,8 @@ def assemble(labels: list[str], staff: bool, inquiry: dict[str, Any], conversati
     out["funnel"] = funnel
     for name in ("by_type", "by_country", "by_language", "by_affiliate", "time_to_accept"):
         out[name] = inquiry[name]
+    if handoff is not None:
+        out["handoffs"] = handoff
     return out
 
 
@@ -105,7 +150,8 @@ def dashboard(*, session: Session, scope: str | None, weeks: int = 12, today: da
     staff = scope is None
     return assemble(labels, staff, inquiry_part(session=session, labels=labels, since=since, scope=scope),
                     conversation_part(session=session, labels=labels, since=since) if staff else None,
-                    drop_off_part(session=session, since=since) if staff else None)
+                    drop_off_part(session=session, since=since) if staff else None,
+                    handoff_part(session=session, labels=labels, since=since) if staff else None)
 
 
 def _conversation_weeks(session: Session, since: datetime) -> tuple[Counter, Counter, dict[str, list[int]]]:

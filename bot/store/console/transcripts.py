@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session
 
 from bot.intake.model import Status
@@ -190,3 +190,17 @@ def _handoff_row(session: Session, handoff: dict[str, Any], *, now: datetime) ->
             "started_at": iso_utc(started) if started else None, "last_event_at": iso_utc(last) if last else None,
             "handoff": handoff_json(handoff)}
 
+
+
+
+def delivered_transcript(*, session: Session, conversation_id: str, consent: bool) -> list[dict[str, Any]]:
+    """The partner's and the assistant's messages in order, as the console's transcript reads
+    them (contact answers only with `consent`), for the affiliate of a partner who asked for a
+    person in vain: [{at (ISO 8601 UTC), from (partner|bot|person, as the JSON API), text}]. Empty when Rasa's
+    tracker store is not in this database (no `events` table) or has nothing of the conversation."""
+    if not inspect(session.connection()).has_table(events.name):
+        return []
+    rows = session.execute(select(events.c.id, events.c.data).where(events.c.sender_id == conversation_id)
+                           .order_by(events.c.id)).all()
+    state = conversation_state([(row.id, row.data) for row in rows], show_contacts=consent)
+    return [{"at": iso_utc(m["at"]), "from": m["from"], "text": m["text"]} for m in state.messages]

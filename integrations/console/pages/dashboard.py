@@ -1,5 +1,6 @@
 """The dashboard (/console/dashboard): the funnel per week, drop-off, breakdowns, time to
-acceptance and fallback rate, as server-rendered SVG charts with the numbers in tables too."""
+acceptance, fallback rate and hand-offs to a person, as server-rendered SVG charts with the
+numbers in tables too."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +9,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.store.console.stats import assemble, conversation_part, drop_off_part, inquiry_part, window
+from bot.store.console.stats import (
+    assemble,
+    conversation_part,
+    drop_off_part,
+    handoff_part,
+    inquiry_part,
+    window,
+)
 from bot.store.disabled_endpoints import list_disabled_endpoints
 from integrations.console import charts, db, params
 from integrations.console.keys import DASHBOARD_CACHE, DIRECTORY
@@ -36,8 +44,20 @@ async def _numbers(request: web.Request, scope: str | None, weeks: int) -> dict[
         return assemble(labels, False, await inquiry, None, None)
     conversation = db.read(request, conversation_part, labels=labels, since=since)
     drop_off = db.read(request, drop_off_part, since=since)
-    numbers, events, left = await asyncio.gather(inquiry, conversation, drop_off)
-    return assemble(labels, True, numbers, events, left)
+    handoff = db.read(request, handoff_part, labels=labels, since=since)
+    numbers, events, left, handed = await asyncio.gather(inquiry, conversation, drop_off, handoff)
+    return assemble(labels, True, numbers, events, left, handed)
+
+
+def duration(seconds: float | None) -> str:
+    """A wait as people read it: 45 s, 3.5 min, 2.1 h; a dash for none."""
+    if seconds is None:
+        return "—"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 async def show(request: web.Request) -> web.Response:
@@ -66,8 +86,11 @@ async def show(request: web.Request) -> web.Response:
     if stats["staff"]:
         svg["drop_off"] = charts.bars("Where partners left the form", stats["drop_off"], ident="drop")
         svg["fallback"] = charts.bars("Fallback rate per week", stats["fallback_rate"], ident="fallback", unit=" %")
+        svg["handoffs"] = charts.grouped("Hand-offs to a person per week", stats["weeks"],
+                                         stats["handoffs"]["weeks"], ident="handoffs")
     # Read fresh, never cached: staff act on it (`intake endpoints enable`).
     disabled = await db.read(request, list_disabled_endpoints) if user.is_staff else []
     return await render(request, "dashboard.html", {"section": "dashboard", "stats": stats, "svg": svg,
                                                    "by_affiliate": by_affiliate, "count": count,
-                                                   "disabled": disabled, "names": names})
+                                                   "disabled": disabled, "names": names,
+                                                   "duration": duration})

@@ -161,12 +161,22 @@ def _claimed_by(who: Answerer) -> dict[str, Any]:
     return {"claimed_by": who.user_id, "claimed_by_name": None if who.user_id else who.name[:100]}
 
 
+def claimed_by_them(handoff: dict[str, Any], who: Answerer) -> bool:
+    """Whether `who` is the one who claimed the hand-off (a console user by id, an API client by name)."""
+    if who.user_id is not None:
+        return bool(handoff.get("claimed_by") == who.user_id)
+    return handoff.get("claimed_by") is None and handoff.get("claimed_by_name") == who.name[:100]
+
+
 def claim(session: Session, *, conversation_id: str, who: Answerer, now: datetime) -> dict[str, Any]:
-    """Take a waiting hand-off. The first to claim has it; claiming one already yours is a no-op."""
+    """Take a waiting hand-off. The first to claim has it; claiming one already yours is a no-op,
+    one someone else has is a HandoffConflict (two people never answer the partner at once)."""
     handoff = open_handoff(session, conversation_id=conversation_id)
     if handoff is None or not may_answer(handoff, who):
         raise HandoffConflict("no open hand-off in this conversation")
     if handoff["status"] == HandoffStatus.WITH_PERSON.value:
+        if not claimed_by_them(handoff, who):
+            raise HandoffConflict("someone else has claimed this hand-off")
         return handoff
     taken = session.execute(
         update(handoffs).where(handoffs.c.id == handoff["id"], handoffs.c.status == HandoffStatus.WAITING.value)

@@ -37,7 +37,8 @@ BASE_HEADERS = {
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 #: Path segments that identify a person's conversation or grant a right: logged as "…".
-_SECRET_SEGMENTS = re.compile(r"^/(respond|api/conversations|console/conversations|console/reset)/[^/]+")
+_SECRET_SEGMENTS = re.compile(
+    r"^/(respond|api/conversations|console/conversations|console/reset|console/handoffs(?!/events$))/[^/]+")
 
 
 def redacted_path(path: str) -> str:

@@ -21,6 +21,7 @@ from bot.routing.directory import Directory
 from bot.settings import Settings
 from bot.staff.login_throttle import Policy
 from integrations.console.rasa_api import RasaApi
+from integrations.console.streams import Streams
 from integrations.delivery.senders import MailSending
 
 __all__ = ["Policy"]  # the throttle's policy, for `pages.setup(policy=...)` callers
@@ -52,3 +53,5 @@ DASHBOARD_CACHE: web.AppKey[dict[tuple[str | None, int], tuple[float, dict[str, 
 )
 #: The client of Rasa's HTTP API that writes a person's messages into conversations (issue 14).
 RASA: web.AppKey[RasaApi] = web.AppKey("rasa_api")
+#: The hand-off inbox's live streams open in this process (pages/handoff_events.py).
+HANDOFF_STREAMS: web.AppKey[Streams] = web.AppKey("handoff_streams")

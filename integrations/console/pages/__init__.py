@@ -1,5 +1,5 @@
 """The console's server-rendered pages under /console/: login, account, password reset,
-inquiries, conversations, dashboard.
+inquiries, conversations, the hand-off inbox, dashboard.
 
 `setup(app, settings)` is the one call `create_app` makes. Without INTAKE_SESSION_SECRET the
 pages answer 503 and the rest of the app (JSON API, widget, response links) works as before.
@@ -21,6 +21,7 @@ from integrations.console.pages import (
     account,
     conversations,
     dashboard,
+    handoffs,
     inquiries,
     inquiry_detail,
     login,
@@ -51,6 +52,7 @@ def setup(
     inquiries.add_routes(app)
     inquiry_detail.add_routes(app)
     conversations.add_routes(app)
+    handoffs.add_routes(app)
     dashboard.add_routes(app)
     app.router.add_static(STATIC.rstrip("/"), STATIC_DIR)
 

@@ -7,6 +7,7 @@ sessions such as the affiliates' response links.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, MutableMapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,11 +16,17 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 from yarl import URL
 
+from bot.staff.accounts import User
+from bot.store.console.handoff_inbox import waiting_count
+from integrations.console import db
 from integrations.console.keys import SETTINGS, TEMPLATES
 from integrations.console.pages import csrf
 from integrations.console.pages.session import current_user
+
+log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -81,14 +88,27 @@ async def render(
 ) -> web.Response:
     """Render `template` with the viewer and the CSRF token that every page's layout needs."""
     sessions_on = bool(request.app[SETTINGS].session_secret)
+    user = current_user(request)
     full = {
-        "viewer": current_user(request),
+        "viewer": user,
         "csrf_field": csrf.FIELD,
         "csrf_token": csrf.token(request) if sessions_on else "",
-        "section": "",  # the nav entry of the page (inquiries, conversations, dashboard)
+        "section": "",  # the nav entry of the page (inquiries, conversations, handoffs, dashboard)
+        "handoffs_waiting": await _waiting(request, user),
         **(context or {}),
     }
     return render_bare(request, template, full, status=status, headers=headers)
+
+
+async def _waiting(request: web.Request, user: User | None) -> int | None:
+    """The partners waiting for a person, for the nav's "Hand-offs" link; None when unknown."""
+    if user is None:
+        return None
+    try:
+        return await db.read(request, waiting_count, scope=user.affiliate_scope)
+    except SQLAlchemyError:  # a count in the nav never keeps a page (an error page, too) from showing
+        log.warning("the nav could not count the waiting hand-offs")
+        return None
 
 
 def render_bare(

@@ -123,6 +123,21 @@ async def load_user(request: web.Request) -> User | None:
     return user
 
 
+async def still_signed_in(request: web.Request) -> bool:
+    """Whether the session the guard let this request in with still holds (for a response that
+    stays open: the live stream). Reading it is not using it: an open page alone does not keep
+    an idle session alive."""
+    cookie = _cookie(request)
+    if cookie.token is None:
+        return False
+    found = await db.read(request, _session_and_user, token=cookie.token)
+    if found is None:
+        return False
+    info, user = found
+    return user is not None and not user.disabled and info.is_active(
+        now=utcnow(), idle=idle_timeout(request.app[SETTINGS]))
+
+
 async def log_in(request: web.Request, user: User) -> None:
     """Start a new session for `user` under a new token; a session this browser had ends."""
     cookie = _cookie(request)

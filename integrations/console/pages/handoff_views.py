@@ -1,0 +1,97 @@
+"""How the hand-off inbox shows things, shared by its pages and its live stream (so that a row or
+a turn added without reloading reads exactly like one rendered with the page)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.i18n.catalog import language_name
+from bot.staff.accounts import User
+from bot.staff.transcript import Turn
+from bot.store.clock import as_utc, iso_utc
+from bot.store.handoffs import Answerer, HandoffStatus, claimed_by_them
+
+#: The turns the inbox shows in its transcript: what was said, and where a person took over or
+#: handed back (the answers are listed apart; form and slot bookkeeping is left out).
+SHOWN_TURNS = ("partner", "bot", "person", "handoff")
+#: Who said a turn, as the transcript labels it.
+SPEAKERS = {"partner": "Partner", "bot": "Assistant", "person": "Person", "handoff": ""}
+STATUS_LABELS = {
+    HandoffStatus.WAITING.value: "waiting for a person",
+    HandoffStatus.WITH_PERSON.value: "with a person",
+    HandoffStatus.RELEASED.value: "handed back to the assistant",
+    HandoffStatus.CLOSED.value: "closed",
+    HandoffStatus.MISSED.value: "nobody was available",
+}
+
+
+def answerer_of(user: User) -> Answerer:
+    """The console user as the one answering: named by their e-mail address in the transcript."""
+    return Answerer(name=user.email, user_id=user.id, affiliate_id=user.affiliate_scope)
+
+
+def claimed_by(handoff: dict[str, Any]) -> str | None:
+    """Who has the hand-off: a console user's e-mail address or an API token's name."""
+    return handoff.get("claimed_by_email") or handoff.get("claimed_by_name") or None
+
+
+def claimed_by_someone_else(handoff: dict[str, Any], who: Answerer) -> bool:
+    """Whether another console user or an API client has already claimed the hand-off."""
+    return handoff.get("status") == HandoffStatus.WITH_PERSON.value and not claimed_by_them(handoff, who)
+
+
+def duration(seconds: float) -> str:
+    """A wait as people say it: "under a minute", "7 min", "1 h 05 min", "2 days"."""
+    minutes = int(max(seconds, 0) // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // (24 * 60)} days"
+
+
+def waited(handoff: dict[str, Any], *, now: datetime) -> str:
+    """How long the partner has waited for a person (until someone claimed it, if someone did)."""
+    until = handoff.get("claimed_at") or handoff.get("ended_at") or now
+    return duration((as_utc(until) - as_utc(handoff["requested_at"])).total_seconds())
+
+
+def row_view(handoff: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """A hand-off as a row of the inbox (JSON-ready: the live stream sends these)."""
+    language = str(handoff.get("language") or "")
+    return {
+        "conversation_id": handoff["conversation_id"],
+        "status": handoff["status"],
+        "status_label": STATUS_LABELS.get(handoff["status"], handoff["status"]),
+        "language": language,
+        "language_name": language_name(language) if language else "unknown",
+        "requested_at": iso_utc(handoff["requested_at"]),
+        "waited": waited(handoff, now=now),
+        "claimed_by": claimed_by(handoff),
+        "affiliate_id": handoff.get("affiliate_id"),
+    }
+
+
+def turn_view(turn: Turn) -> dict[str, Any]:
+    """A transcript turn as the inbox shows it (the live stream's `turn` event)."""
+    return {
+        "id": turn.event_id,
+        "from": turn.kind,
+        "who": SPEAKERS.get(turn.kind, turn.kind),
+        "text": turn.text,
+        "buttons": list(turn.buttons),
+        "at": iso_utc(turn.at),
+        "time": turn.at.strftime("%H:%M:%S"),
+    }
+
+
+def answers(turns: list[Turn]) -> dict[str, Any]:
+    """The answers given so far: each slot the transcript shows, at its latest value, in the order
+    first asked (contact details withheld as the transcript withholds them)."""
+    found: dict[str, Any] = {}
+    for turn in turns:
+        if turn.kind == "slot" and turn.slot:
+            found[turn.slot] = turn.value
+    return {name: value for name, value in found.items() if value is not None}

@@ -15,6 +15,8 @@ queries from each, the remainder spread over a seeded choice of intents) plus a 
   `change_user_name` is `correct`...): see EXCLUDED_INTENTS;
 * queries that could be a genuine partnership message (they mention Wikipedia, donating, a
   museum, photos, a licence, research, students...): see PARTNERSHIP_WORDS;
+* queries that ask to talk to a person ("i need to speak to customer service"): asking for a
+  person is `request_human` here whatever the topic, see asks_for_a_person;
 * queries with Rasa's entity markup characters, and queries that already are a training example
   of this project (any language, any intent, case-insensitively).
 
@@ -87,12 +89,23 @@ PARTNERSHIP_WORDS = (
     r"\bapi\b", r"integrat", r"our app", r"software", r"developer",
 )
 _PARTNERSHIP = re.compile(r"\b(" + "|".join(PARTNERSHIP_WORDS) + r")", re.IGNORECASE)
+#: "talk to someone", "speak with a live agent", "speak to customer service": a request for a
+#: person, which the assistant hands over (request_human) even when the topic is a bank or a flight.
+_PERSON_REQUEST = re.compile(
+    r"\b(talk|speak|chat)(ing)? (to|with) (a |an |some |your )?"
+    r"(someone|somebody|person|human|agent|operator|representative|customer service|real person|live)\b",
+    re.IGNORECASE,
+)
 #: Rasa reads [text](entity) and {"entity": ...} as annotations.
 _MARKUP = re.compile(r"[\[\]{}()]")
 
 
 def could_be_partnership(query: str) -> bool:
     return bool(_PARTNERSHIP.search(query))
+
+
+def asks_for_a_person(query: str) -> bool:
+    return bool(_PERSON_REQUEST.search(query))
 
 
 def existing_examples(nlu: Path, skip: Path | None = None) -> set[str]:
@@ -121,7 +134,8 @@ def eligible(queries: Iterable[str], taken: set[str]) -> list[str]:
     out = set()
     for query in queries:
         query = clean(query)
-        if not query or _MARKUP.search(query) or could_be_partnership(query) or query.casefold() in taken:
+        if (not query or _MARKUP.search(query) or could_be_partnership(query) or asks_for_a_person(query)
+                or query.casefold() in taken):
             continue
         out.add(query)
     return sorted(out)
@@ -165,8 +179,8 @@ HEADER = """\
 # https://github.com/clinc/oos-eval (data/data_full.json), licensed under Creative Commons
 # Attribution 3.0 Unported (CC BY 3.0, https://creativecommons.org/licenses/by/3.0/).
 # Changes: a sample of the `train` and `oos_train` splits ({count} queries, seed {seed});
-# queries of {excluded} CLINC intents that are in scope here, and queries mentioning partnership
-# words, were left out; whitespace normalised.
+# queries of {excluded} CLINC intents that are in scope here, queries mentioning partnership
+# words and requests to talk to a person were left out; whitespace normalised.
 #
 # Generated with:
 #   .venv/bin/python -m bot.nlp.clinc_sample --source {source} --out {out} --size {size} --seed {seed}

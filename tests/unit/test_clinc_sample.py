@@ -41,6 +41,20 @@ def test_everyday_queries_are_kept(query):
     assert not clinc_sample.could_be_partnership(query)
 
 
+@pytest.mark.parametrize("query", ["i need to speak to customer service regarding my flight",
+                                   "can i talk to someone about why there is a hold on my account",
+                                   "connect me, i want to speak with a live agent"])
+def test_requests_for_a_person_are_left_out(query):
+    """Asking for a person is request_human here, whatever the topic."""
+    assert clinc_sample.asks_for_a_person(query)
+
+
+@pytest.mark.parametrize("query", ["please open a call to my mother", "can a phone call be made to maria",
+                                   "what is the real meaning of life"])
+def test_calls_to_named_people_are_kept(query):
+    assert not clinc_sample.asks_for_a_person(query)
+
+
 def test_sample_is_stratified_deterministic_and_filtered():
     source = {split: _source()[split] for split in clinc_sample.SAMPLE_SPLITS}
     first = clinc_sample.sample(source, 30, seed=1, taken={"set a timer for 3 minutes"})

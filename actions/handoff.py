@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, ConversationResumed, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -112,6 +112,13 @@ def ask_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         dispatcher.utter_message(response="utter_next_step")
 
 
+def form_back(tracker: Tracker) -> list[EventType]:
+    """The paused form active again: asking for a person interrupted it (Rasa marked the form
+    rejected), and only a fresh ActiveLoop lets it read the partner's next answer."""
+    form = tracker.active_loop.get("name")
+    return [ActiveLoop(form)] if form else []
+
+
 def _end(conversation_id: str, status: HandoffStatus) -> None:
     with runtime.sessionmaker().begin() as session:
         try:
@@ -130,7 +137,7 @@ class ActionResumeIntake(Action):
         await asyncio.to_thread(_end, tracker.sender_id, HandoffStatus.RELEASED)
         dispatcher.utter_message(response="utter_handoff_back")
         ask_again(dispatcher, tracker)
-        return [ConversationResumed(), SlotSet(HANDOFF, None)]
+        return [ConversationResumed(), SlotSet(HANDOFF, None), *form_back(tracker)]
 
 
 class ActionCloseHandoff(Action):
@@ -142,7 +149,8 @@ class ActionCloseHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         await asyncio.to_thread(_end, tracker.sender_id, HandoffStatus.CLOSED)
         dispatcher.utter_message(response="utter_handoff_closed")
-        return [ConversationResumed(), SlotSet(HANDOFF, None)]
+        # A form in progress reads the partner's next message as its answer, or asks again.
+        return [ConversationResumed(), SlotSet(HANDOFF, None), *form_back(tracker)]
 
 
 class ActionHandoffUnclaimed(Action):
@@ -157,4 +165,4 @@ class ActionHandoffUnclaimed(Action):
         language = conversation_language(tracker)
         dispatcher.utter_message(response="utter_handoff_unclaimed", buttons=[person_button(language)])
         ask_again(dispatcher, tracker)
-        return [ConversationResumed(), SlotSet(HANDOFF, None)]
+        return [ConversationResumed(), SlotSet(HANDOFF, None), *form_back(tracker)]

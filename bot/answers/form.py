@@ -31,6 +31,8 @@ CONTROL_INTENTS = frozenset({
 QUESTION_INTENTS = frozenset({"ask_why", "faq_chapter", "faq_licences", "faq_data_use", "faq_response_time", "help"})
 #: The longest message taken for a request to speak another language where any text answers.
 LANGUAGE_REQUEST_WORDS = 8
+#: The longest message taken for a request to talk to a person where any text answers.
+REQUEST_HUMAN_WORDS = 12
 #: A greeting typed where a name is asked must be this sure to be taken as one.
 GREETING_CONFIDENCE = 0.9
 #: Where the partner may say "I don't know": the value taken (ROUTING.md), by slot.
@@ -122,6 +124,11 @@ def _is_control(asked: str, intent: str, answered: bool, text: str, language: st
         # Cultural Institute" is a name that names a language.
         asks = is_question(text, language) or not _looks_like_a_name(text)
         return asks and words <= LANGUAGE_REQUEST_WORDS and bool(languages_in(text, language))
+    if intent == "request_human":
+        # "can I talk to a human please?" at the name question is not a name (issue 14); a
+        # name written with capitals ("Human Rights Watch") still is.
+        later = [w for w in text.split()[1:] if w[:1].isupper() and w not in ("I", "I'd", "I'm")]
+        return words <= REQUEST_HUMAN_WORDS and len(later) < 2
     if asked in FREE_TEXT:
         # "Start Over Foundation" is a name, "Stop-Motion Studio" too; "start over please" is not.
         return words <= 3 and not _looks_like_a_name(text)

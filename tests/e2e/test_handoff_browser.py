@@ -22,13 +22,17 @@ pytestmark = pytest.mark.e2e
 STAFF = "handoffs@console.example"
 PASSWORD = "a long enough password for the inbox"
 SHOTS = ARTIFACTS.parent / "handoffs"
-#: Typed as the partner: Rasa reads "/intent" as that intent, whatever the NLU has learnt.
-ASK_FOR_A_PERSON = "/request_human"
+#: Typed as the partner, in their words (the NLU's request_human).
+ASK_FOR_A_PERSON = "Could I talk to a person, please?"
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, *, full_page: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    # The widget's message list scrolled to its latest message, as the partner sees it.
+    page.evaluate("""() => { const host = document.querySelector('#intake-chat');
+        const root = host && host.shadowRoot; if (!root) return;
+        const log = root.querySelector('.log'); if (log) log.scrollTop = log.scrollHeight; }""")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +133,7 @@ def test_partner_and_staff_talk_in_two_pages_and_the_assistant_resumes(browser, 
         time.sleep(1.5)
         assert _bot_count(page) == silent_from, "the assistant spoke during the hand-off"
         shot(inbox, "inbox-conversation")
-        shot(page, "widget-with-person")
+        shot(page, "widget-with-person", full_page=False)  # the widget is fixed to the viewport
 
         # Handed back: the assistant asks the question it had paused again.
         before = _bot_count(page)
@@ -146,7 +150,7 @@ def test_partner_and_staff_talk_in_two_pages_and_the_assistant_resumes(browser, 
         _wait_for(lambda: chat.bot_texts()[-1].strip() in questions, timeout=15,
                   what=f"the paused question ({paused_slot}) again; last: {chat.bot_texts()[-2:]}")
         assert chat.tracker()["slots"]["requested_slot"] == paused_slot
-        shot(page, "widget-resumed")
+        shot(page, "widget-resumed", full_page=False)
         shot(inbox, "inbox-handed-back")
         assert not errors, errors
     finally:

@@ -159,7 +159,7 @@ async def test_a_handoff_page_shows_the_transcript_and_the_answers_without_conta
     staff = await clients(STAFF)
     html = await (await staff.get("/console/handoffs/conv-team")).text()
     assert html.index("We are a museum") < html.index("What is the name") < html.index("Can I talk to a person?")
-    assert "<code>organization_type</code></dt><dd class=\"text\">museum" in html
+    assert "<dt>Type of organisation</dt><dd class=\"text\">Museum" in html
     assert "alex@example.org" not in html and "(withheld: no consent)" in html
     assert "handed to a person" in html and 'src="/console/static/handoffs.js"' in html
     for action in ("claim", "reply", "release", "close"):

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.i18n.catalog import language_name
+from bot.i18n.catalog import DEFAULT_LANGUAGE, country_name, language_name, load_catalog
+from bot.intake.slots import (
+    CONSENT,
+    CONTACT_EMAIL,
+    CONTACT_NAME,
+    CONTENT_LANGUAGE,
+    COUNTRY,
+    LICENCE,
+    ORGANIZATION_NAME,
+    ORGANIZATION_TYPE,
+    PARTNERSHIP_TYPE,
+    PROJECT_DESCRIPTION,
+    REGION,
+)
 from bot.staff.accounts import User
 from bot.staff.transcript import Turn
 from bot.store.clock import as_utc, iso_utc
@@ -87,11 +100,31 @@ def turn_view(turn: Turn) -> dict[str, Any]:
     }
 
 
+#: The partner's answers (DESIGN.md, "Slots"), in the form's order; the rest is bookkeeping.
+ANSWER_SLOTS = (PARTNERSHIP_TYPE, ORGANIZATION_NAME, ORGANIZATION_TYPE, COUNTRY, REGION, CONTENT_LANGUAGE, LICENCE,
+                PROJECT_DESCRIPTION, CONSENT, CONTACT_NAME, CONTACT_EMAIL)
+
+
 def answers(turns: list[Turn]) -> dict[str, Any]:
-    """The answers given so far: each slot the transcript shows, at its latest value, in the order
-    first asked (contact details withheld as the transcript withholds them)."""
+    """The answers given so far, labelled and with their values' titles, in the form's order
+    (contact details withheld as the transcript withholds them)."""
+    catalog = load_catalog(DEFAULT_LANGUAGE)
     found: dict[str, Any] = {}
     for turn in turns:
-        if turn.kind == "slot" and turn.slot:
+        if turn.kind == "slot" and turn.slot in ANSWER_SLOTS:
             found[turn.slot] = turn.value
-    return {name: value for name, value in found.items() if value is not None}
+    shown: dict[str, Any] = {}
+    for name in ANSWER_SLOTS:
+        value = found.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = catalog.label("yes" if value else "no")
+        elif name == COUNTRY:
+            value = country_name(str(value), DEFAULT_LANGUAGE)
+        elif name == CONTENT_LANGUAGE:
+            value = language_name(str(value), DEFAULT_LANGUAGE)
+        elif name in (PARTNERSHIP_TYPE, ORGANIZATION_TYPE, LICENCE):
+            value = catalog.value_title(name, str(value))
+        shown[catalog.label(name)] = value
+    return shown

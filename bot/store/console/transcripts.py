@@ -142,7 +142,9 @@ def conversation_ids(*, session: Session, status: str | None, outcome: str | Non
     now = now or utcnow()
     if status in OPEN:
         waiting = list_handoffs(session, scope=scope, statuses=(status,), limit=limit, offset=offset)
-        found = [_handoff_row(session, handoff, now=now) for handoff in waiting]
+        # Rasa makes its `events` table when it first starts: a console may be up before that.
+        tracked = inspect(session.connection()).has_table(events.name)
+        found = [_handoff_row(session, handoff, now=now, tracked=tracked) for handoff in waiting]
         return [row for row in found if outcome is None or row["outcome"] == outcome]
     wanted = {"inquiry": "inquiry", "deflected": "deflected", "abandoned": "abandoned", "active": "abandoned"}
     filters = ConversationFilters(outcome=wanted.get(outcome or ""), page=1)
@@ -173,12 +175,12 @@ def _latest_handoffs(session: Session, conversation_ids: list[str]) -> dict[str,
     return {row.conversation_id: dict(row._mapping) for row in rows}
 
 
-def _handoff_row(session: Session, handoff: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+def _handoff_row(session: Session, handoff: dict[str, Any], *, now: datetime, tracked: bool) -> dict[str, Any]:
     """A conversation of the hand-off list in the shape of `conversation_ids`."""
     conversation_id = handoff["conversation_id"]
     stats = session.execute(
         select(func.min(events.c.timestamp), func.max(events.c.timestamp)).where(events.c.sender_id == conversation_id)
-    ).one()
+    ).one() if tracked else (None, None)
     inquiry = session.execute(select(inquiries.c.reference, inquiries.c.status)
                               .where(inquiries.c.conversation_id == conversation_id)).first()
     last = datetime.fromtimestamp(float(stats[1]), tz=timezone.utc) if stats[1] is not None else None

@@ -9,7 +9,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
 from bot.answers import Message, Note
 from bot.i18n.catalog import country_name, language_name, load_catalog
 from bot.intake.slots import READ_TURN, REQUESTED_SLOT, language_of
@@ -86,7 +85,6 @@ def say(dispatcher: CollectingDispatcher, notes: Iterable[Note], language: str) 
                 params[key] = value
         if note.response == "utter_offer_skip":
             # Asked three times: skipping, or a person (issue 14), are offered.
-            params["general_contact"] = runtime.settings().general_contact
             dispatcher.utter_message(response=note.response, buttons=[skip_button(language), person_button(language)],
                                      **params)
         else:

@@ -156,6 +156,8 @@ class IntakeSocketIOInput(SocketIOInput):
                 if text != BLANK_MESSAGE:  # to the person, as said; never read by the NLU
                     await to_person(UserMessage(text, output, conversation, parse_data=person_parse(text),
                                                 input_channel=self.name(), metadata={**metadata, TO_PERSON: True}))
+                # No reply is coming from the assistant: the widget stops showing it typing.
+                await sio.emit(self.bot_message_evt, {"handoff": with_person}, room=conversation)
                 return
             await on_new_message(
                 UserMessage(text, output, conversation, input_channel=self.name(), metadata=metadata)

@@ -40,12 +40,12 @@ def test_replies_carry_the_derived_conversation_id_and_the_api_knows_it(stack):
     expected = conversation_id(c.sender, stack.env["INTAKE_CONVERSATION_SECRET"])
     assert {r["recipient_id"] for r in turn.replies} == {expected} and expected != c.sender
     found = get_json(f"{stack.console_url}/api/conversations/{expected}", stack.env["INTAKE_API_TOKEN"])
-    assert found["conversation_id"] == expected and found["status"] == "active"
+    assert found["conversation_id"] == expected and found["status"] == "bot" and found["outcome"] == "active"
     assert found["active_form"] == "intake_form" and found["requested_slot"] == c.slots()["requested_slot"]
     assert found["language"] == "en" and found["latest_intent"] and found["inquiry_reference"] is None
-    assert found["messages"][0] == {**found["messages"][0], "sender": "partner",
+    assert found["messages"][0] == {**found["messages"][0], "from": "partner",
                                     "text": "We are a museum in Lyon and want to donate photos"}
-    assert any(m["sender"] == "bot" for m in found["messages"])
+    assert any(m["from"] == "bot" for m in found["messages"])
 
 
 def test_the_conversation_api_needs_a_token_and_knows_no_stranger(stack):
@@ -150,7 +150,7 @@ def test_knowing_the_conversation_id_gives_no_access_over_socketio(stack):
     assert thief_heard == [], "a client holding only the conversation id heard the owner's replies"
     assert owner_after == [], "a message from another socket reached the owner's conversation"
     owned = get_json(f"{stack.console_url}/api/conversations/{stolen}", stack.env["INTAKE_API_TOKEN"])
-    said = [m["text"] for m in owned["messages"] if m["sender"] == "partner"]
+    said = [m["text"] for m in owned["messages"] if m["from"] == "partner"]
     assert said == ["We are a museum in Lyon and want to donate photos"]
 
 

@@ -61,13 +61,17 @@ class Partner:
         self.key = uuid.uuid4().hex
         self.client = socketio.AsyncClient(reconnection=False)
         self.replies: asyncio.Queue = asyncio.Queue()
+        self.signals: list[dict] = []
 
     async def __aenter__(self) -> Partner:
         confirmed = asyncio.Event()
         self.client.on("session_confirm", lambda data: confirmed.set())
 
         async def uttered(data):
-            await self.replies.put((time.perf_counter(), data))
+            if data.get("text") or data.get("buttons") or data.get("quick_replies"):
+                await self.replies.put((time.perf_counter(), data))
+            else:  # {"handoff": ...}: no reply is coming (the widget stops its typing indicator)
+                self.signals.append(data)
 
         self.client.on("bot_uttered", uttered)
         await self.client.connect(self.url, socketio_path="/socket.io", transports=["websocket"])
@@ -126,6 +130,7 @@ def test_a_partner_talks_to_a_person_in_the_widget_and_the_assistant_resumes(sta
             # The partner writes while waiting: the person gets it, the assistant stays silent.
             await partner.say("Hello? Is anyone there? I have 3,000 photographs")
             assert await partner.silent_for(2.0)
+            assert {"handoff": "waiting"} in partner.signals
             events = _tracker_events(stack, conversation)
             to_person = [e for e in events if e["event"] == "user" and "3,000" in e.get("text", "")]
             assert to_person and to_person[0]["parse_data"]["intent"]["name"] is None  # never the NLU's

@@ -132,6 +132,7 @@ def test_partner_and_staff_talk_in_two_pages_and_the_assistant_resumes(browser, 
         inbox.locator("#handoff-transcript li.turn.partner", has_text=answer).wait_for(timeout=10000)
         time.sleep(1.5)
         assert _bot_count(page) == silent_from, "the assistant spoke during the hand-off"
+        assert page.locator(f"{WIDGET} .typing").count() == 0, "the widget shows the assistant typing"
         shot(inbox, "inbox-conversation")
         shot(page, "widget-with-person", full_page=False)  # the widget is fixed to the viewport
 

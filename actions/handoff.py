@@ -22,11 +22,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from actions.ask import WITH_BUTTONS, buttons_for
-from actions.opening import start_intake
-from actions.reading import conversation_language, message_of, person_button
+from actions.reading import conversation_language, person_button
 from bot.delivery.endpoints import DEFAULT_RESPONSE_DAYS
 from bot.intake import conversation
-from bot.intake.slots import HANDOFF, MISSES, REQUESTED_SLOT, STAGE, HandoffOutcome, Stage
+from bot.intake.slots import HANDOFF, MISSES, OPENING, REQUESTED_SLOT, STAGE, HandoffOutcome, Stage
 from bot.store.clock import utcnow
 from bot.store.handoffs import OPEN, HandoffConflict, HandoffStatus, end_handoff, request_handoff
 
@@ -79,7 +78,7 @@ class ActionRequestPerson(Action):
 
 
 def nobody_available(dispatcher: CollectingDispatcher, tracker: Tracker, *, days: int) -> list[EventType]:
-    """Said honestly, at once; the partner leaves their message through the intake (the
+    """Said honestly, at once; the partner may leave their message through the intake (the
     inquiry it becomes is marked as wanting a person), or the inquiry they have is marked."""
     stage = tracker.get_slot(STAGE)
     if stage in (Stage.SUMMARY.value, Stage.SUBMITTED.value):
@@ -87,11 +86,14 @@ def nobody_available(dispatcher: CollectingDispatcher, tracker: Tracker, *, days
         if stage == Stage.SUMMARY.value:
             dispatcher.utter_message(response="utter_confirm_again")
         return [SlotSet(HANDOFF, HandoffOutcome.NOTED.value)]
-    dispatcher.utter_message(response="utter_handoff_nobody", days=days)
-    events: list[EventType] = [SlotSet(HANDOFF, HandoffOutcome.COLLECTING.value)]
-    if not tracker.active_loop.get("name"):
-        events = [*start_intake(tracker, message_of(tracker)), *events]
-    return events
+    if tracker.active_loop.get("name") or stage == Stage.COLLECTING.value:
+        # An inquiry in progress: its questions take the message.
+        dispatcher.utter_message(response="utter_handoff_nobody", days=days)
+        return [SlotSet(HANDOFF, HandoffOutcome.COLLECTING.value)]
+    # No inquiry yet: offered, not started, so that a stray "talk faster" starts nothing; a yes
+    # starts it (the offer's rules, data/rules/intake.yml).
+    dispatcher.utter_message(response="utter_handoff_nobody_offer", days=days)
+    return [SlotSet(STAGE, Stage.OFFERED.value), SlotSet(OPENING, None), SlotSet(HANDOFF, HandoffOutcome.NOTED.value)]
 
 
 def ask_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

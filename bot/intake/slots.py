@@ -22,7 +22,7 @@ HANDOFF = "handoff"
 class HandoffOutcome(str, Enum):
     WAITING = "waiting"  # a person will answer; the conversation is paused
     COLLECTING = "collecting"  # nobody available: the intake form takes the message
-    NOTED = "noted"  # nobody available; the inquiry exists and is marked as wanting a person
+    NOTED = "noted"  # nobody available; the inquiry is marked as wanting a person, or one is offered
 
 
 class Stage(str, Enum):

@@ -16,6 +16,7 @@ import pytest
 import socketio
 from driver import Conversation, get_json
 
+from bot.i18n.catalog import load_catalog
 from bot.intake.conversation_keys import conversation_id
 from bot.store import make_engine, make_sessionmaker
 from bot.store.accounts.users import add_user, user_by_email
@@ -205,20 +206,52 @@ def test_with_nobody_available_the_partner_leaves_a_message_that_becomes_an_inqu
     partner = Conversation(stack.rasa_url, stack.rasa_admin_token, "nobody-handoff", metadata={"language": "fr"})
     said = partner.send("Bonjour, je voudrais parler à un humain s'il vous plaît").text
     assert "personne" in said.lower(), said  # said honestly, at once, in French
-    slots = partner.slots()
-    assert slots.get("requested_slot") and slots.get("handoff") == "collecting"
+    slots = partner.slots()  # a message is offered, not started: a stray request starts nothing
+    assert slots.get("stage") == "offered" and slots.get("handoff") == "noted" and not slots.get("requested_slot")
     answers = {
         "partnership_type": "un don de photos", "organization_name": "Musée de Bretagne",
         "organization_type": "musée", "country": "France", "content_language": "français", "licence": "CC BY-SA",
         "project_description": "Numériser 2 000 cartes postales anciennes", "consent": "oui",
         "contact_name": "Lucie Martin", "contact_email": "lucie.martin@example.org",
     }
-    reference = partner.complete_intake(answers[slots["requested_slot"]], answers, confirm="oui")
+    reference = partner.complete_intake("oui, je laisse un message", answers, confirm="oui")
     assert reference, partner.transcript()
     inquiry = get_json(f"{stack.console_url}/api/inquiries/{reference}", stack.env["INTAKE_API_TOKEN"])
     assert inquiry["wants_person"] is True
     hooks = receiver.wait_for(lambda r: b"conversation.handoff_requested" in r.body
                               and partner.conversation_id.encode() in r.body)
     assert json.loads(hooks[0].body)["handoff"]["status"] == "missed"
+    _, view = _api(stack, "GET", f"/api/conversations/{partner.conversation_id}")
+    assert view["handoff"]["status"] == "missed" and view["status"] == "bot"
+
+
+def test_a_partner_nobody_picks_up_is_told_and_the_intake_goes_on(stack):
+    """What the worker does after INTAKE_HANDOFF_WAIT_MINUTES (tests/integration/test_handoff_sweep.py
+    checks when): Rasa's `execute` of action_handoff_unclaimed, here called as the worker calls it."""
+    _staff_present(stack, True)
+    try:
+        partner = Conversation(stack.rasa_url, stack.rasa_admin_token, "unclaimed-handoff",
+                               metadata={"language": "es"})
+        partner.send("Somos un museo en Lima y queremos donar fotografías")
+        paused = partner.slots()["requested_slot"]
+        assert paused == "organization_name", partner.transcript()
+        assert "persona" in partner.send("¿Puedo hablar con una persona?").text
+    finally:
+        _staff_present(stack, False)
+    request = urllib.request.Request(
+        f"{stack.rasa_url}/conversations/{partner.conversation_id}/execute?output_channel=latest",
+        data=json.dumps({"name": "action_handoff_unclaimed"}).encode(), method="POST",
+        headers={"Authorization": f"Bearer {stack.rasa_admin_token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+    # Over REST, what was said out of band comes first in the reply to the next request.
+    told = partner.send("Museo de Arte de Lima").replies
+    texts = [r["text"] for r in told]
+    assert "nadie" in texts[0].lower(), texts  # said in Spanish
+    assert any(b["payload"] == "/request_human" for b in told[0].get("buttons", []))
+    asked_again = {str(v["text"]).strip() for v in load_catalog("es").responses[f"utter_ask_{paused}"]}
+    assert texts[1].strip() in asked_again, texts
+    tracker = get_json(f"{stack.rasa_url}/conversations/{partner.conversation_id}/tracker", stack.rasa_admin_token)
+    assert not tracker["paused"] and tracker["slots"][paused] == "Museo de Arte de Lima"
     _, view = _api(stack, "GET", f"/api/conversations/{partner.conversation_id}")
     assert view["handoff"]["status"] == "missed" and view["status"] == "bot"

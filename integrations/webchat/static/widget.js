@@ -292,7 +292,7 @@
     showTyping(false);
     var choices = (data.quick_replies || data.buttons || []).map(function (b) { return {title: b.title, payload: b.payload}; });
     var image = data.attachment && data.attachment.type === "image" && data.attachment.payload && data.attachment.payload.src;
-    if (!data.text && !choices.length && !image) return;
+    if (!data.text && !choices.length && !image) { render(); return; }  // e.g. {handoff}: no reply is coming
     add({from: "bot", text: data.text || "", choices: choices, image: image || undefined});
   }
 

@@ -13,6 +13,7 @@
   with help, as on the REST channel.
 - During a hand-off to a person (handoff.py) the partner's messages go to the person, never to
   the NLU; the person's replies come to the conversation's room like the assistant's.
+- A conversation's messages are handled in the order they arrived (ordering.py).
 - Rate limits (limits.py): a message over a conversation's or a client address's limit is
   dropped and answered, in the conversation's language, with a request to slow down.
 """
@@ -34,6 +35,7 @@ from bot.settings import Settings
 from integrations.channels.handoff import TO_PERSON, HandoffGate, person_parse
 from integrations.channels.limits import RateLimiter, client_address
 from integrations.channels.metadata import message_metadata
+from integrations.channels.ordering import Sequencer
 from integrations.channels.ownership import Ownership
 from integrations.channels.replies import always_answered, conversation_language, slow_down_text
 from integrations.channels.rest import BLANK_MESSAGE, readable
@@ -82,6 +84,7 @@ class IntakeSocketIOInput(SocketIOInput):
         to_person = on_new_message  # during a hand-off: no apology for the assistant's silence
         on_new_message = always_answered(on_new_message, max_chars=settings.max_message_chars)
         gate = self.gate = self.gate or HandoffGate.from_settings(settings)
+        turns = Sequencer()
         limiter = self.limiter = self.limiter or RateLimiter.from_settings(settings)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
@@ -150,6 +153,11 @@ class IntakeSocketIOInput(SocketIOInput):
                 language = await conversation_language(metadata, conversation)
                 await output.send_text_message(conversation, slow_down_text(language))
                 return
+            async with turns.turn(conversation):  # the partner's order, whatever the awaits below take
+                await _handle(text, output, conversation, metadata, client)
+
+        async def _handle(text: str, output: SocketIOOutput, conversation: str, metadata: dict[str, Any],
+                          client: str | None) -> None:
             metadata = await message_metadata(metadata, text, client=ownership.client_of(client))
             with_person, _ = await gate.status(conversation)
             if with_person and len(text) <= settings.max_message_chars:

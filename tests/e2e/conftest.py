@@ -7,22 +7,12 @@ import os
 import secrets
 import uuid
 
-import aiohttp
 import pytest
+import socketio_client_compat  # noqa: F401 - the tests' socket.io client on aiohttp 3.9
 from receivers import SmtpServer, WebhookReceiver
 
 from bot.nlp.train import train
 from integrations.stack.processes import Stack, base_env, free_port
-
-if not hasattr(aiohttp, "ClientWSTimeout"):
-    # The tests' Python socket.io client: python-engineio >= 4.13 (the releases with its security
-    # fixes, SECURITY.md) builds aiohttp.ClientWSTimeout(ws_close=...), new in aiohttp 3.11, while
-    # Rasa 3.6 keeps aiohttp at 3.9, whose ws_connect takes that close timeout as a plain number.
-    # Only the client side needs it: the servers never open WebSocket connections.
-    def _ws_close_timeout(ws_close: float = 10.0, ws_receive: float | None = None) -> float:
-        return ws_close
-
-    aiohttp.ClientWSTimeout = _ws_close_timeout  # type: ignore[attr-defined]
 
 # A Standard Webhooks secret (whsec_ + base64), as the official libraries take it.
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()

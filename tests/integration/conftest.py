@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+import socketio_client_compat  # noqa: F401 - the socket.io client of test_channel_limits.py
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker as SessionMaker
 

@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     for option, value in api_options(settings.rasa_admin_secret).items():
         setattr(args, option, value)
     _prepare_like_rasa_main(args)
+    from integrations.stack import action_validation
+
+    action_validation.install()  # Rasa's per-call schema check, with the schema checked once
     rasa.cli.run.run(args)
     return 0
 

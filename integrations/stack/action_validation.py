@@ -1,0 +1,44 @@
+"""Rasa's check of every action-server response, with its schema checked once instead of on
+every call (issue 15).
+
+`RemoteAction._validate_action_result` (rasa/core/actions/action.py) calls
+`jsonschema.validate(result, schema)`, which first validates the *schema* against its
+metaschema, on every action call: about two thirds of the Rasa server's CPU in a profile of
+`make bench` (rasa#11717 reports the same). The launcher (rasa_server.py) installs this
+replacement before Rasa starts: the same schema and the same checks of each response through
+one validator built once, and Rasa's own error message when a response is invalid. Nothing in
+site-packages is edited; tests/unit/test_action_validation.py fails if an upgrade of Rasa
+changes the function replaced here, so that the replacement is looked at again.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+#: Rasa's text appended to a validation error (rasa/core/actions/action.py, Rasa 3.6.21).
+RASA_HINT = (". Failed to validate Action server response from API, make sure your response from the Action "
+             "endpoint is valid. For more information about the format visit {docs}/custom-actions")
+
+
+def install() -> None:
+    """Replace RemoteAction._validate_action_result with the once-checked validator (idempotent)."""
+    from jsonschema import ValidationError, validators
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    if getattr(RemoteAction._validate_action_result, "intake_cached", False):
+        return
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    validator_class.check_schema(schema)  # what jsonschema.validate does on every call, once
+    validator = validator_class(schema)
+
+    def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+        try:
+            validator.validate(result)
+            return True
+        except ValidationError as error:
+            error.message += RASA_HINT.format(docs=DOCS_BASE_URL)
+            raise error
+
+    _validate_action_result.intake_cached = True  # type: ignore[attr-defined]
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]

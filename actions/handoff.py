@@ -129,6 +129,12 @@ def _end(conversation_id: str, status: HandoffStatus) -> None:
             pass  # already ended (the other button, a second click): resuming is still right
 
 
+async def _resumed(tracker: Tracker, status: HandoffStatus) -> list[EventType]:
+    """End the hand-off in the store and resume the conversation where the form paused."""
+    await asyncio.to_thread(_end, tracker.sender_id, status)
+    return [ConversationResumed(), SlotSet(HANDOFF, None), *form_back(tracker)]
+
+
 class ActionResumeIntake(Action):
     """A person handed the conversation back: the assistant resumes the question it had paused."""
 
@@ -136,10 +142,9 @@ class ActionResumeIntake(Action):
         return "action_resume_intake"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        await asyncio.to_thread(_end, tracker.sender_id, HandoffStatus.RELEASED)
         dispatcher.utter_message(response="utter_handoff_back")
         ask_again(dispatcher, tracker)
-        return [ConversationResumed(), SlotSet(HANDOFF, None), *form_back(tracker)]
+        return await _resumed(tracker, HandoffStatus.RELEASED)
 
 
 class ActionCloseHandoff(Action):
@@ -149,10 +154,9 @@ class ActionCloseHandoff(Action):
         return "action_close_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        await asyncio.to_thread(_end, tracker.sender_id, HandoffStatus.CLOSED)
         dispatcher.utter_message(response="utter_handoff_closed")
         # A form in progress reads the partner's next message as its answer, or asks again.
-        return [ConversationResumed(), SlotSet(HANDOFF, None), *form_back(tracker)]
+        return await _resumed(tracker, HandoffStatus.CLOSED)
 
 
 class ActionHandoffUnclaimed(Action):
@@ -163,8 +167,7 @@ class ActionHandoffUnclaimed(Action):
         return "action_handoff_unclaimed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        await asyncio.to_thread(_end, tracker.sender_id, HandoffStatus.MISSED)
         language = conversation_language(tracker)
         dispatcher.utter_message(response="utter_handoff_unclaimed", buttons=[person_button(language)])
         ask_again(dispatcher, tracker)
-        return [ConversationResumed(), SlotSet(HANDOFF, None), *form_back(tracker)]
+        return await _resumed(tracker, HandoffStatus.MISSED)

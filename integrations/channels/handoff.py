@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.store import make_engine
-from bot.store.handoffs import open_status
+from bot.store.handoffs import OPEN
 from bot.store.tables import handoffs
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,13 @@ class HandoffGate:
         return self._engine.connect()
 
     def _status(self, conversation_id: str) -> tuple[str | None, bool]:
+        # One indexed lookup per message: the latest hand-off says both whether one is open and
+        # whether there ever was one.
         with self._connect() as connection:
-            status = open_status(connection, conversation_id=conversation_id)
-            ever = status is not None or connection.execute(
-                select(handoffs.c.id).where(handoffs.c.conversation_id == conversation_id).limit(1)).first() is not None
-        return status, ever
+            latest = connection.execute(
+                select(handoffs.c.status).where(handoffs.c.conversation_id == conversation_id)
+                .order_by(handoffs.c.id.desc()).limit(1)).scalar()
+        return (latest if latest in OPEN else None), latest is not None
 
     async def status(self, conversation_id: str) -> tuple[str | None, bool]:
         """(`waiting` / `with_person` / None, whether the conversation ever had a hand-off).

@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install web domain spacy train run test test-unit validate rasa-test lint eval simulate fuzz bench bench-widget bench-console bench-delivery clean
+.PHONY: help install web domain spacy train run run-cluster test test-cluster test-unit validate rasa-test lint eval simulate fuzz bench bench-widget bench-console bench-delivery clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -42,8 +42,12 @@ spacy: install ## build the project's spaCy pipeline (skipped when its inputs ar
 train: domain spacy ## train the Rasa model when its inputs changed
 	@$(PY) -m bot.nlp.train
 
-run: train web ## start Rasa, the action server, the console and the delivery worker; Ctrl-C stops them
+run: train web ## start Rasa, the action server, the console and the delivery worker under supervisord; Ctrl-C stops them
 	@$(PY) -m integrations.stack.run
+
+run-cluster: train web ## INTAKE_RASA_SERVERS (2) Rasa servers, 2 action servers, 2 workers behind HAProxy on PostgreSQL and Redis
+	@command -v haproxy >/dev/null || { echo "make run-cluster needs HAProxy: apt-get install -y haproxy"; exit 1; }
+	INTAKE_DATABASE_URL=$${INTAKE_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} INTAKE_REDIS_URL=$${INTAKE_REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m integrations.stack.run --cluster
 
 validate: domain ## rasa data validate --fail-on-warnings
 	$(PY) -m rasa data validate --fail-on-warnings --config config.yml --domain bot/domain --data data/nlu data/rules data/stories
@@ -58,7 +62,11 @@ test: train web ## the full suite: lint, units, integration (SQLite + PostgreSQL
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory validate
 	$(MAKE) --no-print-directory rasa-test
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e/test_cluster.py
+
+test-cluster: train web ## the cluster (make run-cluster) under load and faults: HAProxy, PostgreSQL, Redis
+	@command -v haproxy >/dev/null || { echo "needs HAProxy: apt-get install -y haproxy"; exit 1; }
+	INTAKE_TEST_REQUIRE_CLUSTER=1 INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_cluster.py
 
 lint: install ## ruff and mypy
 	$(PY) -m ruff check bot actions integrations tests

@@ -161,6 +161,11 @@ class Settings:
     #: Minutes a waiting partner waits for a claim before the assistant says so and offers to
     #: take a message instead (INTAKE_HANDOFF_WAIT_MINUTES).
     handoff_wait_minutes: int = 5
+    # --- Issue 15, several servers ---
+    #: Redis shared by several Rasa servers (INTAKE_REDIS_URL, redis:// or rediss://): the
+    #: conversations' lock store and socket.io's message queue between servers. Empty: one
+    #: server, both in memory. May hold a password: never printed.
+    redis_url: str = field(default="", repr=False)
 
     @property
     def handoff_live(self) -> bool:
@@ -215,7 +220,15 @@ class Settings:
             handoff_webhook_url=_handoff_webhook_url(env),
             handoff_webhook_secret=_handoff_webhook_secret(env),
             handoff_wait_minutes=_bounded(env, "INTAKE_HANDOFF_WAIT_MINUTES", 5, low=1, high=1440),
+            redis_url=_redis_url(env),
         )
+
+
+def _redis_url(env: Mapping[str, str]) -> str:
+    url = (env.get("INTAKE_REDIS_URL") or "").strip()
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("INTAKE_REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
 
 
 # --- issue 13, part "limits-secrets": one secret per purpose, each strong enough ---

@@ -57,6 +57,17 @@ def metadata_of(raw: Any) -> dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
+def cross_server_manager(redis_url: str) -> dict[str, Any]:
+    """socket.io's client manager: with several Rasa servers, Redis pub/sub carries an emit to
+    the server that holds the partner's socket (a person's reply in a hand-off reaches Rasa's
+    API on any server); one server needs none."""
+    if not redis_url:
+        return {}
+    from socketio import AsyncRedisManager
+
+    return {"client_manager": AsyncRedisManager(redis_url, channel="intake-socketio")}
+
+
 class IntakeSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -86,7 +97,7 @@ class IntakeSocketIOInput(SocketIOInput):
         gate = self.gate = self.gate or HandoffGate.from_settings(settings)
         turns = Sequencer()
         limiter = self.limiter = self.limiter or RateLimiter.from_settings(settings)
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], **cross_server_manager(settings.redis_url))
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         ownership = self.ownership = self.ownership or Ownership.from_settings()

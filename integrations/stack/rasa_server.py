@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
+    if "--cors" not in argv:
+        # Without --cors, Rasa's Sanic-CORS would answer every origin (its "" pattern matches
+        # all); the socket.io channel checks the same list on connect.
+        argv += ["--cors", *settings.allowed_origins]
     import rasa.cli.run
     from rasa.__main__ import create_argument_parser
 

@@ -1,21 +1,27 @@
-"""`make run`: migrate the database, start every process, print the URLs and where each secret
-is kept (never a secret itself: at most its first characters).
+"""`make run` and `make run-cluster`: migrate the database, start every process under supervisord
+(deploy/supervisord.conf; it restarts any that dies), print the URLs and where each secret is kept
+(never a secret itself: at most its first characters).
 
-Ctrl-C (or SIGTERM) stops them all.
+Ctrl-C, SIGTERM or a hung-up terminal (SIGHUP) stops them all; nothing is left on its port.
 """
 from __future__ import annotations
 
 import os
 import secrets
 import signal
+import socket
 import sys
 import time
+import urllib.error
+import urllib.request
+import xmlrpc.client
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from bot.nlp.train import model_path
-from integrations.stack.processes import ROOT, Stack, base_env
+from integrations.stack.processes import ROOT, base_env
+from integrations.stack.supervision import Supervisor, action_ports, layout_env, rasa_ports, running_pid
 
 
 def _secret(name: str, path: Path) -> str:
@@ -90,23 +96,82 @@ def check_endpoints(env: dict[str, str]) -> str | None:
     return None
 
 
-def _echo_deliveries(path: Path, offset: int) -> int:
-    """Print the worker's new per-delivery lines (they carry ids and outcomes, never contents)."""
-    if not path.exists():
-        return offset
-    with path.open("rb") as handle:
-        handle.seek(offset)
-        chunk = handle.read()
-    complete = chunk.rfind(b"\n") + 1
-    for line in chunk[:complete].decode(errors="replace").splitlines():
-        if "intake.delivery" in line:
-            print(line, flush=True)
-    return offset + complete
+def _echo_deliveries(paths: list[Path], offsets: dict[Path, int]) -> None:
+    """Print the workers' new per-delivery lines (they carry ids and outcomes, never contents)."""
+    for path in paths:
+        if not path.exists():
+            continue
+        with path.open("rb") as handle:
+            handle.seek(offsets.get(path, 0))
+            chunk = handle.read()
+        complete = chunk.rfind(b"\n") + 1
+        for line in chunk[:complete].decode(errors="replace").splitlines():
+            if "intake.delivery" in line:
+                print(line, flush=True)
+        offsets[path] = offsets.get(path, 0) + complete
 
 
-def main() -> int:
-    var = ROOT / "var"
-    var.mkdir(exist_ok=True)
+def busy_port(ports: list[int], host: str = "127.0.0.1") -> int | None:
+    """The first of `ports` something already listens on."""
+    for port in ports:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+            except OSError:
+                return port
+    return None
+
+
+def health_urls(env: dict[str, str]) -> dict[str, str]:
+    """Each HTTP process's health address, by its supervisord name."""
+    urls = {f"rasa-{port}": f"http://127.0.0.1:{port}/webhooks/rest/" for port in rasa_ports(env)}
+    urls.update({f"actions-{port}": f"http://127.0.0.1:{port}/health" for port in action_ports(env)})
+    urls["console"] = f"http://127.0.0.1:{env['INTAKE_CONSOLE_PORT']}/health"
+    return urls
+
+
+def wait_ready(supervisor: Supervisor, urls: dict[str, str], timeout: float = 300.0) -> None:
+    """Until every process answers (supervisord restarts one that dies meanwhile)."""
+    pending = dict(urls)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        if not supervisor.alive():
+            raise RuntimeError("supervisord stopped:\n" + supervisor.log_tail("supervisord"))
+        for name, url in list(pending.items()):
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        pending.pop(name)
+            except (urllib.error.URLError, OSError):
+                pass
+        time.sleep(0.5)
+    if pending:
+        raise RuntimeError(f"not ready after {timeout:.0f} s: {', '.join(pending)}\n"
+                           + "\n".join(supervisor.log_tail(name) for name in pending))
+
+
+def _watch(supervisor: Supervisor, pids: dict[str, int]) -> dict[str, int]:
+    """Report processes that supervisord restarted since the last look; their current pids."""
+    try:
+        states = supervisor.states()
+    except (OSError, xmlrpc.client.Error):
+        return pids
+    now = {name: info["pid"] for name, info in states.items() if info["pid"]}
+    for name, pid in now.items():
+        if name in pids and pids[name] != pid:
+            print(f"{name} died and was restarted by supervisord (log: {supervisor.log_dir / name}.log)",
+                  file=sys.stderr, flush=True)
+    return {**pids, **now}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from integrations.stack.cluster import ClusterLayout
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cluster = "--cluster" in argv
+    var = Path(os.environ.get("INTAKE_VAR_DIR") or ROOT / "var")
+    var.mkdir(parents=True, exist_ok=True)
     env = base_env(**secrets_env(var))
     problem = check_settings(env) or check_endpoints(env)
     if problem:
@@ -116,52 +181,84 @@ def main() -> int:
     if not model.exists():
         print(f"model {model.name} is missing: run `make train`", file=sys.stderr)
         return 1
+    earlier = running_pid(var)
+    if earlier:
+        print(f"the assistant is already running from {var} (supervisord pid {earlier}); stop it first "
+              f"(kill {earlier}, or Ctrl-C where it runs)", file=sys.stderr)
+        return 1
+    layout = ClusterLayout.from_env(env) if cluster else None
+    if layout is not None:
+        problem = layout.problem(env)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+        env = layout.environment(env, var_dir=var, model=model)
+    else:
+        env = layout_env(env, var_dir=var, model=model)
+    ports = rasa_ports(env) + action_ports(env) + [int(env["INTAKE_CONSOLE_PORT"])]
+    if layout is not None:
+        ports += layout.balancer_ports(env)
+    taken = busy_port(ports)
+    if taken:
+        print(f"port {taken} is already in use: another `make run`, or set INTAKE_RASA_PORT, INTAKE_ACTIONS_PORT "
+              "and INTAKE_CONSOLE_PORT to free ports", file=sys.stderr)
+        return 1
     from bot.store import upgrade
 
     upgrade(env["INTAKE_DATABASE_URL"])
-    stack = Stack(env=env, model=model, log_dir=var / "logs")
+    supervisor = Supervisor(env=env, var_dir=var)
     stopping = False
 
     def _stop(signum, frame):  # noqa: ARG001
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    stack.start()
+    # A hung-up terminal stops everything as Ctrl-C does, rather than leaving it on its ports.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
+    supervisor.start()
     try:
-        stack.wait_ready()
+        supervisor.wait_running()
+        pids = _watch(supervisor, {})
+        urls = health_urls(env)
+        if layout is not None:
+            urls.update(layout.health_urls(env))
+        wait_ready(supervisor, urls)
+        public = layout.public_url(env) if layout is not None else f"http://127.0.0.1:{env['INTAKE_CONSOLE_PORT']}"
+        rasa = layout.public_url(env) if layout is not None else f"http://127.0.0.1:{env['INTAKE_RASA_PORT']}"
         print(
-            "\nWikimedia partner intake is running:\n"
-            f"  Demo page     {stack.console_url}/  (the chat widget; embed: <script src=\"{stack.console_url}/widget.js\" async>)\n"
-            f"  Rasa REST     {stack.rasa_url}/webhooks/rest/webhook\n"
-            f"  Rasa socket.io {stack.rasa_url}/socket.io\n"
-            f"  Actions       {stack.actions_url}/webhook\n"
-            f"  Console API   {stack.console_url}/api/inquiries  (health: {stack.console_url}/health)\n"
-            f"  Console       {stack.console_url}/console/  (accounts: .venv/bin/intake users --help)\n"
+            f"\nWikimedia partner intake is running{' as a cluster' if layout else ''} under supervisord:\n"
+            f"  Demo page     {public}/  (the chat widget; embed: <script src=\"{public}/widget.js\" async>)\n"
+            f"  Rasa REST     {rasa}/webhooks/rest/webhook\n"
+            f"  Rasa socket.io {rasa}/socket.io\n"
+            f"  Rasa servers  {', '.join(str(p) for p in rasa_ports(env))}; action servers "
+            f"{', '.join(str(p) for p in action_ports(env))}; delivery workers {env['INTAKE_WORKERS']}\n"
+            f"  Console API   {public}/api/inquiries  (health: {public}/health)\n"
+            f"  Console       {public}/console/  (accounts: .venv/bin/intake users --help)\n"
             f"  Delivery      {env.get('INTAKE_ENDPOINTS_FILE') or 'no INTAKE_ENDPOINTS_FILE: inquiries stay in the console'}\n"
             f"  Database      {make_url(env['INTAKE_DATABASE_URL']).render_as_string(hide_password=True)}\n"
-            f"  Logs          {stack.log_dir}/\n"
+            f"  Logs          {supervisor.log_dir}/  (supervisorctl -c deploy/supervisord.conf status, "
+            f"with INTAKE_VAR_DIR={var})\n"
             "Secrets (one per purpose; the console API takes `Authorization: Bearer $(cat var/api_token)`):\n"
             f"{secrets_report(env, var)}\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )
-        delivery_log = stack.log_dir / "delivery.log"
-        offset = delivery_log.stat().st_size if delivery_log.exists() else 0
+        delivery_logs = [supervisor.log_dir / f"delivery-{n}.log" for n in range(int(env["INTAKE_WORKERS"]))]
+        offsets = {path: path.stat().st_size for path in delivery_logs if path.exists()}
         while not stopping:
-            offset = _echo_deliveries(delivery_log, offset)
-            for name, proc in stack.procs.items():
-                if proc.poll() is not None:
-                    print(f"{name} stopped ({proc.returncode}):\n{stack.log_tail(name)}", file=sys.stderr)
-                    return 1
+            _echo_deliveries(delivery_logs, offsets)
+            pids = _watch(supervisor, pids)
+            if not supervisor.alive():
+                print("supervisord stopped:\n" + supervisor.log_tail("supervisord"), file=sys.stderr)
+                return 1
             time.sleep(0.5)
     except RuntimeError as error:
         print(error, file=sys.stderr)
         return 1
     finally:
         print("stopping…", flush=True)
-        stack.stop()
+        supervisor.stop()
     return 0
 
 

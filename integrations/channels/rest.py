@@ -9,6 +9,10 @@
   the message seems to be written in (`detected_language`).
 - An empty or blank message is answered with help instead of silence, and a message that got no
   reply at all gets an apology (replies.py). Partner text is never logged.
+- A fault (replies.py) gets one polite request to send the message again, in the partner's
+  language, and nothing of the turn is saved: with HTTP 200 as a bot message when an action call
+  failed; with HTTP 503, `Retry-After` and `{"error", "recipient_id", "text"}` when the
+  conversation store cannot be reached.
 - During a hand-off to a person (handoff.py) the partner's messages go to the person, never to
   the NLU, and the reply holds what was said to the partner since their previous message (a
   person's replies); a blank message then only fetches those. After a hand-off, what the
@@ -36,10 +40,12 @@ from integrations.channels.handoff import TO_PERSON, HandoffGate, out_of_band_si
 from integrations.channels.limits import RateLimiter, Verdict, client_address
 from integrations.channels.metadata import message_metadata
 from integrations.channels.ownership import Ownership
-from integrations.channels.replies import always_answered
+from integrations.channels.replies import Outcome, always_answered
 
 log = logging.getLogger(__name__)
 
+#: When a partner's client may send a message again after a 503 (a database restart takes seconds).
+RETRY_AFTER_S = 5
 #: What a blank message becomes: the `help` intent, which explains and repeats the question.
 BLANK_MESSAGE = "/help"
 
@@ -84,6 +90,17 @@ def too_many(verdict: Verdict) -> HTTPResponse:
     return response.json(
         {"error": f"too many messages from {whose}: try again in {verdict.retry_after} s"},
         status=429, headers={"Retry-After": str(verdict.retry_after)},
+    )
+
+
+def unavailable(conversation: str, said: list[dict[str, Any]]) -> HTTPResponse:
+    """503: the conversation store could not be reached, nothing was read or saved; the body
+    carries the polite request to send the message again, in the partner's language."""
+    text = next((m["text"] for m in said if isinstance(m.get("text"), str)), "")
+    return response.json(
+        {"error": "the conversation cannot be reached right now: send the message again in a moment",
+         "recipient_id": conversation, "text": text},
+        status=503, headers={"Retry-After": str(RETRY_AFTER_S)},
     )
 
 
@@ -137,6 +154,7 @@ class IntakeRestInput(RestInput):
             collector = CollectingOutputChannel()
             with_person, ever = await gate.status(conversation)
             text = message_of(body)
+            outcome = Outcome.ANSWERED
             try:
                 metadata = await metadata_of(body, client=ownership.client_of(client))
                 if with_person and len(text) <= settings.max_message_chars:
@@ -147,12 +165,14 @@ class IntakeRestInput(RestInput):
                         metadata={**metadata, TO_PERSON: True},
                     ))
                 else:
-                    await answered(UserMessage(text, collector, conversation, input_channel=self.name(),
-                                               metadata=metadata))
+                    outcome = await answered(UserMessage(text, collector, conversation, input_channel=self.name(),
+                                                         metadata=metadata))
             except CancelledError:
                 log.error("REST message timed out")
             except Exception:  # the partner still gets what was collected; the text stays out of logs
                 log.exception("REST message failed")
+            if outcome is Outcome.UNAVAILABLE:
+                return unavailable(conversation, collector.messages)
             earlier = await said_out_of_band(conversation) if with_person or ever else []
             return response.json([{"recipient_id": conversation, **m} for m in earlier] + collector.messages)
 

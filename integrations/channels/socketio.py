@@ -14,6 +14,9 @@
 - During a hand-off to a person (handoff.py) the partner's messages go to the person, never to
   the NLU; the person's replies come to the conversation's room like the assistant's.
 - A conversation's messages are handled in the order they arrived (ordering.py).
+- A fault (an action call that failed, the conversation store unreachable) gets one polite
+  request to send the message again, as a bot message, and nothing else of that turn
+  (replies.py).
 - Rate limits (limits.py): a message over a conversation's or a client address's limit is
   dropped and answered, in the conversation's language, with a request to slow down.
 """

@@ -17,9 +17,11 @@ from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
 from bot.store.console.transcripts import conversation_ids, conversation_view
 from bot.store.disabled_endpoints import list_disabled_endpoints
 from bot.store.handoffs import Answerer
+from bot.store.outage import unreachable
 from bot.store.queries import MAX_LIMIT
 from integrations.console import db, handoffs, openapi
 from integrations.console.auth import API_SCOPE, Handler
+from integrations.console.edge import DATABASE_UNAVAILABLE, RETRY_AFTER_S
 from integrations.console.keys import DIRECTORY, ENGINE
 from integrations.console.params import MAX_OFFSET
 
@@ -202,7 +204,8 @@ async def deliveries(request: web.Request) -> web.Response:
 
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer errors under /api (unknown route, wrong method, crash) in JSON, without details."""
+    """Answer errors under /api (unknown route, wrong method, crash) in JSON, without details; an
+    unreachable database (bot/store/outage.py) is a 503 with Retry-After, not a 500."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
@@ -210,6 +213,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         return web.json_response({"error": exc.reason}, status=exc.status, headers=_allow(exc))
     except Exception as exc:
+        if unreachable(exc):  # an outage, not a bug: the client may try again
+            log.warning("database unreachable (%s) on %s %s", type(exc).__name__, request.method, request.path)
+            return web.json_response({"error": DATABASE_UNAVAILABLE}, status=503,
+                                     headers={"Retry-After": str(RETRY_AFTER_S)})
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path)
         return _error(500, "internal error")
 

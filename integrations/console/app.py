@@ -25,7 +25,7 @@ from integrations.webchat import routes as webchat
 def create_app(settings: Settings) -> web.Application:
     """Build the console application; the database is opened on startup, closed on cleanup."""
     tokens = bearer_auth_middleware(settings.api_token, token_table=True)
-    app = web.Application(middlewares=[edge.hardened, api.json_errors, tokens])
+    app = web.Application(middlewares=[edge.hardened, edge.database_outage, api.json_errors, tokens])
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_affiliate_directory)

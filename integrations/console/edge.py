@@ -9,6 +9,8 @@
   consumed when it has all arrived, else the answer says `Connection: close`: left unread, past
   ~128 KB it stops aiohttp reading the socket, and the next request on that kept-alive connection
   hung;
+- a database that cannot be reached (bot/store/outage.py) is a 503 with Retry-After, not a 500
+  (`database_outage` for the pages; api.json_errors answers the same in JSON under /api);
 - an access log that names the route, never a token, a conversation id or a query string (the
   respond and password reset links are credentials; conversation ids and searches are personal
   data).
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 
@@ -24,7 +27,10 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
+from bot.store.outage import unreachable
 from integrations.console.keys import SETTINGS
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -36,6 +42,9 @@ BASE_HEADERS = {
 #: JSON loads nothing and is never framed.
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
+#: What a request that needed the unreachable database is told, and when to try again.
+DATABASE_UNAVAILABLE = "the database cannot be reached right now: try again in a moment"
+RETRY_AFTER_S = 10
 #: Path segments that identify a person's conversation or grant a right: logged as "…".
 _SECRET_SEGMENTS = re.compile(
     r"^/(respond|api/conversations|console/conversations|console/reset|console/handoffs(?!/events$))/[^/]+")
@@ -76,6 +85,20 @@ async def hardened(request: web.Request, handler: Handler) -> web.StreamResponse
     _secure(response.headers, json=(response.content_type or "").endswith("json"), https=https)
     await _finish_body(request, response)
     return response
+
+
+@web.middleware
+async def database_outage(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """503 (not 500) for a page that needed the database while it cannot be reached."""
+    try:
+        return await handler(request)
+    except Exception as exc:
+        if isinstance(exc, web.HTTPException) or not unreachable(exc):
+            raise
+        log.warning("database unreachable (%s) on %s %s", type(exc).__name__, request.method,
+                    redacted_path(request.path))
+        return web.Response(text=f"Service unavailable: {DATABASE_UNAVAILABLE}.", status=503,
+                            headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 async def _finish_body(request: web.Request, response: web.StreamResponse) -> None:

@@ -69,9 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     for option, value in api_options(settings.rasa_admin_secret).items():
         setattr(args, option, value)
     _prepare_like_rasa_main(args)
-    from integrations.stack import action_validation
+    from integrations.stack import action_calls, action_validation
+    from integrations.tracker import guard
 
     action_validation.install()  # Rasa's per-call schema check, with the schema checked once
+    action_calls.install()  # an action call retried once on a closing connection; a failure fails the turn
+    guard.install()  # store errors reach the channels; a failed turn is not saved
     rasa.cli.run.run(args)
     return 0
 

@@ -8,31 +8,58 @@ conversation back opens the sealed events, so Rasa, the forms and the actions se
 partner said, while the table, the console's transcripts, flags and exports never hold it.
 Refusing or withdrawing consent deletes the key in the same transaction.
 
-Only `save` and `_retrieve` differ from Rasa 3.6's SQLTrackerStore (their bodies follow Rasa's).
+Only `save` and `_retrieve` differ from Rasa 3.6's SQLTrackerStore (their bodies follow Rasa's),
+and both raise `TrackerStoreUnavailable` when the database cannot be reached (bot/store/outage.py):
+"no tracker" would make Rasa start a blank conversation in the middle of someone's intake. The
+engine checks a pooled connection before use, so that the first message after an outage does not
+fail on a connection the outage broke.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.privacy import sealing, vault
 from bot.store import contact_keys
+from bot.store.outage import unreachable
 
 logger = logging.getLogger(__name__)
+
+
+class TrackerStoreUnavailable(Exception):
+    """The conversation store cannot be reached: the conversation is unknown, not new."""
 
 
 class PrivateSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose stored events hold no free-text contact data (module docstring)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        url = self.engine.url  # type: ignore[has-type]  # Rasa sets it untyped
+        self.engine.dispose()  # type: ignore[has-type]
+        # Rasa's engine has no pre-ping: after an outage each pooled connection would fail once.
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(str(url)))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the tracker's new events, redacted and sealed."""
+        """Store the tracker's new events, redacted and sealed, in one transaction."""
+        try:
+            self._save(tracker)
+        except Exception as error:
+            if unreachable(error):
+                raise TrackerStoreUnavailable(f"saving a conversation failed ({type(error).__name__})") from error
+            raise
         await self.stream_events(tracker)
+
+    def _save(self, tracker: DialogueStateTracker) -> None:
         conversation_id = tracker.sender_id
         with self.session_scope() as session:
             stored_count = self._event_query(session, conversation_id, fetch_events_from_all_sessions=False).count()
@@ -71,6 +98,14 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
+        try:
+            return self._read(sender_id, fetch_events_from_all_sessions)
+        except Exception as error:
+            if unreachable(error):
+                raise TrackerStoreUnavailable(f"reading a conversation failed ({type(error).__name__})") from error
+            raise
+
+    def _read(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         with self.session_scope() as session:
             rows = self._event_query(
                 session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions

@@ -345,6 +345,7 @@ async def test_a_database_failure_is_an_html_page_without_details():
         html = await response.text()
     finally:
         await client.close()
-    assert response.status == 500 and response.content_type == "text/html"
-    assert "Something went wrong" in html and "127.0.0.1:1" not in html and STAFF not in html
+    # An unreachable database is an outage, not a bug: 503 with when to try again (issue 15).
+    assert response.status == 503 and response.content_type == "text/html" and response.headers["Retry-After"]
+    assert "cannot reach its database" in html and "127.0.0.1:1" not in html and STAFF not in html
     assert response.headers["X-Frame-Options"] == "DENY"

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from yarl import URL
 
+from bot.store.outage import unreachable
+from integrations.console.edge import RETRY_AFTER_S
 from integrations.console.keys import SETTINGS
 from integrations.console.pages import csrf
 from integrations.console.pages.login import FORGOT, LOGIN, PREFIX, RESET, not_allowed
@@ -55,8 +57,14 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     except Exception as exc:
         # An HTML page rather than the JSON API's error; no details (they may hold personal data).
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path)
-        response = await message(request, "Something went wrong", "Please try again later.", status=500)
+        if unreachable(exc):  # an outage, not a bug: 503, and when to try again
+            log.warning("database unreachable (%s) on %s %s", type(exc).__name__, request.method, request.path)
+            response = await message(request, "The database cannot be reached",
+                                     "The console cannot reach its database right now. Please try again in a moment.",
+                                     status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+        else:
+            log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path)
+            response = await message(request, "Something went wrong", "Please try again later.", status=500)
     secure(response.headers, cache=is_static)
     apply_cookie(request, response)
     return response

@@ -166,6 +166,12 @@ class Settings:
     #: conversations' lock store and socket.io's message queue between servers. Empty: one
     #: server, both in memory. May hold a password: never printed.
     redis_url: str = field(default="", repr=False)
+    #: Observability (issue 15): `text` or `json` log lines (INTAKE_LOG_FORMAT,
+    #: integrations/observability/logs.py) ...
+    log_format: str = "text"
+    #: ... and the delivery worker's /metrics and /health on 127.0.0.1 at this port
+    #: (INTAKE_WORKER_METRICS_PORT; None: no port).
+    worker_metrics_port: int | None = None
 
     @property
     def handoff_live(self) -> bool:
@@ -221,6 +227,8 @@ class Settings:
             handoff_webhook_secret=_handoff_webhook_secret(env),
             handoff_wait_minutes=_bounded(env, "INTAKE_HANDOFF_WAIT_MINUTES", 5, low=1, high=1440),
             redis_url=_redis_url(env),
+            log_format=_log_format(env),
+            worker_metrics_port=_port(env, "INTAKE_WORKER_METRICS_PORT", 0) or None,
         )
 
 
@@ -229,6 +237,13 @@ def _redis_url(env: Mapping[str, str]) -> str:
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError("INTAKE_REDIS_URL must start with redis://, rediss:// or unix://")
     return url
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    value = (env.get("INTAKE_LOG_FORMAT") or "text").strip().lower()
+    if value not in ("text", "json"):
+        raise ValueError("INTAKE_LOG_FORMAT must be text or json")
+    return value
 
 
 # --- issue 13, part "limits-secrets": one secret per purpose, each strong enough ---

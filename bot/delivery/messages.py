@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from bot.i18n.catalog import country_name, language_name, load_catalog
@@ -65,8 +65,8 @@ def routed_email(
     links: Mapping[str, str],
     sender: str,
     to: list[str],
+    delivery_id: str,
     response_days: int | None = None,
-    delivery_id: str | None = None,
 ) -> EmailMessage:
     """The e-mail telling an affiliate about an inquiry routed to it (plain text and HTML).
 
@@ -74,8 +74,7 @@ def routed_email(
     first and in the subject, and shows the conversation (`inquiry["transcript"]`, lines
     `{at, from, text}`).
 
-    With `delivery_id`, the Message-ID is derived from it so that a resent duplicate is
-    recognisable as the same message.
+    Its Message-ID is derived from `delivery_id` (`message_id_for`).
     """
     links = _links(links)
     reference = str(inquiry.get("reference") or "")
@@ -138,8 +137,11 @@ def routed_email(
     return message
 
 
-def accepted_email_to_partner(*, inquiry: dict[str, Any], affiliate_name: str, sender: str) -> EmailMessage:
-    """The e-mail telling the partner who owns their inquiry, quoting its reference.
+def accepted_email_to_partner(
+    *, inquiry: dict[str, Any], affiliate_name: str, sender: str, delivery_id: str
+) -> EmailMessage:
+    """The e-mail telling the partner who owns their inquiry, quoting its reference; its
+    Message-ID is derived from `delivery_id` (`message_id_for`).
 
     Raises ValueError when the partner gave no e-mail address or no consent to be contacted.
     """
@@ -160,7 +162,7 @@ def accepted_email_to_partner(*, inquiry: dict[str, Any], affiliate_name: str, s
     text = "\n\n".join([greeting, *paragraphs, "Wikimedia partnerships"])
     body = "\n".join(f"<p>{_e(p)}</p>" for p in [greeting, *paragraphs, "Wikimedia partnerships"])
     subject = f"[{reference}] {affiliate_name} will follow up on your partnership inquiry"
-    message = _message(subject=subject, sender=sender, to=[address], delivery_id=None)
+    message = _message(subject=subject, sender=sender, to=[address], delivery_id=delivery_id)
     _set_body(message, text, body)
     return message
 
@@ -245,7 +247,14 @@ def _html_table(rows: Rows) -> str:
     return f"<table>{cells}</table>"
 
 
-def _message(*, subject: str, sender: str, to: list[str], delivery_id: str | None) -> EmailMessage:
+def message_id_for(delivery_id: str, sender: str) -> str:
+    """The Message-ID of every e-mail the delivery worker sends for `delivery_id`: the same on
+    each attempt, so a message resent after a worker died between sending it and recording it
+    is recognisable as a duplicate by the receiving mail system (and by people: same thread)."""
+    return f"<{_header(delivery_id).replace(' ', '')}@{_domain(sender)}>"
+
+
+def _message(*, subject: str, sender: str, to: list[str], delivery_id: str) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = _header(subject)
     message["From"] = sender
@@ -253,12 +262,10 @@ def _message(*, subject: str, sender: str, to: list[str], delivery_id: str | Non
     # Not bot.store.clock: importing bot.store would load SQLAlchemy into this pure module, and a
     # Date header is only ever written, never stored or compared.
     message["Date"] = format_datetime(datetime.now(timezone.utc))
-    domain = _domain(sender)
-    if delivery_id:
-        message["Message-ID"] = f"<{_header(delivery_id).replace(' ', '')}@{domain}>"
-        message["X-Intake-Delivery-Id"] = _header(delivery_id)
-    else:
-        message["Message-ID"] = make_msgid(domain=domain)
+    # Every e-mail delivered is one delivery: never a random Message-ID (make_msgid), which
+    # would make a resend look like a new message.
+    message["Message-ID"] = message_id_for(delivery_id, sender)
+    message["X-Intake-Delivery-Id"] = _header(delivery_id)
     return message
 
 

@@ -19,6 +19,7 @@
   assistant said when it ended comes first in the next reply.
 - Rate limits (limits.py): over a conversation's or a client address's limit the message is
   dropped and answered with HTTP 429, `Retry-After` and a one-line JSON error.
+- Each message is timed and counted (metrics.py), and the blueprint gives the server `GET /metrics`.
 """
 from __future__ import annotations
 
@@ -36,9 +37,11 @@ from sanic.response import HTTPResponse
 
 from bot.intake.conversation_keys import KEY_RULE, is_session_key
 from bot.settings import Settings
+from integrations.channels import metrics
 from integrations.channels.handoff import TO_PERSON, HandoffGate, out_of_band_since_last, person_parse
 from integrations.channels.limits import RateLimiter, Verdict, client_address
 from integrations.channels.metadata import message_metadata
+from integrations.channels.metrics import MetricsBlueprint
 from integrations.channels.ownership import Ownership
 from integrations.channels.replies import Outcome, always_answered
 
@@ -46,6 +49,8 @@ log = logging.getLogger(__name__)
 
 #: When a partner's client may send a message again after a 503 (a database restart takes seconds).
 RETRY_AFTER_S = 5
+#: The channel's name in metrics (and Rasa's).
+CHANNEL = "rest"
 #: What a blank message becomes: the `help` intent, which explains and repeats the question.
 BLANK_MESSAGE = "/help"
 
@@ -119,7 +124,7 @@ async def said_out_of_band(conversation: str) -> list[dict[str, Any]]:
 class IntakeRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
-        return "rest"
+        return CHANNEL
 
     ownership: Ownership | None = None
     limiter: RateLimiter | None = None
@@ -131,7 +136,7 @@ class IntakeRestInput(RestInput):
         ownership = self.ownership = self.ownership or Ownership.from_settings()
         limiter = self.limiter = self.limiter or RateLimiter.from_settings(settings)
         gate = self.gate = self.gate or HandoffGate.from_settings(settings)
-        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        webhook = MetricsBlueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -141,39 +146,47 @@ class IntakeRestInput(RestInput):
         async def receive(request: Request) -> HTTPResponse:
             body = body_of(request)
             if body is None:
+                metrics.count(CHANNEL, "rejected")
                 return bad_request("the body must be a JSON object: {\"sender\": ..., \"message\": ...}")
             key = body.get("sender")
             if not is_session_key(key):
+                metrics.count(CHANNEL, "rejected")
                 return bad_request(KEY_RULE)
             conversation = ownership.conversation_of(key)
             # request.ip is the connection's peer (Sanic's remote_addr would trust headers).
             client = client_address(request.ip, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
             verdict = limiter.check(conversation=conversation, client=client)
             if not verdict.allowed:
+                metrics.count(CHANNEL, "rate_limited")
                 return too_many(verdict)
-            collector = CollectingOutputChannel()
-            with_person, ever = await gate.status(conversation)
-            text = message_of(body)
-            outcome = Outcome.ANSWERED
-            try:
-                metadata = await metadata_of(body, client=ownership.client_of(client))
-                if with_person and len(text) <= settings.max_message_chars:
-                    # To the person: logged as said, never read by the NLU; silence is expected.
-                    said = "" if text == BLANK_MESSAGE else text
-                    await on_new_message(UserMessage(
-                        said, collector, conversation, parse_data=person_parse(said), input_channel=self.name(),
-                        metadata={**metadata, TO_PERSON: True},
-                    ))
-                else:
-                    outcome = await answered(UserMessage(text, collector, conversation, input_channel=self.name(),
-                                                         metadata=metadata))
-            except CancelledError:
-                log.error("REST message timed out")
-            except Exception:  # the partner still gets what was collected; the text stays out of logs
-                log.exception("REST message failed")
-            if outcome is Outcome.UNAVAILABLE:
-                return unavailable(conversation, collector.messages)
-            earlier = await said_out_of_band(conversation) if with_person or ever else []
+            with metrics.handling(CHANNEL) as handled:
+                collector = CollectingOutputChannel()
+                with_person, ever = await gate.status(conversation)
+                text = message_of(body)
+                outcome = Outcome.ANSWERED
+                try:
+                    metadata = await metadata_of(body, client=ownership.client_of(client))
+                    if with_person and len(text) <= settings.max_message_chars:
+                        # To the person: logged as said, never read by the NLU; silence is expected.
+                        handled.result = "to_person"
+                        said = "" if text == BLANK_MESSAGE else text
+                        await on_new_message(UserMessage(
+                            said, collector, conversation, parse_data=person_parse(said), input_channel=self.name(),
+                            metadata={**metadata, TO_PERSON: True},
+                        ))
+                    else:
+                        outcome = await answered(UserMessage(text, collector, conversation,
+                                                             input_channel=self.name(), metadata=metadata))
+                except CancelledError:
+                    handled.result = "failed"
+                    log.error("REST message timed out")
+                except Exception:  # the partner still gets what was collected; the text stays out of logs
+                    handled.result = "failed"
+                    log.exception("REST message failed")
+                if outcome is Outcome.UNAVAILABLE:
+                    handled.result = "unavailable"
+                    return unavailable(conversation, collector.messages)
+                earlier = await said_out_of_band(conversation) if with_person or ever else []
             return response.json([{"recipient_id": conversation, **m} for m in earlier] + collector.messages)
 
         return webhook

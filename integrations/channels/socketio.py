@@ -19,6 +19,7 @@
   (replies.py).
 - Rate limits (limits.py): a message over a conversation's or a client address's limit is
   dropped and answered, in the conversation's language, with a request to slow down.
+- Each message is timed and counted (metrics.py); the blueprint gives the server `GET /metrics`.
 """
 from __future__ import annotations
 
@@ -29,12 +30,13 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from socketio import AsyncServer
 
 from bot.intake.conversation_keys import is_session_key, new_session_key
 from bot.settings import Settings
+from integrations.channels import metrics
 from integrations.channels.handoff import TO_PERSON, HandoffGate, person_parse
 from integrations.channels.limits import RateLimiter, client_address
 from integrations.channels.metadata import message_metadata
@@ -44,6 +46,17 @@ from integrations.channels.replies import always_answered, conversation_language
 from integrations.channels.rest import BLANK_MESSAGE, readable
 
 log = logging.getLogger(__name__)
+
+#: The channel's name in metrics (and Rasa's).
+CHANNEL = "socketio"
+
+
+class MetricsSocketBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint that also gives the server its `/metrics` route (metrics.py)."""
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        super().register(app, options)
+        metrics.add_metrics_route(app)
 
 def session_key(requested: Any) -> str:
     """The client's session key when it is a well-formed one, else a new one."""
@@ -74,7 +87,7 @@ def cross_server_manager(redis_url: str) -> dict[str, Any]:
 class IntakeSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
-        return "socketio"
+        return CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -101,7 +114,7 @@ class IntakeSocketIOInput(SocketIOInput):
         turns = Sequencer()
         limiter = self.limiter = self.limiter or RateLimiter.from_settings(settings)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], **cross_server_manager(settings.redis_url))
-        blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        blueprint = MetricsSocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         ownership = self.ownership = self.ownership or Ownership.from_settings()
         # socket id -> (session key, conversation id), set by session_request.
@@ -164,17 +177,20 @@ class IntakeSocketIOInput(SocketIOInput):
             client = clients.get(sid)
             if not limiter.check(conversation=conversation, client=client).allowed:
                 # Dropped unread; the partner is asked to slow down, in the conversation's language.
+                metrics.count(CHANNEL, "rate_limited")
                 language = await conversation_language(metadata, conversation)
                 await output.send_text_message(conversation, slow_down_text(language))
                 return
             async with turns.turn(conversation):  # the partner's order, whatever the awaits below take
-                await _handle(text, output, conversation, metadata, client)
+                with metrics.handling(CHANNEL) as handled:  # timed from its turn: waiting is not handling
+                    await _handle(text, output, conversation, metadata, client, handled)
 
         async def _handle(text: str, output: SocketIOOutput, conversation: str, metadata: dict[str, Any],
-                          client: str | None) -> None:
+                          client: str | None, handled: metrics.Handling) -> None:
             metadata = await message_metadata(metadata, text, client=ownership.client_of(client))
             with_person, _ = await gate.status(conversation)
             if with_person and len(text) <= settings.max_message_chars:
+                handled.result = "to_person"
                 if text != BLANK_MESSAGE:  # to the person, as said; never read by the NLU
                     await to_person(UserMessage(text, output, conversation, parse_data=person_parse(text),
                                                 input_channel=self.name(), metadata={**metadata, TO_PERSON: True}))

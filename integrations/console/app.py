@@ -15,7 +15,7 @@ from bot.delivery.endpoints import load_endpoints
 from bot.routing.directory import load_directory
 from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker
-from integrations.console import api, edge, pages, respond
+from integrations.console import api, edge, observed, pages, respond
 from integrations.console.auth import bearer_auth_middleware
 from integrations.console.keys import DIRECTORY, ENDPOINTS, ENGINE, RASA, READS, SETTINGS, WRITES
 from integrations.console.rasa_api import RasaApi
@@ -25,13 +25,14 @@ from integrations.webchat import routes as webchat
 def create_app(settings: Settings) -> web.Application:
     """Build the console application; the database is opened on startup, closed on cleanup."""
     tokens = bearer_auth_middleware(settings.api_token, token_table=True)
-    app = web.Application(middlewares=[edge.hardened, edge.database_outage, api.json_errors, tokens])
+    app = web.Application(middlewares=[observed.observed, edge.hardened, edge.database_outage, api.json_errors, tokens])
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_affiliate_directory)
     app.cleanup_ctx.append(_delivery_endpoints)
     app.cleanup_ctx.append(_rasa_api)
     api.add_routes(app)
+    observed.add_routes(app)
     respond.add_routes(app)
     pages.setup(app, settings)
     webchat.add_routes(app, settings)

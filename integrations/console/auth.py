@@ -28,12 +28,16 @@ API_SCOPE = "intake.api.scope"
 TOUCH_EVERY_S = 60.0
 
 
+#: The Prometheus exposition (observed.py): not the API, but no more public than it.
+METRICS_PATH = "/metrics"
+
+
 def is_protected(path: str) -> bool:
     """Whether `path` needs the token: the JSON API does, but its OpenAPI document (which holds
-    no data); /health and the rest do not."""
+    no data), and so does /metrics; /health and the rest do not."""
     if path == OPENAPI_PATH:
         return False
-    return path == "/api" or path.startswith("/api/")
+    return path == METRICS_PATH or path == "/api" or path.startswith("/api/")
 
 
 def bearer_auth_middleware(

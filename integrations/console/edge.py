@@ -13,7 +13,7 @@
   (`database_outage` for the pages; api.json_errors answers the same in JSON under /api);
 - an access log that names the route, never a token, a conversation id or a query string (the
   respond and password reset links are credentials; conversation ids and searches are personal
-  data).
+  data), with the request's id (observed.py).
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from multidict import MultiDictProxy
 
 from bot.store.outage import unreachable
 from integrations.console.keys import SETTINGS
+from integrations.console.observed import REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,10 @@ class AccessLogger(AbstractAccessLogger):
     no query string, no user agent."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        # Written once the handler's context is gone: the request id travels with the record.
+        request_id = request.get(REQUEST_ID) if isinstance(request, MutableMapping) else None
         self.logger.info("%s %s %s %.0f ms", request.method, redacted_path(request.path), response.status,
-                         time * 1000)
+                         time * 1000, extra={"request_id": request_id})
 
 
 

@@ -4,12 +4,12 @@ Configured by `Settings.from_env()`: the database, the endpoints file, the link 
 (`settings.smtp`), the worker's pace (INTAKE_DELIVERY_POLL_SECONDS, _LEASE_SECONDS, _BATCH), the
 retention periods it applies every INTAKE_PURGE_INTERVAL_MINUTES (INTAKE_RETENTION_DAYS_ABANDONED,
 INTAKE_RETENTION_DAYS) and who hears of hand-off requests (INTAKE_HANDOFF_EMAIL,
-INTAKE_HANDOFF_WEBHOOK_URL / _SECRET).
+INTAKE_HANDOFF_WEBHOOK_URL / _SECRET); its /metrics and /health on 127.0.0.1 at
+INTAKE_WORKER_METRICS_PORT when set (integrations/delivery/metrics.py).
 """
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -22,18 +22,23 @@ from bot.store.retention import RetentionPolicy
 from integrations.console.rasa_api import RasaApi
 from integrations.delivery.handoff_notices import HandoffNotifier
 from integrations.delivery.links import LinkMaker
+from integrations.delivery.metrics import start_status_port
 from integrations.delivery.senders import SmtpSender, WebhookSender
 from integrations.delivery.worker import Worker
+from integrations.observability import logs
 
 
-async def serve(worker: Worker) -> None:
+async def serve(worker: Worker, *, metrics_port: int | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    status = await start_status_port(worker, metrics_port) if metrics_port else None
     try:
         await worker.run(stop)
     finally:
+        if status is not None:
+            await status.cleanup()
         await worker.webhook.close()
         if worker.rasa is not None:
             await worker.rasa.close()
@@ -78,15 +83,19 @@ def build_worker(settings: Settings) -> Worker:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = Settings.from_env()
+    except ValueError as error:
+        print(f"delivery worker: {error}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_format)
+    try:
         check_secrets(settings)  # a weak or shared secret stops the process before it starts
         worker = build_worker(settings)
     except (EndpointsError, ValueError) as error:
         print(f"delivery worker: {error}", file=sys.stderr)
         return 2
-    asyncio.run(serve(worker))
+    asyncio.run(serve(worker, metrics_port=settings.worker_metrics_port))
     return 0
 
 

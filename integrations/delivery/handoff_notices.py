@@ -9,7 +9,7 @@ Each round (integrations/delivery/worker.py) leases the hand-offs whose notice i
 - the same webhook to the affiliate the conversation was routed to, when the endpoints file gives
   it one (signed with its secret), unless that endpoint was disabled after a 410 Gone.
 
-The outcome is one per hand-off (bot.store.handoffs.record_notification): sent when every target
+The outcome is one per hand-off (bot.store.handoffs.record_notification), recorded as soon as its notice is sent: sent when every target
 took it, else retried later with back-off, and dead after `max_attempts`. A retry sends to every
 target again under the same delivery id (webhook-id, Idempotency-Key, Message-ID), so a
 receiver that already has it recognises the duplicate. Nothing in a notice is personal data
@@ -29,10 +29,14 @@ from bot.store.clock import as_utc
 from bot.store.disabled_endpoints import disabled_keys, target_hash
 from bot.store.handoffs import HandoffStatus, claim_notifications, record_notification
 from bot.store.outbox import clean_error
+from integrations.delivery import metrics
 from integrations.delivery.links import handoff_links
 from integrations.delivery.senders import DeliveryError, MailSending, WebhookSending
 
 log = logging.getLogger("intake.delivery.handoffs")
+
+#: A notice's outcome under the names of the deliveries' outcomes, for intake_deliveries_total.
+NOTICE_OUTCOMES = {"sent": "delivered", "pending": "retry"}
 
 
 @dataclass
@@ -62,11 +66,15 @@ class HandoffNotifier:
         notices, disabled = await asyncio.to_thread(self._claim, moment)
         if not notices:
             return 0
-        errors = await asyncio.gather(*(self._notify(notice, disabled) for notice in notices))
-        outcomes = await asyncio.to_thread(self._record, list(zip(notices, errors, strict=True)), moment)
-        for notice, error, outcome in zip(notices, errors, outcomes, strict=True):
-            log.info("hand-off %d notice (%s): %s%s", notice.id, notice.status, outcome,
-                     f" ({error})" if error else "")
+        async def one(notice: HandoffNotice) -> None:
+            error = await self._notify(notice, disabled)
+            # Recorded as soon as this notice is sent, as the worker's deliveries are: a target
+            # that hangs for another notice never holds up this record.
+            outcome = await asyncio.to_thread(self._record, notice, error, moment)
+            metrics.DELIVERIES.labels("handoff_notice", NOTICE_OUTCOMES.get(outcome, outcome)).inc()
+            log.info("hand-off %d notice (%s): %s%s", notice.id, notice.status, outcome, f" ({error})" if error else "")
+
+        await asyncio.gather(*(one(notice) for notice in notices))
         return len(notices)
 
     # -- steps run in threads (SQLAlchemy is synchronous) ------------------------------------
@@ -86,11 +94,10 @@ class HandoffNotifier:
             links=handoff_links(self.public_url, row["conversation_id"]),
         )
 
-    def _record(self, results: list[tuple[HandoffNotice, str | None]], now: datetime) -> list[str]:
+    def _record(self, notice: HandoffNotice, error: str | None, now: datetime) -> str:
         with self.sessionmaker.begin() as session:
-            return [record_notification(session, handoff_id=notice.id, error=error, now=now,
-                                        max_attempts=self.max_attempts)
-                    for notice, error in results]
+            return record_notification(session, handoff_id=notice.id, error=error, now=now,
+                                       max_attempts=self.max_attempts)
 
     # -- sending ------------------------------------------------------------------------------
     async def _notify(self, notice: HandoffNotice, disabled: frozenset[tuple[str, str, str]]) -> str | None:

@@ -1,7 +1,11 @@
 """The delivery worker: sends the outbox to affiliates and moves unanswered inquiries on.
 
 Each round claims a batch of due deliveries (a lease, so several workers never send the same row
-at once and a killed worker's rows come back), sends them concurrently, and records the outcome.
+at once and a killed worker's rows come back), sends them concurrently, and records each outcome
+as soon as its attempt is over (a hung webhook never holds up the record of an e-mail sent beside
+it; outcomes that end together share a transaction). Every e-mail carries a Message-ID derived
+from its delivery id, so the one resent after a worker died between sending and recording is
+recognisable as the same message.
 Every round also re-routes inquiries whose response window has passed and sends the due hand-off
 notices (integrations/delivery/handoff_notices.py); at start and then every `purge_seconds` the
 worker applies the retention periods (bot/store/retention.py), logging counts only.
@@ -34,6 +38,7 @@ from bot.store.outbox import clean_error
 from bot.store.queries import opening_of
 from bot.store.retention import RetentionPolicy, purge
 from integrations.console.rasa_api import RasaApi
+from integrations.delivery import metrics
 from integrations.delivery.handoff_notices import HandoffNotifier
 from integrations.delivery.handoff_sweep import sweep_unclaimed
 from integrations.delivery.links import LinkMaker
@@ -79,6 +84,12 @@ class Worker:
     #: Ends hand-offs nobody picked up within `handoff_wait_minutes` (handoff_sweep.py); None: not here.
     rasa: RasaApi | None = None
     handoff_wait_minutes: int = 5
+    #: When the last round ended (time.monotonic()), for the status port's /health.
+    _last_round: float | None = field(default=None, init=False, repr=False)
+
+    def last_round_age(self) -> float | None:
+        """Seconds since the last round ended; None before the first one."""
+        return None if self._last_round is None else time.monotonic() - self._last_round
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("delivery worker %s started", self.worker_id)
@@ -95,6 +106,7 @@ class Worker:
             except Exception:  # a broken round must not end the worker; the lease returns rows
                 log.exception("delivery round failed")
                 sent = 0
+            self._last_round = metrics.round_finished()
             if sent == 0:
                 try:
                     await asyncio.wait_for(stop.wait(), self.poll_seconds)
@@ -107,25 +119,53 @@ class Worker:
         jobs = await asyncio.to_thread(self._claim, as_utc(now))
         if not jobs:
             return 0
-        # One read for the batch's inquiries and links, one write for its outcomes: the
-        # database work per delivery stays small, the sending runs concurrently.
+        # One read for the batch's inquiries and links; the sending runs concurrently.
         inquiries, links, disabled = await asyncio.to_thread(self._contexts, jobs)
         gate = asyncio.Semaphore(self.concurrency)
+        # Each outcome is recorded as soon as its attempt is over: an e-mail already sent must not
+        # wait for a webhook of the same batch that hangs, or a worker killed meanwhile would send
+        # it again. The outcomes that end while a record is being written go in the next
+        # transaction together (group commit): one transaction per delivery halved the
+        # throughput on SQLite (make bench-delivery).
+        finished: asyncio.Queue[tuple[Any, Attempt] | None] = asyncio.Queue()
+        recorder = asyncio.create_task(self._recorder(finished))
 
-        async def one(job) -> Attempt:
+        async def one(job: Any) -> None:
             if (job.affiliate_id, job.channel, target_hash(job.channel, job.target)) in disabled:
-                return Attempt(SKIPPED, skipped=True)
-            async with gate:
-                return await self._attempt(job, inquiries.get(job.reference) or {}, links.get(job.decision_id, {}))
+                attempt = Attempt(SKIPPED, skipped=True)
+            else:
+                async with gate:
+                    started = time.monotonic()
+                    attempt = await self._attempt(job, inquiries.get(job.reference) or {},
+                                                  links.get(job.decision_id, {}))
+                    metrics.DELIVERY_SECONDS.labels(job.channel).observe(time.monotonic() - started)
+            finished.put_nowait((job, attempt))
 
-        attempts = await asyncio.gather(*(one(job) for job in jobs))
-        outcomes = await asyncio.to_thread(self._record_all, list(zip(jobs, attempts, strict=True)))
-        for job, attempt, outcome in zip(jobs, attempts, outcomes, strict=True):
-            log.info(
-                "delivery %s %s %s to %s (attempt %d): %s%s", job.delivery_id, job.channel, job.reference,
-                job.affiliate_id, job.attempts + 1, outcome, f" ({clean_error(attempt.error)})" if attempt.error else "",
-            )
+        try:
+            await asyncio.gather(*(one(job) for job in jobs))
+            finished.put_nowait(None)
+            await recorder
+        finally:  # cancelled (a worker stopped hard): a record being written still commits in its thread
+            if not recorder.done():
+                recorder.cancel()
         return len(jobs)
+
+    async def _recorder(self, finished: asyncio.Queue[tuple[Any, Attempt] | None]) -> None:
+        """Record the outcomes as they finish, those waiting together, until None comes."""
+        while True:
+            group = [await finished.get()]
+            while not finished.empty():
+                group.append(finished.get_nowait())
+            results = [item for item in group if item is not None]
+            if results:
+                outcomes = await asyncio.to_thread(self._record_group, results)
+                for (job, attempt), outcome in zip(results, outcomes, strict=True):
+                    metrics.DELIVERIES.labels(job.channel, outcome).inc()
+                    log.info("delivery %s %s %s to %s (attempt %d): %s%s", job.delivery_id, job.channel,
+                             job.reference, job.affiliate_id, job.attempts + 1, outcome,
+                             f" ({clean_error(attempt.error)})" if attempt.error else "")
+            if None in group:
+                return
 
     async def notify_handoffs(self, now: datetime | None = None) -> int:
         """Send the due hand-off notices; how many hand-offs were handled."""
@@ -207,23 +247,24 @@ class Worker:
                 moved += 1
         return moved
 
-    def _record_all(self, results: list[tuple[Any, Attempt]]) -> list[str]:
-        outcomes = []
+    def _record_group(self, results: list[tuple[Any, Attempt]]) -> list[str]:
+        """Record attempts' outcomes in one transaction: delivered, retry, dead or stale each."""
         with self.sessionmaker.begin() as session:
-            for job, attempt in results:
-                if attempt.error is None:
-                    mark_delivered(session=session, delivery_id=job.delivery_id, worker_id=self.worker_id)
-                    outcomes.append("delivered")
-                    continue
-                if attempt.gone and disable_endpoint(session=session, affiliate_id=job.affiliate_id,
-                                                     channel=job.channel, target=job.target):
-                    log.warning("the %s endpoint of %s answered 410 Gone: disabled until `intake endpoints enable "
-                                "--affiliate %s`", job.channel, job.affiliate_id, job.affiliate_id)
-                outcomes.append(mark_failed(
-                    session=session, delivery_id=job.delivery_id, worker_id=self.worker_id, error=attempt.error,
-                    max_attempts=self.max_attempts, final=attempt.gone or attempt.skipped,
-                ))
-        return outcomes
+            return [self._record(session, job, attempt) for job, attempt in results]
+
+    def _record(self, session: Any, job: Any, attempt: Attempt) -> str:
+        if attempt.error is None:
+            # A row another worker took over after our lease ran out is not ours to record.
+            ok = mark_delivered(session=session, delivery_id=job.delivery_id, worker_id=self.worker_id)
+            return "delivered" if ok else "stale"
+        if attempt.gone and disable_endpoint(session=session, affiliate_id=job.affiliate_id,
+                                             channel=job.channel, target=job.target):
+            log.warning("the %s endpoint of %s answered 410 Gone: disabled until `intake endpoints enable "
+                        "--affiliate %s`", job.channel, job.affiliate_id, job.affiliate_id)
+        return mark_failed(
+            session=session, delivery_id=job.delivery_id, worker_id=self.worker_id, error=attempt.error,
+            max_attempts=self.max_attempts, final=attempt.gone or attempt.skipped,
+        )
 
     # -- sending ------------------------------------------------------------------------------
     async def _attempt(self, job, inquiry: dict, links: dict) -> Attempt:
@@ -251,10 +292,11 @@ class Worker:
                                     delivery_id=job.delivery_id, body=body)
         elif job.channel == "email":
             message = routed_email(inquiry=inquiry, affiliate_name=name, links=links,
-                                   sender=self.mail_from, to=list(job.target["to"]))
+                                   sender=self.mail_from, to=list(job.target["to"]), delivery_id=job.delivery_id)
             await self.smtp.send(message)
         elif job.channel == "partner_email":
-            message = accepted_email_to_partner(inquiry=inquiry, affiliate_name=name, sender=self.mail_from)
+            message = accepted_email_to_partner(inquiry=inquiry, affiliate_name=name, sender=self.mail_from,
+                                                delivery_id=job.delivery_id)
             del message["To"]
             message["To"] = ", ".join(job.target["to"])
             await self.smtp.send(message)

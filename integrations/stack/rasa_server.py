@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     for option, value in api_options(settings.rasa_admin_secret).items():
         setattr(args, option, value)
     _prepare_like_rasa_main(args)
+    if settings.log_format == "json":
+        json_logs()
     from integrations.stack import action_calls, action_validation
     from integrations.tracker import guard
 
@@ -77,6 +79,22 @@ def main(argv: list[str] | None = None) -> int:
     guard.install()  # store errors reach the channels; a failed turn is not saved
     rasa.cli.run.run(args)
     return 0
+
+
+def json_logs() -> None:
+    """INTAKE_LOG_FORMAT=json in the Rasa server: the root logger's handlers, which Rasa has set up
+    by now (coloredlogs), and Sanic's, which the Sanic app sets up later from its default logging
+    configuration, write JSON lines (integrations/observability/logs.py)."""
+    import logging
+
+    from sanic.log import LOGGING_CONFIG_DEFAULTS
+
+    from integrations.observability import logs
+
+    logs.use_json(logging.getLogger())
+    for formatter in LOGGING_CONFIG_DEFAULTS["formatters"].values():
+        formatter.clear()
+        formatter["()"] = logs.JsonFormatter
 
 
 def _prepare_like_rasa_main(args: object) -> None:

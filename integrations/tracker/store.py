@@ -13,6 +13,7 @@ and both raise `TrackerStoreUnavailable` when the database cannot be reached (bo
 "no tracker" would make Rasa start a blank conversation in the middle of someone's intake. The
 engine checks a pooled connection before use, so that the first message after an outage does not
 fail on a connection the outage broke.
+Saving also counts the intake funnel (funnel.py).
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.intake.slots import LANGUAGE, REFERENCE
 from bot.privacy import sealing, vault
 from bot.store import contact_keys
 from bot.store.outage import unreachable
+from integrations.tracker import funnel
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +75,8 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 for event in events[:stored_count] if isinstance(event, SlotSet)
             )
             key: str | None = None
-            for data in (event.as_dict() for event in events[stored_count:]):
+            saved = [event.as_dict() for event in events[stored_count:]]
+            for data in saved:
                 if sealing.withdraws_consent(state, data):
                     contact_keys.forget_key(session, conversation_id=conversation_id)
                     key = None
@@ -93,6 +97,10 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+        reference_before = next((e.value for e in reversed(events[:stored_count])
+                                 if isinstance(e, SlotSet) and e.key == REFERENCE), None)
+        funnel.count_saved(first=stored_count == 0, language=tracker.get_slot(LANGUAGE),
+                           reference_before=reference_before, new=saved)
         logger.debug("Tracker stored to database")
 
     async def _retrieve(

@@ -61,6 +61,8 @@ def stack(tmp_path_factory, peers):
         INTAKE_SMTP_PORT=str(smtp.port),
         INTAKE_SMTP_SECURITY="plain",  # the test's aiosmtpd on loopback has no TLS
         INTAKE_DELIVERY_POLL_SECONDS="0.3",
+        # The worker's /metrics and /health (tests/e2e/test_observability.py).
+        INTAKE_WORKER_METRICS_PORT=str(free_port()),
         # Staff hear of every request for a person (issue 14): by e-mail and a signed webhook.
         INTAKE_HANDOFF_EMAIL="partner-desk@example.org",
         INTAKE_HANDOFF_WEBHOOK_URL=receiver.url,

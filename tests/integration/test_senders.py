@@ -249,7 +249,7 @@ def smtp_auth_server() -> Iterator[tuple[Inbox, int]]:
 
 def message(to: list[str]):
     sender = SmtpSettings().mail_from
-    return routed_email(inquiry=INQUIRY, affiliate_name="Wikimedia Deutschland", links=LINKS, sender=sender, to=to)
+    return routed_email(delivery_id="d-1", inquiry=INQUIRY, affiliate_name="Wikimedia Deutschland", links=LINKS, sender=sender, to=to)
 
 
 @pytest.mark.asyncio

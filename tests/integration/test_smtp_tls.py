@@ -76,7 +76,7 @@ def plain_server() -> Iterator[tuple[Inbox, int]]:
 
 
 def _message():
-    return routed_email(inquiry=INQUIRY, affiliate_name="Wikimedia France", links=LINKS,
+    return routed_email(delivery_id="d-1", inquiry=INQUIRY, affiliate_name="Wikimedia France", links=LINKS,
                         sender=SmtpSettings().mail_from, to=["glam@wikimedia.example"])
 
 

@@ -82,7 +82,7 @@ def test_webhook_body_needs_all_links():
 
 
 def test_routed_email_headers():
-    message = routed_email(
+    message = routed_email(delivery_id="d-1",
         inquiry=INQUIRY, affiliate_name="Wikimedia España", links=LINKS, sender=SENDER, to=["a@es.example", "b@es.example"]
     )
     assert "WMP-1ABC02DE" in message["Subject"]
@@ -94,7 +94,7 @@ def test_routed_email_headers():
 
 
 def test_routed_email_has_the_summary_reason_and_links_in_both_parts():
-    message = routed_email(
+    message = routed_email(delivery_id="d-1",
         inquiry=INQUIRY, affiliate_name="Wikimedia España", links=LINKS, sender=SENDER, to=["a@es.example"], response_days=5
     )
     plain, rich = parts(message)
@@ -122,7 +122,7 @@ def test_routed_email_escapes_partner_html():
         organization={"name": "<img src=x onerror=alert(1)>", "type": "museum"},
         contact={"name": "<b>Eve</b>", "email": "eve@example.org"},
     )
-    message = routed_email(inquiry=evil, affiliate_name="WM <ES>", links=LINKS, sender=SENDER, to=["a@es.example"])
+    message = routed_email(delivery_id="d-1", inquiry=evil, affiliate_name="WM <ES>", links=LINKS, sender=SENDER, to=["a@es.example"])
     plain, rich = parts(message)
     assert "<script>" not in rich and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in rich
     assert "<img" not in rich and "<b>Eve" not in rich and "WM <ES>" not in rich
@@ -140,7 +140,7 @@ def test_routed_email_without_contact_or_optional_fields():
         routing=None,
         qualification={"tier": "needs_review", "reasons": []},
     )
-    message = routed_email(inquiry=bare, affiliate_name="WMF", links=LINKS, sender=SENDER, to=["x@example.org"])
+    message = routed_email(delivery_id="d-1", inquiry=bare, affiliate_name="WMF", links=LINKS, sender=SENDER, to=["x@example.org"])
     plain, rich = parts(message)
     for text in (plain, rich):
         assert "Contact" not in text
@@ -152,7 +152,7 @@ def test_routed_email_without_contact_or_optional_fields():
 
 def test_routed_email_headers_are_single_line():
     hostile = inquiry(reference="WMP-1\r\nBcc: victim@example.org", organization={"name": "A\nB", "type": None})
-    message = routed_email(inquiry=hostile, affiliate_name="WMF", links=LINKS, sender=SENDER, to=["x@example.org"])
+    message = routed_email(delivery_id="d-1", inquiry=hostile, affiliate_name="WMF", links=LINKS, sender=SENDER, to=["x@example.org"])
     parsed = email.message_from_bytes(message.as_bytes(), policy=policy.default)
     assert parsed["Bcc"] is None
     assert parsed["Subject"] == "[WMP-1 Bcc: victim@example.org] Partnership inquiry for WMF: A B"
@@ -165,8 +165,8 @@ def test_routed_email_message_id_from_delivery_id():
     assert one["X-Intake-Delivery-Id"] == "d-7"
 
 
-def test_accepted_email_to_partner():
-    message = accepted_email_to_partner(inquiry=INQUIRY, affiliate_name="Wikimedia España", sender=SENDER)
+def test_accepted_email_to_partner(delivery_id="d-1", ):
+    message = accepted_email_to_partner(delivery_id="d-1", inquiry=INQUIRY, affiliate_name="Wikimedia España", sender=SENDER)
     assert message["To"] == "ana@museo.example"
     assert "WMP-1ABC02DE" in message["Subject"]
     plain, rich = parts(message)
@@ -179,17 +179,17 @@ def test_accepted_email_to_partner():
 
 def test_accepted_email_needs_consent_and_address():
     with pytest.raises(ValueError):
-        accepted_email_to_partner(inquiry=inquiry(consent=False), affiliate_name="W", sender=SENDER)
+        accepted_email_to_partner(delivery_id="d-1", inquiry=inquiry(consent=False), affiliate_name="W", sender=SENDER)
     with pytest.raises(ValueError):
-        accepted_email_to_partner(inquiry=inquiry(contact={"name": "A", "email": None}), affiliate_name="W", sender=SENDER)
+        accepted_email_to_partner(delivery_id="d-1", inquiry=inquiry(contact={"name": "A", "email": None}), affiliate_name="W", sender=SENDER)
 
 
 def test_the_description_is_marked_as_the_partners_own_words_in_their_language():
-    plain, rich = parts(routed_email(inquiry=inquiry(language="es", description="Fotos de la ciudad"),
+    plain, rich = parts(routed_email(delivery_id="d-1", inquiry=inquiry(language="es", description="Fotos de la ciudad"),
                                      affiliate_name="Wikimedia España", links=LINKS, sender=SENDER, to=["a@es.example"]))
     assert "Description (the partner's words, in Spanish (es)):\nFotos de la ciudad" in plain
     assert '<p style="white-space: pre-wrap" lang="es" dir="auto">Fotos de la ciudad</p>' in rich
-    english, _ = parts(routed_email(inquiry=inquiry(language="en"), affiliate_name="X", links=LINKS, sender=SENDER,
+    english, _ = parts(routed_email(delivery_id="d-1", inquiry=inquiry(language="en"), affiliate_name="X", links=LINKS, sender=SENDER,
                                     to=["a@x.example"]))
     assert "\nDescription:\n" in english
 
@@ -211,7 +211,7 @@ def test_the_webhook_of_an_inquiry_that_wants_a_person_has_the_notice_and_the_co
 
 
 def test_the_email_of_an_inquiry_that_wants_a_person_says_so_first_and_shows_the_conversation():
-    message = routed_email(inquiry=inquiry(wants_person=True, transcript=TRANSCRIPT), affiliate_name="Wikimedia España",
+    message = routed_email(delivery_id="d-1", inquiry=inquiry(wants_person=True, transcript=TRANSCRIPT), affiliate_name="Wikimedia España",
                            links=LINKS, sender=SENDER, to=["a@es.example"])
     assert "Wants a person" in message["Subject"] and "WMP-1ABC02DE" in message["Subject"]
     plain, rich = parts(message)
@@ -220,6 +220,32 @@ def test_the_email_of_an_inquiry_that_wants_a_person_says_so_first_and_shows_the
     assert "Assistant: Ahora no hay nadie <disponible>.\n    Deje un mensaje." in plain
     assert rich.index(WANTS_PERSON_NOTICE) < rich.index("A partnership inquiry")
     assert "&lt;disponible&gt;" in rich and "<disponible>" not in rich
-    ordinary = parts(routed_email(inquiry=inquiry(transcript=TRANSCRIPT), affiliate_name="Wikimedia España",
+    ordinary = parts(routed_email(delivery_id="d-1", inquiry=inquiry(transcript=TRANSCRIPT), affiliate_name="Wikimedia España",
                                   links=LINKS, sender=SENDER, to=["a@es.example"]))[0]
     assert WANTS_PERSON_NOTICE not in ordinary and "Puedo hablar" not in ordinary
+
+
+def test_every_email_the_worker_sends_has_the_message_id_of_its_delivery():
+    """The worker's three kinds of e-mail: a resend of the same delivery is the same message."""
+    from datetime import datetime, timezone
+
+    from bot.delivery.handoff_notice import HandoffNotice, handoff_email
+    from bot.delivery.messages import message_id_for
+
+    notice = HandoffNotice(id=42, conversation_id="c-1", status="waiting", language="es", affiliate_id=None,
+                           requested_at=datetime(2024, 11, 24, tzinfo=timezone.utc), inquiry_reference=None,
+                           links={"inbox": "https://i.example/h", "conversation": "https://i.example/c"})
+    made = {
+        "routed": lambda: routed_email(inquiry=INQUIRY, affiliate_name="W", links=LINKS, sender=SENDER,
+                                       to=["x@example.org"], delivery_id="d-9"),
+        "accepted": lambda: accepted_email_to_partner(inquiry=INQUIRY, affiliate_name="W", sender=SENDER,
+                                                      delivery_id="d-9"),
+        "handoff": lambda: handoff_email(notice, affiliate_name=None, sender=SENDER, to=["s@example.org"]),
+    }
+    for kind, make in made.items():
+        first, again = make(), make()
+        expected = message_id_for("handoff-42" if kind == "handoff" else "d-9", SENDER)
+        assert first["Message-ID"] == again["Message-ID"] == expected, kind
+    assert message_id_for("d-9", SENDER) == "<d-9@intake.example>"
+    # A delivery id cannot break out of the header.
+    assert message_id_for("d-9\r\nBcc: x@evil.example", SENDER) == "<d-9Bcc:x@evil.example@intake.example>"

@@ -1,0 +1,1 @@
+"""What our processes tell operators about themselves: Prometheus metrics and JSON logs."""

@@ -81,8 +81,8 @@ simulate: train ## seeded partners in six languages and held-out everyday reques
 fuzz: train web ## 10,000 hostile requests (5,000 per database) against the real stack on SQLite and PostgreSQL; `make test` sends 1,000 per database
 	INTAKE_TEST_FUZZ_REQUESTS=$${INTAKE_TEST_FUZZ_REQUESTS:-5000} INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest -q -s -p no:cacheprovider tests/e2e/test_fuzz.py
 
-bench: train ## per-message latency, throughput and memory of a whole intake over REST
-	$(PY) -m tests.bench.intake_bench
+bench: train ## intakes vs the stock `rasa init` bot over REST: latency, throughput, CPU, memory (PROFILE=1: py-spy)
+	$(PY) -m tests.bench.intake_bench $(if $(PROFILE),--profile)
 
 bench-widget: train web ## the widget's transferred size, time to interactive and time to greeting in Chromium
 	$(PY) tests/bench/widget_bench.py

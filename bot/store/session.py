@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 #: How long an SQLite writer waits for the lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -25,6 +26,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
 _SQLITE_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+#: Execution option naming one transaction's SQLite mode, e.g.
+#: `session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})`.
+SQLITE_BEGIN_OPTION = "intake_sqlite_begin"
 
 
 def make_engine(url: str, *, sqlite_begin: str = "IMMEDIATE", **kwargs: Any) -> Engine:
@@ -42,10 +46,17 @@ def make_engine(url: str, *, sqlite_begin: str = "IMMEDIATE", **kwargs: Any) -> 
     if backend == "sqlite":
         connect_args.setdefault("check_same_thread", False)
         _ensure_sqlite_directory(parsed.database)
+        if _is_file_database(parsed.database):
+            # SQLAlchemy 1.4 gives a file database a NullPool: every session opened the file
+            # again and ran the pragmas below (in `make bench` the hand-off gate's connects
+            # alone were ~12% of the Rasa server's CPU). Kept connections run them once.
+            kwargs.setdefault("poolclass", QueuePool)
     elif backend == "postgresql" and parsed.get_driver_name() == "psycopg2":
         connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)
     kwargs.setdefault("hide_parameters", True)  # bound values (personal data) stay out of errors
-    engine = create_engine(parsed, future=True, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    # A ping finds server connections dropped by a restart; an SQLite file cannot drop one.
+    kwargs.setdefault("pool_pre_ping", backend != "sqlite")
+    engine = create_engine(parsed, future=True, connect_args=connect_args, **kwargs)
     if backend == "sqlite":
         _install_sqlite_hooks(engine, mode)
     return engine
@@ -54,6 +65,10 @@ def make_engine(url: str, *, sqlite_begin: str = "IMMEDIATE", **kwargs: Any) -> 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     """A 2.0-style session factory; use it as `with factory.begin() as session:`."""
     return sessionmaker(bind=engine, future=True, expire_on_commit=False, class_=Session)
+
+
+def _is_file_database(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and "mode=memory" not in (database or "")
 
 
 def _ensure_sqlite_directory(database: str | None) -> None:
@@ -77,7 +92,12 @@ def _install_sqlite_hooks(engine: Engine, begin_mode: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(f"BEGIN {begin_mode}")
+        # A transaction may ask for another mode (execution option SQLITE_BEGIN_OPTION): a
+        # reading engine's one transaction that reads and then writes takes the lock up front.
+        mode = str(connection.get_execution_options().get(SQLITE_BEGIN_OPTION, begin_mode)).upper()
+        if mode not in _SQLITE_BEGIN_MODES:
+            raise ValueError(f"{SQLITE_BEGIN_OPTION} must be one of {sorted(_SQLITE_BEGIN_MODES)}")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _enable_wal(cursor: Any) -> None:

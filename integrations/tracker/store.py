@@ -13,6 +13,7 @@ and both raise `TrackerStoreUnavailable` when the database cannot be reached (bo
 "no tracker" would make Rasa start a blank conversation in the middle of someone's intake. The
 engine checks a pooled connection before use, so that the first message after an outage does not
 fail on a connection the outage broke.
+An SQLite file is opened through bot/store's engine (below).
 Saving also counts the intake funnel (funnel.py).
 """
 
@@ -24,14 +25,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql import Select
 
 from bot.intake.slots import LANGUAGE, REFERENCE
 from bot.privacy import sealing, vault
-from bot.store import contact_keys
+from bot.store import contact_keys, make_engine
 from bot.store.outage import unreachable
+from bot.store.session import SQLITE_BEGIN_OPTION
 from integrations.tracker import funnel
 
 logger = logging.getLogger(__name__)
@@ -46,11 +52,39 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        url = self.engine.url  # type: ignore[has-type]  # Rasa sets it untyped
-        self.engine.dispose()  # type: ignore[has-type]
-        # Rasa's engine has no pre-ping: after an outage each pooled connection would fail once.
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(str(url)))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        engine: Engine = getattr(self, "engine")  # noqa: B009 - typed here; Rasa leaves it untyped
+        url = engine.url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            # Rasa's own engine for an SQLite file opens it again for every read and write
+            # (SQLAlchemy's NullPool) with pysqlite's defaults: each commit waited for an fsync
+            # (synchronous=FULL) in Rasa's event loop, and no busy timeout. bot/store's engine
+            # keeps connections and writes with synchronous=NORMAL as every other part of the
+            # project does (issue 15). Reads take no lock (DEFERRED: in WAL they never wait,
+            # and a wait here would stall Rasa's event loop); `save` takes the write lock up
+            # front (IMMEDIATE), as it reads the stored count and then writes.
+            engine.dispose()
+            self.engine = make_engine(url.render_as_string(hide_password=False), sqlite_begin="DEFERRED")
+            self.sessionmaker = sessionmaker(bind=self.engine)
+        else:
+            engine.dispose()
+            # Rasa's engine has no pre-ping: after an outage each pooled connection would fail once.
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(str(url)))
+            self.sessionmaker = sessionmaker(bind=self.engine)
+        self._latest_count, self._latest_data = self._latest_session_statements()
+
+    def _latest_session_statements(self) -> tuple[Select, Select]:
+        """The count and the data of the latest session's events, as Rasa's `_event_query`
+        selects them (after the latest `session_started`, or all when there is none), built once:
+        Rasa builds its ORM query anew for every read and write, and building it and its cache
+        key was ~5% of the Rasa server's CPU in `make bench` (issue 15)."""
+        events = self.SQLEvent.__table__
+        conversation = bindparam("sender_id")
+        start = (select(func.max(events.c.timestamp))
+                 .where(events.c.sender_id == conversation, events.c.type_name == SessionStarted.type_name)
+                 .scalar_subquery())
+        latest = (events.c.sender_id == conversation, or_(events.c.timestamp >= start, start.is_(None)))
+        return (select(func.count()).select_from(events).where(*latest),
+                select(events.c.data).where(*latest).order_by(events.c.id))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the tracker's new events, redacted and sealed, in one transaction."""
@@ -65,7 +99,8 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     def _save(self, tracker: DialogueStateTracker) -> None:
         conversation_id = tracker.sender_id
         with self.session_scope() as session:
-            stored_count = self._event_query(session, conversation_id, fetch_events_from_all_sessions=False).count()
+            session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})  # see __init__
+            stored_count = session.execute(self._latest_count, {"sender_id": conversation_id}).scalar_one()
             events = list(tracker.events)
             # The tracker holds the latest session's stored events (opened), then the new ones:
             # the stored ones' slot settings are replayed for the state the new ones start from
@@ -115,10 +150,11 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
     def _read(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-            ).all()
-            stored = [json.loads(row.data) for row in rows]
+            if fetch_events_from_all_sessions:
+                data = [row.data for row in self._event_query(session, sender_id, fetch_events_from_all_sessions=True)]
+            else:
+                data = list(session.execute(self._latest_data, {"sender_id": sender_id}).scalars())
+            stored = [json.loads(text) for text in data]
             sealed = any(sealing.SEALED in event for event in stored)
             key = contact_keys.key_of(session, conversation_id=sender_id) if sealed else None
         events = vault.open_all(stored, key)

@@ -127,3 +127,73 @@ def test_a_lost_key_leaves_valid_placeholder_events(store, engine):
     assert tracker.get_slot("contact_name") is None and tracker.get_slot("consent") is True
     rows = stored_rows(engine, "c5")
     assert all("sealed" not in row or NAME not in json.dumps(row) for row in rows)
+
+
+def test_an_sqlite_file_is_opened_with_the_projects_engine(store, db_url):
+    """Rasa's own engine for an SQLite file reconnected for every read and write and waited for an
+    fsync at each commit in Rasa's event loop (issue 15): connections are kept, with the busy
+    timeout and synchronous=NORMAL of bot/store, and conversations still round-trip."""
+    if not db_url.startswith("sqlite"):
+        assert store.engine.dialect.name == "postgresql"
+        return
+    tracker = DialogueStateTracker.from_events("pooled", [UserUttered("hello"), SlotSet("stage", "intake")])
+    run(store.save(tracker))
+    with store.engine.connect() as connection:
+        first = connection.connection.dbapi_connection
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+    with store.engine.connect() as connection:
+        assert connection.connection.dbapi_connection is first  # kept, not reopened
+    restored = run(store.retrieve("pooled"))
+    assert restored is not None and restored.get_slot("stage") == "intake"
+    # A read takes no lock: it does not wait for another process's write transaction (a wait
+    # would stall Rasa's event loop), while a save takes the write lock before it reads.
+    import sqlite3
+
+    writer = sqlite3.connect(store.engine.url.database, isolation_level=None, timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        assert run(store.retrieve("pooled")).get_slot("stage") == "intake"
+    finally:
+        writer.execute("ROLLBACK")
+    with store.session_scope() as session:
+        from bot.store.session import SQLITE_BEGIN_OPTION
+
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        session.execute(store._latest_count, {"sender_id": "pooled"})
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            writer.execute("BEGIN IMMEDIATE")
+    writer.close()
+
+
+def test_the_latest_session_is_read_as_rasas_query_reads_it(store):
+    """The store's prebuilt statements (issue 15) select what Rasa's `_event_query` selects: the
+    events from the latest `session_started` on, or all of them before any session started."""
+    from rasa.shared.core.events import ActionExecuted, SessionStarted
+
+    def rasas(conversation: str) -> list[str]:
+        with store.session_scope() as session:
+            return [row.data for row in store._event_query(session, conversation, fetch_events_from_all_sessions=False)]
+
+    def ours(conversation: str) -> list[str]:
+        with store.session_scope() as session:
+            count = session.execute(store._latest_count, {"sender_id": conversation}).scalar_one()
+            data = list(session.execute(store._latest_data, {"sender_id": conversation}).scalars())
+        assert count == len(data)
+        return data
+
+    run(store.save(DialogueStateTracker.from_events("no-session", [UserUttered("hello", timestamp=1.0)])))
+    assert ours("no-session") == rasas("no-session") and len(ours("no-session")) == 1
+    first = [ActionExecuted("action_session_start", timestamp=1.0), SessionStarted(timestamp=1.0),
+             UserUttered("first", timestamp=2.0)]
+    run(store.save(DialogueStateTracker.from_events("two-sessions", first)))
+    # A new session starts: the tracker holds the stored session's events and the new ones.
+    second = [ActionExecuted("action_session_start", timestamp=10.0), SessionStarted(timestamp=10.0),
+              UserUttered("second", timestamp=11.0)]
+    run(store.save(DialogueStateTracker.from_events("two-sessions", first + second)))
+    assert ours("two-sessions") == rasas("two-sessions")
+    assert [json.loads(d).get("text") for d in ours("two-sessions")] == [None, None, "second"]
+    texts = [e.text for e in run(store.retrieve("two-sessions")).events if isinstance(e, UserUttered)]
+    assert texts == ["second"]
+    everything = run(store.retrieve_full_tracker("two-sessions"))
+    assert [e.text for e in everything.events if isinstance(e, UserUttered)] == ["first", "second"]

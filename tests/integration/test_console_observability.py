@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.intake.service import submit
 from bot.routing import default_router
 from bot.settings import Settings
+from bot.store import upgrade
 from bot.store.accounts.api_tokens import add_token
 from integrations.console.app import create_app
 from integrations.stack.processes import free_port
@@ -131,23 +132,27 @@ def test_a_real_console_logs_json_lines_with_the_request_id_and_no_partner_words
         assert secret not in stderr
 
 
-def test_a_real_console_answers_503_on_health_when_its_database_is_down(tmp_path):
-    """The database vanishes under a running console: /health says so, without its location."""
+def test_a_real_console_answers_503_on_health_when_its_database_is_down():
+    """PostgreSQL becomes unreachable under a running console (its connections cut by a TCP
+    proxy): /health says so, without the database's location, and recovers with it."""
+    base = os.environ.get("INTAKE_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("INTAKE_TEST_POSTGRES_URL is not set")
+    from tcp_proxy import postgres_behind_proxy
+
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    # SQLite migrates at start; the database then disappears under the running console.
-    database = tmp_path / "gone" / "intake.db"
-    database.parent.mkdir()
-    console = _serve(f"sqlite:///{database}", port)
-    try:
-        _wait_up(url, console)
-        assert requests.get(f"{url}/health", timeout=10).status_code == 200
-        database.unlink()
-        database.parent.rmdir()
-        response = requests.get(f"{url}/health", timeout=10)
-    finally:
-        console.terminate()
-        console.communicate(timeout=30)
+    with postgres_behind_proxy(base, "health_outage") as (proxy, through_proxy, direct):
+        upgrade(direct)
+        console = _serve(through_proxy, port)
+        try:
+            _wait_up(url, console)
+            assert requests.get(f"{url}/health", timeout=10).status_code == 200
+            proxy.cut()
+            response = requests.get(f"{url}/health", timeout=30)
+        finally:
+            console.terminate()
+            console.communicate(timeout=30)
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "checks": {"database": "unavailable"}}
-    assert str(tmp_path) not in response.text
+    assert "127.0.0.1" not in response.text and "postgres" not in response.text

@@ -20,6 +20,23 @@ from pathlib import Path
 from bot.data import ROOT
 
 
+def answers(url: str) -> bool:
+    """Whether `url` answers 200 now (a process's health route)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def log_tail(log_dir: Path, name: str, lines: int = 40) -> str:
+    """The last `lines` lines of process `name`'s log in `log_dir`."""
+    path = log_dir / f"{name}.log"
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -115,22 +132,15 @@ class Stack:
                     if "started" in self.log_tail(name, 200):
                         pending.pop(name)
                     continue
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as response:
-                        if response.status == 200:
-                            pending.pop(name)
-                except (urllib.error.URLError, OSError):
-                    pass
+                if answers(url):
+                    pending.pop(name)
             time.sleep(0.5)
         if pending:
             names = ", ".join(pending)
             raise RuntimeError(f"not ready after {timeout:.0f} s: {names}\n" + "\n".join(self.log_tail(n) for n in pending))
 
     def log_tail(self, name: str, lines: int = 40) -> str:
-        path = self.log_dir / f"{name}.log"
-        if not path.exists():
-            return ""
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        return log_tail(self.log_dir, name, lines)
 
     def stop(self, timeout: float = 15.0) -> None:
         for proc in self.procs.values():

@@ -12,15 +12,13 @@ import signal
 import socket
 import sys
 import time
-import urllib.error
-import urllib.request
 import xmlrpc.client
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from bot.nlp.train import model_path
-from integrations.stack.processes import ROOT, base_env
+from integrations.stack.processes import ROOT, answers, base_env
 from integrations.stack.supervision import Supervisor, action_ports, layout_env, rasa_ports, running_pid
 
 
@@ -139,12 +137,8 @@ def wait_ready(supervisor: Supervisor, urls: dict[str, str], timeout: float = 30
         if not supervisor.alive():
             raise RuntimeError("supervisord stopped:\n" + supervisor.log_tail("supervisord"))
         for name, url in list(pending.items()):
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        pending.pop(name)
-            except (urllib.error.URLError, OSError):
-                pass
+            if answers(url):
+                pending.pop(name)
         time.sleep(0.5)
     if pending:
         raise RuntimeError(f"not ready after {timeout:.0f} s: {', '.join(pending)}\n"

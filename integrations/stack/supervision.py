@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.data import ROOT
+from integrations.stack.processes import log_tail
 
 CONFIG = ROOT / "deploy" / "supervisord.conf"
 _PR_SET_PDEATHSIG = 1
@@ -125,10 +126,7 @@ class Supervisor:
             self.process.wait()
 
     def log_tail(self, name: str, lines: int = 40) -> str:
-        path = self.log_dir / f"{name}.log"
-        if not path.exists():
-            return ""
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        return log_tail(self.log_dir, name, lines)
 
     def wait_running(self, timeout: float = 30.0) -> dict[str, dict]:
         """Wait until supervisord answers on its socket; its process records."""

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from driver import Conversation
 
 from bot.data import ROOT
-from integrations.stack.processes import free_port
+from integrations.stack.processes import answers, free_port
 from integrations.stack.run import busy_port
 from integrations.stack.supervision import Supervisor, running_pid
 
@@ -33,14 +32,6 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
             return
         time.sleep(0.3)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture()
@@ -91,7 +82,7 @@ def test_a_killed_process_is_restarted_and_a_hang_up_stops_everything(run_env: d
             os.kill(old, signal.SIGKILL)
             _wait_for(lambda: supervisor.states()[name]["statename"] == "RUNNING"  # noqa: B023
                       and supervisor.states()[name]["pid"] != old, 60, f"{name} to be restarted")  # noqa: B023
-        _wait_for(lambda: _healthy(f"http://127.0.0.1:{run_env['INTAKE_ACTIONS_PORT']}/health"), 60, "actions")
+        _wait_for(lambda: answers(f"http://127.0.0.1:{run_env['INTAKE_ACTIONS_PORT']}/health"), 60, "actions")
         assert "was restarted by supervisord" in (tmp_path / "run.out").read_text()
         # The conversation goes on where it was, with the restarted action server.
         reply = chat.send("Musée des Confluences").text

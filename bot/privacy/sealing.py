@@ -18,7 +18,6 @@ valid event. Deleting one key therefore erases the contact answers everywhere th
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -134,17 +133,21 @@ _TEXT_FIELDS = {
 def _with_texts(event: dict[str, Any], change: Callable[[str], str]) -> dict[str, Any]:
     """A copy of `event` with `change` applied to every text a person may have typed or been
     shown: a message's text, entities and metadata, a reply's text, buttons and metadata, a
-    slot's value."""
-    out = copy.deepcopy(event)
+    slot's value. What is changed is new; the rest is shared with `event` (every message's
+    events pass through here, and a deep copy of each was a twentieth of the Rasa server's CPU)."""
+    out = dict(event)
     for name in _TEXT_FIELDS.get(str(event.get("event")), ()):
         if name in out:
             out[name] = _apply(out[name], change)
     parse = out.get("parse_data") if event.get("event") == "user" else None
     if isinstance(parse, dict):
+        parse = out["parse_data"] = dict(parse)
         parse["text"] = _apply(parse.get("text"), change)
-        for entity in parse.get("entities") or ():
-            if isinstance(entity, dict) and "value" in entity:
-                entity["value"] = _apply(entity["value"], change)
+        entities = parse.get("entities")
+        if isinstance(entities, list):
+            parse["entities"] = [{**entity, "value": _apply(entity["value"], change)}
+                                 if isinstance(entity, dict) and "value" in entity else entity
+                                 for entity in entities]
     return out
 
 

@@ -77,9 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     action_validation.install()  # Rasa's per-call schema check, with the schema checked once
     action_calls.install()  # an action call retried once on a closing connection; a failure fails the turn
     guard.install()  # store errors reach the channels; a failed turn is not saved
-    from integrations.stack import event_types
+    from integrations.stack import event_types, graph_runner
 
     event_types.install()  # Rasa's event class lookup from a table (speed, issue 15)
+    graph_runner.install()  # the model graph run in a kept order, without dask (speed, issue 15)
     rasa.cli.run.run(args)
     return 0
 

@@ -51,3 +51,59 @@ def test_the_launcher_installs_it_before_rasa_runs():
 
     source = inspect.getsource(rasa_server.main)
     assert source.index("action_validation.install()") < source.index("rasa.cli.run.run(args)")
+
+
+def _responses() -> list[dict]:
+    """Valid responses with every kind of event an action may return, and invalid variants."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        AllSlotsReset,
+        BotUttered,
+        FollowupAction,
+        LoopInterrupted,
+        ReminderScheduled,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+
+    parse = {"text": "Musée", "intent": {"name": "inform", "confidence": 0.9},
+             "entities": [{"entity": "country", "value": "FR", "start": 0, "end": 5, "extractor": None}],
+             "intent_ranking": [{"name": "inform", "confidence": 0.9}]}
+    events = [SlotSet("country", "FR"), SlotSet("consent", None), BotUttered("Merci", {"buttons": [{"title": "Oui"}]}),
+              UserUttered("Musée", parse["intent"], parse["entities"], parse), ActionExecuted("action_listen"),
+              ActiveLoop("intake_form"), ActiveLoop(None), FollowupAction("action_listen"), Restarted(),
+              AllSlotsReset(), SessionStarted(), LoopInterrupted(True),
+              ReminderScheduled("EXTERNAL_reminder", __import__("datetime").datetime(2026, 1, 1))]
+    valid = [{"events": [event.as_dict()], "responses": []} for event in events]
+    valid += [{"events": [e.as_dict() for e in events], "responses": [{"text": "Bonjour", "buttons": []}]},
+              {"events": [], "responses": [{"template": "utter_greet"}, {"response": "utter_ask_country"}]}, {}]
+    invalid = [BAD, {"events": [{"name": "x"}]}, {"events": [{"event": "slot", "timestamp": "now"}]},
+               {"events": [{"event": 3}]}, {"events": [{"event": "no_such_event"}]},
+               {"events": [{"event": "slot", "value": 1}]}, {"events": [{"event": "user", "parse_data": []}]},
+               {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "x"}]}}]},
+               {"events": [{"event": "slot", "name": "x", "timestamp": True}]}, {"responses": {"text": "x"}},
+               {"events": [{"event": "followup"}]}, {"events": [{"event": "action", "name": 5}]}]
+    return valid + invalid
+
+
+def test_the_compiled_check_never_accepts_what_jsonschema_refuses(monkeypatch):
+    from jsonschema import validators
+
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    action_validation.install()
+    schema = RemoteAction.action_response_format_spec()
+    reference = validators.validator_for(schema)(schema)
+    action = RemoteAction("action_x", None)
+    verdicts = []
+    for response in _responses():
+        rasas = reference.is_valid(response)
+        try:
+            ours = action._validate_action_result(response)
+        except ValidationError:
+            ours = False
+        assert ours == rasas, response
+        verdicts.append(rasas)
+    assert verdicts.count(True) >= 14 and verdicts.count(False) >= 10  # both kinds were tried

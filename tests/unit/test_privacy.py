@@ -76,3 +76,22 @@ def test_the_client_hash_is_not_kept_in_the_transcript():
     stored = sealing.for_storage({"event": "user", "text": "hello", "metadata": {"intake_client": "ab12", "language": "en"}},
                                  state())
     assert stored.visible["metadata"] == {"language": "en"}
+
+
+def test_storing_an_event_never_changes_the_event_rasa_holds():
+    import copy
+
+    event = {"event": "user", "text": "Write to ana@museu.br or +33 6 12 34 56 78",
+             "parse_data": {"text": "Write to ana@museu.br or +33 6 12 34 56 78", "intent": {"name": "inform"},
+                            "entities": [{"entity": "email", "value": "ana@museu.br"}, {"entity": "x"}]},
+             "metadata": {"language": "en", "notes": ["call +33 6 12 34 56 78"]}}
+    before = copy.deepcopy(event)
+    stored = sealing.for_storage(event, state())
+    assert event == before
+    visible = stored.visible
+    assert "ana@museu.br" not in str(visible) and "12 34 56 78" not in str(visible)
+    assert visible["parse_data"]["entities"][1] == {"entity": "x"}
+    assert visible["parse_data"]["intent"] == {"name": "inform"}
+    # What was redacted is a copy: the original's containers are not the stored ones.
+    assert visible["parse_data"] is not event["parse_data"] and visible["metadata"] is not event["metadata"]
+    assert visible["parse_data"]["entities"][0] is not event["parse_data"]["entities"][0]

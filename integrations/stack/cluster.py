@@ -3,7 +3,8 @@ behind HAProxy, on PostgreSQL and Redis: the parts and configuration files of a 
 deployment (deploy/), run here for development and tests.
 
 `python -m integrations.stack.cluster config` prints the HAProxy configuration for the current
-environment (what a production machine installs as /etc/haproxy/haproxy.cfg).
+environment (what a production machine installs as /etc/haproxy/haproxy.cfg); its runtime API
+socket goes under INTAKE_VAR_DIR, as with `make run-cluster` (deploy/systemd: /run/haproxy).
 
 Ports (all but the public one on loopback only):
   INTAKE_CLUSTER_PORT (8000)        public: widget, channels, console (HAProxy)
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = base_env()
     env.setdefault("INTAKE_DATABASE_URL", "postgresql://")
-    var = ROOT / "var"
+    var = Path(env.get("INTAKE_VAR_DIR") or ROOT / "var")
     layout = ClusterLayout.from_env(env)
     print(layout.haproxy_config(layout_env(env, var_dir=var, model=model_path(), rasa_servers=layout.rasa_servers,
                                            action_servers=layout.action_servers, workers=layout.workers,

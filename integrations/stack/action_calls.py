@@ -67,9 +67,11 @@ def _session() -> aiohttp.ClientSession:
 
 def dumps(body: Any) -> bytes:
     """`body` as JSON: orjson, or the json module for what orjson refuses (e.g. a key that is
-    not a string), as Rasa's own call would have encoded it."""
+    not a string), as Rasa's own call would have encoded it. NumPy numbers are written as
+    numbers: the classifiers' confidences are NumPy floats, which the json module writes as
+    floats too (and without the option orjson would refuse every message's parse data)."""
     try:
-        return orjson.dumps(body)
+        return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
     except TypeError:
         return json.dumps(body).encode()
 

@@ -78,3 +78,12 @@ def test_calls_are_rasas_on_one_kept_connection():
 def test_what_orjson_refuses_is_encoded_as_rasa_would():
     assert json.loads(action_calls.dumps({1: "a", "b": [1.5, None]})) == {"1": "a", "b": [1.5, None]}
     assert action_calls.dumps({"x": "é"}) == '{"x":"é"}'.encode()
+
+
+def test_numpy_confidences_are_encoded_by_orjson_as_the_json_module_would(monkeypatch):
+    import numpy as np
+
+    body = {"intent": {"confidence": np.float64(0.8125)}, "ranking": [np.float64(1 / 3)]}
+    assert json.loads(action_calls.dumps(body)) == json.loads(json.dumps(body))
+    monkeypatch.setattr(action_calls.json, "dumps", None)  # the fallback is not what encoded it
+    assert json.loads(action_calls.dumps(body)) == {"intent": {"confidence": 0.8125}, "ranking": [1 / 3]}

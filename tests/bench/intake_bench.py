@@ -236,10 +236,26 @@ def bench_project(tmp: Path, profile: bool) -> Result:
             f"median partner messages per intake: {statistics.median(len(s.messages) for s in rich):.0f} with a "
             f"rich opening, {statistics.median(len(s.messages) for s in plain):.0f} with a bare hello",
             f"action server RSS {rss_mb(pids['actions']):.0f} MB, console {rss_mb(stack.procs['console'].pid):.0f} MB",
+            storage_note(tmp / "bench.db"),
         ]
         return Result(seq, conc, rss_mb(pids["rasa"]), notes)
     finally:
         stack.stop()
+
+
+def storage_note(db: Path) -> str:
+    """What a conversation costs in the database (for README's capacity table): the SQLite file
+    and the stored events per conversation held so far (recording, sequential and concurrent)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        conversations, events, event_bytes = connection.execute(
+            "SELECT count(DISTINCT sender_id), count(*), sum(length(data)) FROM events").fetchone()
+        inquiries = connection.execute("SELECT count(*) FROM inquiries").fetchone()[0]
+    size = db.stat().st_size + sum(p.stat().st_size for p in db.parent.glob(db.name + "-wal"))
+    return (f"database: {conversations} conversations, {inquiries} inquiries, {events / conversations:.0f} events "
+            f"({event_bytes / conversations / 1024:.1f} KB of event data) per conversation, "
+            f"{size / conversations / 1024:.1f} KB of SQLite file per conversation")
 
 
 def print_comparison(stock: Result | None, ours: Result) -> None:

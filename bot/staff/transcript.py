@@ -32,12 +32,28 @@ class Turn:
     slot: str | None = None
     value: Any = None
     problem: str | None = None  # "fallback", "not understood", "invalid answer"
+    payload: str | None = None  # a button click: what the widget sent (the title is `text`)
+
+    @property
+    def technical(self) -> bool:
+        """Shown only with the transcript's technical detail: what the assistant did, not what was said."""
+        return self.kind in ("slot", "form", "session") or (self.kind == "bot" and self.response in FALLBACK_ACTIONS)
 
 
 def turns(rows: Iterable[tuple[int, str]], *, show_contacts: bool) -> list[Turn]:
-    """Turns from (events.id, events.data) rows in order; contact values withheld unless allowed."""
-    out: list[Turn] = []
+    """Turns from (events.id, events.data) rows in order; contact values withheld unless allowed.
+
+    A button click reads as the title of the button the assistant offered (its payload kept in
+    `payload`). A slot appears once per partner turn, with the value it ended with, and only
+    when that value differs from the one before: the action server sets a slot when it extracts
+    an answer and again when it validates it (rasa_sdk's FormValidationAction), so Rasa stores
+    two events for one answer.
+    """
+    out: list[Turn | None] = []
     start: float | None = None
+    offered: dict[str, str] = {}  # payload -> title of the buttons the assistant offered last
+    settled: dict[str, Any] = {}  # each slot's value before the current partner turn
+    pending: dict[str, tuple[int, Any]] = {}  # slot -> (its turn's index in `out`, value) since then
     for event_id, data in rows:
         try:
             event = json.loads(data)
@@ -46,9 +62,38 @@ def turns(rows: Iterable[tuple[int, str]], *, show_contacts: bool) -> list[Turn]
         stamp = float(event.get("timestamp") or 0.0)
         start = stamp if start is None else start
         turn = _turn(event, event_id, stamp, start, show_contacts)
-        if turn is not None:
-            out.append(turn)
-    return out
+        if turn is None:
+            continue
+        if turn.kind == "partner":
+            _settle(out, pending, settled)
+            title = offered.get(turn.text.strip())
+            if title is not None:
+                turn.payload, turn.text = turn.text, title
+        elif turn.kind == "bot" and turn.buttons:
+            offered = _button_titles(event)
+        elif turn.kind == "slot" and turn.slot is not None:
+            earlier = pending.get(turn.slot)
+            if earlier is not None:
+                out[earlier[0]] = None  # the same answer set again: listed once, where it was last set
+            pending[turn.slot] = (len(out), event.get("value"))
+        out.append(turn)
+    _settle(out, pending, settled)
+    return [turn for turn in out if turn is not None]
+
+
+def _settle(out: list[Turn | None], pending: dict[str, tuple[int, Any]], settled: dict[str, Any]) -> None:
+    """End a partner turn: drop the slots it set to the value they already had."""
+    for name, (index, value) in pending.items():
+        if name in settled and settled[name] == value:
+            out[index] = None
+        settled[name] = value
+    pending.clear()
+
+
+def _button_titles(event: dict[str, Any]) -> dict[str, str]:
+    data = event.get("data") or {}
+    return {str(b.get("payload")).strip(): str(b.get("title")) for b in (data.get("buttons") or data.get("quick_replies") or [])
+            if b.get("payload") and b.get("title")}
 
 
 def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show_contacts: bool) -> Turn | None:
@@ -169,7 +214,8 @@ def conversation_state(rows: Iterable[tuple[int, str]], *, show_contacts: bool) 
         elif kind == "session_started":
             active_form = None  # a new session starts outside any form
     said = [t for t in turns(events_in_order, show_contacts=show_contacts) if t.kind in MESSAGE_KINDS]
-    messages = [{"at": t.at, "from": t.kind, "text": t.text, **({"buttons": t.buttons} if t.buttons else {})}
+    # The JSON API keeps what the partner sent: a button's payload, not its title.
+    messages = [{"at": t.at, "from": t.kind, "text": t.payload or t.text, **({"buttons": t.buttons} if t.buttons else {})}
                 for t in said]
 
     def at(stamp: float | None) -> datetime | None:

@@ -72,6 +72,17 @@ def test_staff_filter_open_a_transcript_flag_a_turn_and_see_the_dashboard(browse
         assert "Wikimédia France" in page.inner_text("main") and "country:chapter" in page.inner_text("main")
         page.click("a:text('transcript')")
         page.wait_for_selector("ol.transcript")
+        # The people's view: the partner's words and the assistant's, one line each, nothing technical.
+        plain = page.inner_text("ol.transcript")
+        assert "start_intake" not in plain and "slot" not in plain and page.locator("li.turn.slot").count() == 0
+        for line in page.locator("li.turn").all()[:8]:
+            who, said = line.locator(".who").bounding_box(), line.locator(".text").bounding_box()
+            # One line per turn at 1280 px: the words start beside the speaker (a long message wraps there).
+            assert who is not None and said is not None and abs(who["y"] - said["y"]) < 6, line.inner_text()
+        shot(page, "transcript-plain")
+        page.click("#detail-toggle")
+        page.wait_for_url("**detail=1**")
+        assert page.locator("li.turn.slot").count() > 0
         first = page.locator("li.turn.partner").first
         assert "start_intake" in first.inner_text() or "inform" in first.inner_text()
         first.locator("summary").click()
@@ -101,3 +112,36 @@ def test_the_affiliate_accepts_its_inquiry(browser, stack, people):
         context.close()
     inquiry = get_json(f"{stack.console_url}/api/inquiries/{people['reference']}", stack.env["INTAKE_API_TOKEN"])
     assert inquiry["status"] == "accepted"
+
+
+#: The dashboard's height at 1280 px before issue 16 (twelve weeks of zeros, fixed-size charts).
+DASHBOARD_HEIGHT_BEFORE = 4188
+
+
+def test_the_dashboard_is_compact_at_1280_px_and_every_chart_readable_at_360_px(browser, stack, people):
+    context, page = log_in(browser, stack, STAFF)
+    try:
+        page.goto(stack.console_url + "/console/dashboard")
+        page.wait_for_selector("svg.chart")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        print(f"dashboard at 1280 px: {height} px tall (before issue 16: {DASHBOARD_HEIGHT_BEFORE} px)")
+        shot(page, "dashboard-1280")
+        assert height < DASHBOARD_HEIGHT_BEFORE / 2
+        page.select_option("select[name=weeks]", "4")
+        page.click("form.range button[type=submit]")
+        page.wait_for_url("**weeks=4**")
+        assert "last 4 weeks" in page.inner_text("main")
+        page.set_viewport_size({"width": 360, "height": 740})
+        page.goto(stack.console_url + "/console/dashboard")
+        page.wait_for_selector("svg.chart")
+        charts = page.locator("svg.chart")
+        assert charts.count() >= 6
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+            # Drawn 360 units wide with 13-unit text: shown this wide, its text is at least 11 px.
+            assert box["width"] * 13 / 360 >= 11, box
+        shot(page, "dashboard-360")
+        print(f"dashboard at 360 px: {page.evaluate('document.documentElement.scrollHeight')} px tall")
+    finally:
+        context.close()

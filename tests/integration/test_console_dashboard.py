@@ -141,10 +141,54 @@ async def test_the_page_shows_the_handoff_figures_to_staff(handed_off, db_url):
     try:
         await log_in(client, STAFF)
         html = await (await client.get("/console/dashboard")).text()
-        assert '<section id="handoffs">' in html
+        assert '<section id="handoffs"' in html
         assert "<td>Share answered (someone was available)</td><td>80.0 %</td>" in html
         assert "<td>Time to first human reply, median</td><td>2.5 min</td>" in html
         assert "<td>Time to first human reply, 90th percentile</td><td>10.0 min</td>" in html
         assert "<td>Nobody available</td><td>2</td>" in html
+    finally:
+        await client.close()
+
+
+LONG = "Wiki Education (Wiki Education Foundation, United States and Canada)"
+
+
+def _texts(svg: str) -> list[str]:
+    return [el.text or "" for el in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_chart_labels_wrap_instead_of_being_cut_and_charts_scale_to_a_phone():
+    svg = charts.bars("By affiliate", [(LONG, 3), ("Wikimédia France", 1)], ident="a")
+    texts = _texts(svg)
+    assert " ".join(t for t in texts if not t[:1].isdigit()).startswith(LONG)  # every word, in order
+    assert not any("…" in t for t in texts) and all(len(t) <= charts.LABEL_CHARS for t in texts)
+    root = ET.fromstring(svg)
+    # No fixed width: the viewBox scales to the column; 360 units are a phone's width.
+    assert root.get("width") is None and root.get("viewBox").startswith("0 0 360 ")
+    assert charts.wrap("x" * 100, 44) == ["x" * 44, "x" * 44, "x" * 12]
+    weeks = charts.grouped("Funnel", ["2026-W47", "2026-W48"], {"conversations": [4, 9], "completed": [1, 2]}, ident="f")
+    assert {"2026-W47", "2026-W48"} <= set(_texts(weeks))  # whole week labels, not "W47"
+
+
+@pytest.mark.asyncio
+async def test_only_weeks_with_data_are_shown_in_the_range_picked(handed_off, db_url):
+    client = await console_client(db_url)
+    try:
+        await log_in(client, STAFF)
+        html = await (await client.get("/console/dashboard")).text()
+        this_week = week_label(NOW.date())
+        funnel = html[html.index("<caption class=\"sr\">Funnel per week"):]
+        funnel = funnel[:funnel.index("</table>")]
+        assert funnel.count("<tr><td>") == 1 and f"<tr><td>{this_week}</td>" in funnel  # not twelve rows
+        for weeks in (4, 12, 26, 52):
+            assert f'<option value="{weeks}"' in html
+        assert '<option value="12" selected>' in html
+        wider = await (await client.get("/console/dashboard?weeks=26")).text()
+        assert '<option value="26" selected>' in wider
+        old = week_label((NOW - timedelta(weeks=20)).date())
+        handed = wider[wider.index("<caption class=\"sr\">Hand-offs per week"):]
+        handed = handed[:handed.index("</table>")]
+        assert handed.count("<tr><td>") == 2 and f"<tr><td>{old}</td><td>1</td><td>1</td></tr>" in handed
+        assert "…" not in wider
     finally:
         await client.close()

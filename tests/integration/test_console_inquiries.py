@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 import pytest_asyncio
@@ -68,8 +69,39 @@ async def test_staff_list_filters_searches_sorts_and_escapes(client, references)
     assert references["c-ohio"] in by_description and "1 inquiry" in by_description
     ascending = await page(client, "/console/inquiries?sort=organisation&order=asc")
     assert ascending.index(references["c-evil"]) < ascending.index(references["c-lyon"]) < ascending.index(references["c-ohio"])
-    for bad in ("status=lost", "created_from=yesterday", "page=0", "sort=secret", "affiliate=nobody"):
+    for bad in ("status=lost", "created_from=yesterday", "page=0", "sort=secret"):
         assert "Cannot filter" in await page(client, f"/console/inquiries?{bad}", 400)
+
+
+@pytest.mark.asyncio
+async def test_the_list_shows_names_and_filters_take_them(client, references):
+    await log_in(client, STAFF)
+    html = await page(client, "/console/inquiries")
+    for label in ("<td>Content donation</td>", "<td>France</td>", "<td>United States</td>", "<td>Routed</td>",
+                  "<td>Wikimédia France</td>", "<td>Wiki Education (Wiki Education Foundation)</td>", "<td>English</td>"):
+        assert label in html, label
+    assert "<td>content_donation</td>" not in html and "<td>wm-fr</td>" not in html
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" title="[^"]+ UTC">', html)
+    for typed in ("France", "france", "FRANCE", "fr"):
+        found = await page(client, f"/console/inquiries?country={typed}")
+        assert references["c-lyon"] in found and references["c-ohio"] not in found, typed
+    ohio = await page(client, "/console/inquiries?country=united%20states&language=English")
+    assert references["c-ohio"] in ohio and references["c-lyon"] not in ohio
+    for typed in ("Wikimédia France", "wikimedia france", "wm-fr"):
+        mine = await page(client, f"/console/inquiries?affiliate={typed}")
+        assert references["c-lyon"] in mine and references["c-ohio"] not in mine, typed
+    assert references["c-ohio"] not in await page(client, "/console/inquiries?language=Spanish")
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_name_is_said_next_to_its_filter_and_the_list_stays(client, references):
+    await log_in(client, STAFF)
+    html = await page(client, "/console/inquiries?country=Atlantis&language=Klingonese&affiliate=Wikimedia%20Mars")
+    assert "No country is called “Atlantis”" in html and 'aria-describedby="country-unknown"' in html
+    assert "No language is called “Klingonese”" in html and "No affiliate is called “Wikimedia Mars”" in html
+    assert all(ref in html for ref in references.values()) and "3 inquiries" in html
+    evil = await page(client, "/console/inquiries?country=%3Cscript%3E")
+    assert "<script>" not in evil.split("<main", 1)[1] and "&lt;script&gt;" in evil
 
 
 @pytest.mark.asyncio

@@ -96,12 +96,12 @@ async def test_staff_see_every_conversation_including_abandoned_ones(client):
 @pytest.mark.asyncio
 async def test_a_transcript_shows_understanding_and_highlights_problems_as_text(client):
     await log_in(client, STAFF)
-    html = await (await client.get("/console/conversations/conv-lyon")).text()
+    html = await (await client.get("/console/conversations/conv-lyon?detail=1")).text()
     assert "start_intake 0.93" in html and "city=Lyon" in html and "<code>country</code> → FR" in html
     assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert html.count('class="problem"') == 2  # not understood + fallback
     assert "alex@example.org" not in html and "(withheld: no consent)" in html
-    ohio = await (await client.get("/console/conversations/conv-ohio")).text()
+    ohio = await (await client.get("/console/conversations/conv-ohio?detail=1")).text()
     assert "invalid answer" in ohio and "utter_invalid_country" in ohio
 
 
@@ -149,7 +149,7 @@ async def test_staff_flag_a_message_and_the_export_is_valid_rasa_training_data(c
     assert ok.status == 303
     evil_id = _user_event_id(engine, "conv-lyon", EVIL)
     assert (await _flag(client, "conv-lyon", {"event_id": str(evil_id), "intent": "out_of_scope"})).status == 303
-    html = await (await client.get("/console/conversations/conv-lyon")).text()
+    html = await (await client.get("/console/conversations/conv-lyon?detail=1")).text()
     assert "flagged: should be <code>start_intake</code>" in html
 
     from bot.cli import main
@@ -173,3 +173,72 @@ async def test_affiliates_cannot_flag(client, engine):
     event_id = _user_event_id(engine, "conv-lyon", EVIL)
     response = await _flag(client, "conv-lyon", {"event_id": str(event_id), "intent": "greet"})
     assert response.status == 403
+
+
+AFFIRM = {"title": "Yes, that's right", "payload": "/affirm"}
+DENY = {"title": "No", "payload": "/deny"}
+DONATION = {"title": "Donate content", "payload": '/inform{"partnership_type": "content_donation"}'}
+
+
+def click_events():
+    """A partner answering with buttons, each answer stored twice (extracted, then validated) as
+    rasa_sdk's FormValidationAction returns it, and a slot set again to the value it had."""
+    return [
+        session_started(t=T0),
+        user("Hello", "greet", t=T0 + 1),
+        bot("What would you like to do?", t=T0 + 2, buttons=[DONATION]),
+        user(DONATION["payload"], "inform", 1.0, t=T0 + 3),
+        slot("partnership_type", "content_donation", t=T0 + 3.1),
+        slot("partnership_type", "content_donation", t=T0 + 3.2),
+        slot("country", "France", t=T0 + 3.3),
+        slot("country", "FR", t=T0 + 3.4),
+        bot("Is your organisation in France?", t=T0 + 4, buttons=[AFFIRM, DENY]),
+        user("/affirm", "affirm", 1.0, t=T0 + 5),
+        slot("country", "FR", t=T0 + 5.1),
+        slot("partnership_type", "content_donation", t=T0 + 5.2),
+        bot("Thank you.", t=T0 + 6),
+    ]
+
+
+def test_a_slot_change_is_listed_once_and_a_repeated_value_not_at_all():
+    shown = turns([(i, json.dumps(e)) for i, e in enumerate(click_events(), start=1)], show_contacts=False)
+    assert [(t.slot, t.value) for t in shown if t.kind == "slot"] == [("partnership_type", "content_donation"),
+                                                                       ("country", "FR")]
+    assert all(t.technical for t in shown if t.kind == "slot")
+
+
+def test_button_clicks_read_as_the_titles_the_assistant_offered():
+    shown = turns([(i, json.dumps(e)) for i, e in enumerate(click_events(), start=1)], show_contacts=False)
+    partner = [(t.text, t.payload) for t in shown if t.kind == "partner"]
+    assert partner == [("Hello", None), ("Donate content", DONATION["payload"]), ("Yes, that's right", "/affirm")]
+    # A payload the assistant did not offer just then stays as it was typed.
+    typed = [session_started(t=T0), bot("Shall we?", t=T0 + 1, buttons=[DENY]), user("/affirm", "affirm", t=T0 + 2)]
+    last = turns([(i, json.dumps(e)) for i, e in enumerate(typed, start=1)], show_contacts=False)[-1]
+    assert (last.text, last.payload) == ("/affirm", None)
+
+
+@pytest.mark.asyncio
+async def test_a_transcript_reads_as_words_with_technical_detail_behind_a_toggle(client, engine, db_url):
+    write_events(engine, "conv-click", click_events())
+    await log_in(client, STAFF)
+    plain = await (await client.get("/console/conversations/conv-click")).text()
+    assert plain.count('<li class="turn') == 6  # three partner lines, three assistant lines
+    assert "Yes, that&#39;s right" in plain and "/affirm" not in plain and "Donate content" in plain
+    assert "partnership_type" not in plain and "0.93" not in plain and "Review" not in plain
+    assert 'href="/console/conversations/conv-click?detail=1"' in plain and "Show technical detail" in plain
+    detailed = await (await client.get("/console/conversations/conv-click?detail=1")).text()
+    assert detailed.count("<code>country</code> →") == 1 and detailed.count("<code>partnership_type</code> →") == 1
+    assert "<code>/affirm</code> affirm 1.00" in detailed and "Hide technical detail" in detailed
+    assert "<summary>Review</summary>" in detailed
+
+
+
+def test_the_api_keeps_payloads_and_an_affiliates_copy_reads_as_the_console(engine, sessionmaker):
+    from bot.store.console.transcripts import conversation_view, delivered_transcript
+    create_events_table(engine)
+    write_events(engine, "conv-click", click_events())
+    with sessionmaker() as session:
+        api = conversation_view(session=session, conversation_id="conv-click", scope=None)
+        copy = delivered_transcript(session=session, conversation_id="conv-click", consent=False)
+    assert api is not None and [m["text"] for m in api["messages"] if m["from"] == "partner"][-1] == "/affirm"
+    assert [m["text"] for m in copy if m["from"] == "partner"] == ["Hello", "Donate content", "Yes, that's right"]

@@ -14,7 +14,13 @@ from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session
 
 from bot.intake.model import Status
-from bot.staff.transcript import conversation_outcome, conversation_state, conversation_status
+from bot.staff.transcript import (
+    MESSAGE_KINDS,
+    conversation_outcome,
+    conversation_state,
+    conversation_status,
+    turns,
+)
 from bot.store.clock import iso_utc, utcnow
 from bot.store.handoffs import OPEN, latest_handoff, list_handoffs
 from bot.store.queries import visible_to
@@ -204,5 +210,6 @@ def delivered_transcript(*, session: Session, conversation_id: str, consent: boo
         return []
     rows = session.execute(select(events.c.id, events.c.data).where(events.c.sender_id == conversation_id)
                            .order_by(events.c.id)).all()
-    state = conversation_state([(row.id, row.data) for row in rows], show_contacts=consent)
-    return [{"at": iso_utc(m["at"]), "from": m["from"], "text": m["text"]} for m in state.messages]
+    # People read it: button clicks as the buttons' titles (the JSON API keeps the payloads).
+    said = [t for t in turns([(row.id, row.data) for row in rows], show_contacts=consent) if t.kind in MESSAGE_KINDS]
+    return [{"at": iso_utc(t.at), "from": t.kind, "text": t.text} for t in said]

@@ -25,6 +25,8 @@ from integrations.console.pages.render import message, paging, render
 from integrations.console.pages.session import viewer
 
 LIST = PREFIX + "/conversations"
+#: The transcript's query parameter that shows its technical detail ("1").
+DETAIL = "detail"
 
 
 def add_routes(app: web.Application) -> None:
@@ -66,8 +68,12 @@ async def transcript(request: web.Request) -> web.Response:
     shown = turns(found["events"], show_contacts=bool(inquiry and inquiry["consent"]))
     staff = viewer(request).affiliate_scope is None
     flags = await db.read(request, flags_of, conversation_id=found["sender_id"]) if staff else {}
+    # What the assistant understood and did (intents, confidences, slots, reviews) only on demand:
+    # a link toggles it, so it works without JavaScript and can be bookmarked.
+    detail = request.query.get(DETAIL) == "1"
     return await render(request, "transcript.html", {
-        "section": "conversations", "sender_id": found["sender_id"], "inquiry": inquiry, "turns": shown,
+        "section": "conversations", "sender_id": found["sender_id"], "inquiry": inquiry,
+        "turns": shown if detail else [t for t in shown if not t.technical], "detail": detail,
         "problems": sum(1 for t in shown if t.problem), "staff": staff, "flags": flags,
         "intents": domain_names("intents"), "done": request.query.get("flagged"),
     })
@@ -105,4 +111,4 @@ async def flag(request: web.Request) -> web.Response:
     await db.write(request, flag_message, event_id=number, conversation_id=found["sender_id"], text=text,
                    language=language, predicted_intent=((event.get("parse_data") or {}).get("intent") or {}).get("name"),
                    correct_intent=intent, entities=entities, user_id=user.id)
-    raise web.HTTPSeeOther(f"{LIST}/{found['sender_id']}?flagged={event_id}#e{event_id}")
+    raise web.HTTPSeeOther(f"{LIST}/{found['sender_id']}?{DETAIL}=1&flagged={event_id}#e{event_id}")

@@ -28,6 +28,9 @@ PATH = PREFIX + "/dashboard"
 #: The numbers are kept this long per viewer scope: aggregating 500,000 events takes ~0.3 s on
 #: two cores, and a dashboard a minute old is as useful as a fresh one.
 CACHE_SECONDS = 60.0
+#: The ranges of the dashboard's picker, in weeks, and the one shown first.
+RANGES = (4, 12, 26, 52)
+DEFAULT_WEEKS = 12
 
 
 def add_routes(app: web.Application) -> None:
@@ -60,10 +63,26 @@ def duration(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def with_data(stats: dict[str, Any]) -> dict[str, Any]:
+    """The numbers as shown: only the weeks in which anything happened (a copy; the cached
+    numbers stay whole)."""
+    weekly = [*stats["funnel"].values(), *((stats.get("handoffs") or {}).get("weeks") or {}).values()]
+    kept = [i for i in range(len(stats["weeks"])) if any(values[i] for values in weekly)]
+    shown = {**stats, "weeks": [stats["weeks"][i] for i in kept],
+             "funnel": {name: [values[i] for i in kept] for name, values in stats["funnel"].items()}}
+    if "fallback_rate" in stats:
+        shown["fallback_rate"] = [stats["fallback_rate"][i] for i in kept]
+    if "handoffs" in stats:
+        shown["handoffs"] = {**stats["handoffs"],
+                             "weeks": {name: [values[i] for i in kept] for name, values in stats["handoffs"]["weeks"].items()}}
+    return shown
+
+
 async def show(request: web.Request) -> web.Response:
     user = viewer(request)
-    weeks = request.query.get("weeks", "12")
-    count = params.whole_number(weeks, default=12, low=1, high=52) or 12
+    # The range picker offers RANGES; another number of weeks in a hand-made link works too.
+    count = params.whole_number(request.query.get("weeks"), default=DEFAULT_WEEKS, low=1, high=max(RANGES)) \
+        or DEFAULT_WEEKS
     cache = request.app[DASHBOARD_CACHE]
     key = (user.affiliate_scope, count)
     cached = cache.get(key)
@@ -72,6 +91,7 @@ async def show(request: web.Request) -> web.Response:
     else:
         stats = await _numbers(request, user.affiliate_scope, count)
         cache[key] = (time.monotonic() + CACHE_SECONDS, stats)
+    stats = with_data(stats)
     names = {affiliate.id: affiliate.name for affiliate in request.app[DIRECTORY]}
     by_affiliate = [(names.get(a, a), n) for a, n in stats["by_affiliate"]]
     svg = {
@@ -92,5 +112,6 @@ async def show(request: web.Request) -> web.Response:
     disabled = await db.read(request, list_disabled_endpoints) if user.is_staff else []
     return await render(request, "dashboard.html", {"section": "dashboard", "stats": stats, "svg": svg,
                                                    "by_affiliate": by_affiliate, "count": count,
+                                                   "ranges": RANGES,
                                                    "disabled": disabled, "names": names,
                                                    "duration": duration})

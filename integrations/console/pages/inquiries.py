@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -13,8 +13,9 @@ from aiohttp import web
 from yarl import URL
 
 from bot.intake.model import PartnershipType, Status, Tier
+from bot.routing.directory import Directory
 from bot.store.console.inquiries import PAGE_SIZE, SORTS, InquiryFilters, export_inquiries, search_inquiries
-from integrations.console import db, params
+from integrations.console import db, labels, params
 from integrations.console.keys import DIRECTORY
 from integrations.console.pages.login import PREFIX
 from integrations.console.pages.render import message, paging, render
@@ -36,8 +37,11 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(CSV_EXPORT, inquiry_csv)
 
 
-def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryFilters:
-    """Filters from the query string, each checked; BadFilter names the first bad one."""
+def parse_filters(query: Mapping[str, str], *, directory: Directory, unknown: dict[str, str],
+                  locale: str = labels.DEFAULT_LOCALE) -> InquiryFilters:
+    """Filters from the query string, each checked; BadFilter names the first bad one. Country,
+    language and affiliate take a code or a name: a name the console does not know goes into
+    `unknown` (parameter -> what was typed) and that filter is left out."""
     def choice(name: str, allowed: set[str]) -> str | None:
         value = (query.get(name) or "").strip()
         if value and value not in allowed:
@@ -52,11 +56,16 @@ def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryF
             raise BadFilter(f"{name.replace('_', ' ').capitalize()} must be a date like 2026-11-24 "
                             f"(between {params.FIRST_DAY.year} and {params.LAST_DAY.year}).") from None
 
-    def code(name: str) -> str | None:
-        value = (query.get(name) or "").strip()
-        if value and not (value.isalpha() and len(value) == 2):
-            raise BadFilter(f"{name.capitalize()} must be a two-letter code.")
-        return value.upper() if name == "country" and value else value.lower() or None
+    def named(name: str, lookup: Callable[[str], str]) -> str | None:
+        """A code typed as a code or a name; an unknown one is noted and not filtered by."""
+        value = (query.get(name) or "").strip()[:200]
+        if not value:
+            return None
+        try:
+            return lookup(value)
+        except labels.UnknownName:
+            unknown[name] = value
+            return None
 
     page = params.whole_number(query.get("page"), default=1, low=1, high=params.MAX_PAGE)
     if page is None:
@@ -67,8 +76,9 @@ def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryF
     return InquiryFilters(
         status=choice("status", {s.value for s in Status}),
         partnership_type=choice("partnership_type", {p.value for p in PartnershipType}),
-        affiliate=choice("affiliate", affiliates),
-        country=code("country"), language=code("language"),
+        affiliate=named("affiliate", lambda typed: labels.affiliate_id(directory, typed)),
+        country=named("country", lambda typed: labels.country_code(typed, locale)),
+        language=named("language", lambda typed: labels.language_code(typed, locale)),
         tier=choice("tier", {t.value for t in Tier}),
         created_from=day("created_from"), created_to=day("created_to"),
         q=(query.get("q") or "").strip()[:200] or None,
@@ -76,9 +86,8 @@ def parse_filters(query: Mapping[str, str], *, affiliates: set[str]) -> InquiryF
     )
 
 
-async def _filters(request: web.Request) -> InquiryFilters:
-    affiliates = {affiliate.id for affiliate in request.app[DIRECTORY]}
-    filters = parse_filters(request.query, affiliates=affiliates)
+async def _filters(request: web.Request, unknown: dict[str, str] | None = None) -> InquiryFilters:
+    filters = parse_filters(request.query, directory=request.app[DIRECTORY], unknown={} if unknown is None else unknown)
     if viewer(request).affiliate_scope is not None:
         filters = replace(filters, affiliate=None)  # an affiliate's list is theirs already
     return filters
@@ -86,8 +95,9 @@ async def _filters(request: web.Request) -> InquiryFilters:
 
 async def inquiry_list(request: web.Request) -> web.Response:
     """The filtered list, 50 a page."""
+    unknown: dict[str, str] = {}
     try:
-        filters = await _filters(request)
+        filters = await _filters(request, unknown)
     except BadFilter as error:
         return await message(request, "Cannot filter like that", str(error), status=400)
     total, rows = await db.read(request, search_inquiries, filters=filters, scope=viewer(request).affiliate_scope)
@@ -99,7 +109,8 @@ async def inquiry_list(request: web.Request) -> web.Response:
         "sort_url": lambda key: str(here.update_query(sort=key, order="asc" if filters.sort == key and filters.descending else "desc")),
         "statuses": [s.value for s in Status], "types": [p.value for p in PartnershipType],
         "tiers": [t.value for t in Tier], "affiliates": request.app[DIRECTORY].affiliates,
-        "staff": viewer(request).affiliate_scope is None,
+        "staff": viewer(request).affiliate_scope is None, "unknown": unknown,
+        "labels": labels, "directory": request.app[DIRECTORY], "locale": labels.DEFAULT_LOCALE,
     })
 
 

@@ -1,0 +1,137 @@
+"""What the console's HTML shows for the codes it stores: partnership types, tiers, statuses,
+affiliates, countries, languages and times, each by a name in the viewer's locale; and the
+other way, the code a name typed into a filter means. The CSV export and the JSON API keep
+the codes.
+
+Every label text lives here, keyed by locale (English only until the console's catalogues
+exist: a missing locale falls back to English); countries, languages and dates come from
+Babel's CLDR data in any locale.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime, get_timezone
+from markupsafe import Markup, escape
+
+from bot.routing.directory import Directory
+from bot.store.names import normalize_org_name
+
+DEFAULT_LOCALE = "en"
+
+#: The texts of the codes, per locale.
+TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "partnership_type": {
+            "content_donation": "Content donation", "data_donation": "Data donation", "education": "Education",
+            "event": "Event", "technology": "Technology", "research": "Research", "funding": "Funding",
+            "media": "Media", "other": "Other",
+        },
+        "tier": {"qualified": "Qualified", "needs_review": "Needs review", "not_eligible": "Not eligible"},
+        "status": {
+            "routed": "Routed", "accepted": "Accepted", "declined": "Declined", "deflected": "Deflected",
+            "closed": "Closed", "needs_review": "Needs review",
+        },
+    },
+}
+
+
+def _locale(locale: str) -> Locale:
+    try:
+        return Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT_LOCALE)
+
+
+def text(kind: str, code: str | None, locale: str = DEFAULT_LOCALE) -> str:
+    """The label of a partnership type, tier or status (`kind`); the code itself when it has none."""
+    if not code:
+        return "—"
+    texts = TEXTS.get(locale.split("-")[0], TEXTS[DEFAULT_LOCALE]).get(kind) or TEXTS[DEFAULT_LOCALE][kind]
+    return texts.get(code) or TEXTS[DEFAULT_LOCALE][kind].get(code) or code
+
+
+def country(code: str | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A country's name ("FR" -> "France"); an unknown code stays as it is."""
+    if not code:
+        return "—"
+    return str(_locale(locale).territories.get(code.upper()) or code)
+
+
+def language(code: str | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A language's name ("es" -> "Spanish"); an unknown code stays as it is."""
+    if not code:
+        return "—"
+    return str(_locale(locale).languages.get(code.lower()) or code)
+
+
+def affiliate(directory: Directory, affiliate_id: str | None) -> str:
+    """An affiliate's name from the directory; an id it does not know stays as it is."""
+    if not affiliate_id:
+        return "—"
+    return directory.get(affiliate_id).name if affiliate_id in directory else affiliate_id
+
+
+def when(value: datetime | None, locale: str = DEFAULT_LOCALE, zone: str = "UTC") -> Markup:
+    """A `<time>` element: the date and minute in the viewer's locale and time zone, its UTC value
+    in `datetime` and on hover (`title`); console.js rewrites it to the browser's time zone."""
+    if value is None:
+        return Markup("—")
+    utc = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    shown = format_datetime(utc, "short", tzinfo=get_timezone(zone), locale=_locale(locale))
+    return Markup('<time datetime="{0}" title="{1}">{2}</time>').format(
+        iso, utc.strftime("%Y-%m-%d %H:%M UTC"), escape(shown))
+
+
+class UnknownName(ValueError):
+    """A filter value that is neither a code nor a name the console knows."""
+
+
+def country_code(typed: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The ISO code of a country typed as a code ("fr") or a name in the viewer's locale or in
+    English ("France", "frankreich"), case and accents aside; UnknownName otherwise."""
+    return _code(typed, _names("territories", locale), upper=True)
+
+
+def language_code(typed: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The ISO 639-1 code of a language typed as a code ("ES") or a name ("Spanish", "español")."""
+    return _code(typed, _names("languages", locale), upper=False)
+
+
+def affiliate_id(directory: Directory, typed: str) -> str:
+    """The id of an affiliate typed as its id ("wm-ar") or its name ("wikimedia argentina")."""
+    value = typed.strip()
+    if value in directory:
+        return value
+    folded = normalize_org_name(value)
+    for known in directory:
+        if normalize_org_name(known.name) == folded or known.id.lower() == value.lower():
+            return known.id
+    raise UnknownName(value)
+
+
+def _code(typed: str, names: dict[str, str], *, upper: bool) -> str:
+    value = typed.strip()
+    code = value.upper() if upper else value.lower()
+    if code in names.values():
+        return code
+    found = names.get(normalize_org_name(value))
+    if found is None:
+        raise UnknownName(value)
+    return found
+
+
+@cache
+def _names(kind: str, locale: str) -> dict[str, str]:
+    """Folded name -> code of the two-letter territories ("territories") or languages, named in
+    English and in the viewer's locale."""
+    out: dict[str, str] = {}
+    for where in (DEFAULT_LOCALE, locale):
+        for code, name in getattr(_locale(where), kind).items():
+            if len(code) == 2 and code.isalpha():
+                key = code.upper() if kind == "territories" else code.lower()
+                out.setdefault(normalize_org_name(name), key)
+    return out

@@ -32,6 +32,7 @@ from bot.store import (
     upgrade,
 )
 from bot.store.client_counts import recent_inquiries, record_inquiry
+from bot.store.organization import organisation_email
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,9 @@ def submit(
             continuity = None
             if inquiry.organization_name:
                 continuity = accepted_affiliate_for(
-                    session=session, organization_name=inquiry.organization_name, country=inquiry.country
+                    session=session, organization_name=inquiry.organization_name, country=inquiry.country,
+                    organization_type=inquiry.organization_type.value if inquiry.organization_type else None,
+                    email=organisation_email(inquiry),
                 )
             decision = router.route(inquiry, accepted_affiliate=continuity)
             held = client is not None and recent_inquiries(session=session, client_hash=client) >= max_per_hour

@@ -12,6 +12,10 @@ means; `intake erase` and the retention purge (bot/store/retention.py) both go t
 - its `partner_email` deliveries get the target {"to": ["[erased]"]}; pending ones are cancelled;
 - the partner's e-mail and name inside its notes and status reasons become "[erased]".
 
+Its organisation record stays as it is (name, aliases, website domain, Wikidata item): it describes
+the organisation, not the partner. The record never held the address: only a non-webmail domain,
+and only from a partner who consented (bot/store/organization.py).
+
 Contact fields become NULL rather than the marker because consumers of the API and webhooks
 read them as an address and a name; free-text fields get the marker so that a reader sees why
 they are empty. The audit row (`erasures`) keeps counts and inquiry references, never the e-mail,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
@@ -14,7 +14,8 @@ from bot.intake.model import Status
 from bot.staff.affiliate_view import affiliate_view
 from bot.store.clock import iso_utc
 from bot.store.decisions import CURRENT_DECISION
-from bot.store.names import canonical_reference, normalize_org_name
+from bot.store.names import canonical_reference
+from bot.store.organization import matching_organization, same_organisation_ids
 from bot.store.tables import inquiries, organizations, routing_decisions, status_history
 
 #: The most rows `list_inquiries` returns at once.
@@ -119,25 +120,28 @@ def scoped_api_rows(*, session: Session, rows: Sequence[Row], scope: str) -> lis
 
 
 def accepted_affiliate_for(
-    *, session: Session, organization_name: str | None, country: str | None
+    *, session: Session, organization_name: str | None, country: str | None,
+    organization_type: str | None = None, email: str | None = None,
 ) -> str | None:
-    """The affiliate that accepted the latest earlier inquiry of the same organisation
-    (normalised name and country), for routing rule 1 (continuity); None if there is none.
+    """The affiliate that accepted the latest earlier inquiry of the same organisation, for
+    routing rule 1 (continuity); None if there is none.
 
-    An inquiry counts when it was accepted and is still accepted or has since been closed.
+    The organisation is the record the name (or the e-mail's organisational domain) matches
+    confidently (bot/store/organization.py), with the records merged into it and those sharing
+    its Wikidata item. An inquiry counts when it was accepted and is still accepted or has since
+    been closed.
     """
-    normalized = normalize_org_name(organization_name)
-    if not normalized:
+    found = matching_organization(session=session, name=organization_name, country=country,
+                                  org_type=organization_type, email=email)
+    if found is None:
         return None
     stmt = (
         select(routing_decisions.c.affiliate_id)
         .select_from(
             status_history.join(inquiries, status_history.c.inquiry_id == inquiries.c.id)
-            .join(organizations, inquiries.c.organization_id == organizations.c.id)
             .join(routing_decisions, CURRENT_DECISION)
         )
-        .where(organizations.c.normalized_name == normalized)
-        .where(func.coalesce(organizations.c.country, "") == (country or ""))
+        .where(inquiries.c.organization_id.in_(same_organisation_ids(session=session, organization_id=found)))
         .where(status_history.c.to_status == Status.ACCEPTED.value)
         .where(inquiries.c.status.in_([Status.ACCEPTED.value, Status.CLOSED.value]))
         .order_by(status_history.c.created_at.desc(), status_history.c.id.desc())

@@ -21,7 +21,7 @@ from bot.intake.model import Inquiry, Qualification, Status
 from bot.store.clock import utcnow
 from bot.store.handoffs import wanted_person
 from bot.store.names import new_reference, normalize_org_name
-from bot.store.organization import organization_id_for
+from bot.store.organization import organisation_email, organization_id_for
 from bot.store.queries import accepted_affiliate_for, get_inquiry, list_inquiries
 from bot.store.tables import inquiries, routing_decisions, status_history
 
@@ -114,6 +114,7 @@ def submit_inquiry(
         "name": inquiry.organization_name,
         "org_type": _value(inquiry.organization_type),
         "country": inquiry.country,
+        "email": organisation_email(inquiry),
     }
     return _store(session=session, values=values, org=org, decision=decision, status=status, actor=actor)
 
@@ -141,7 +142,7 @@ def record_deflection(
     return _store(
         session=session,
         values=values,
-        org={"name": organization_name, "org_type": None, "country": None},
+        org={"name": organization_name, "org_type": None, "country": None, "email": None},
         decision=None,
         status=Status.DEFLECTED,
         actor=actor,

@@ -73,6 +73,19 @@ organizations = Table(
     Column("type", String(40)),
     Column("country", String(2)),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    # From a contact e-mail's domain, never a webmail one (bot/organisations/matching.py); never
+    # the address.
+    Column("website_domain", String(253), index=True),
+    # Wikidata, filled by the delivery worker when it identifies the organisation (not the chat).
+    Column("wikidata_id", String(20), index=True),
+    Column("wikidata_label", String(300)),
+    Column("official_website", String(500)),
+    Column("commons_category", String(300)),
+    Column("wikidata_looked_up_at", UTCDateTime),
+    Column("wikidata_retry_at", UTCDateTime),
+    # Set when staff merged this record into another (organization_merges holds the history);
+    # a plain integer, not a foreign key: SQLite cannot add one to an existing table in place.
+    Column("merged_into", Integer, index=True),
 )
 # One organisation per normalised name and country; "no country" counts as one value.
 Index(
@@ -80,6 +93,62 @@ Index(
     organizations.c.normalized_name,
     func.coalesce(organizations.c.country, ""),
     unique=True,
+)
+
+# Every name partners used for an organisation, with when it was first and last used. A merge
+# moves them to the record it merged into (and a split back).
+organization_aliases = Table(
+    "organization_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(300), nullable=False),
+    Column("normalized_name", String(300), nullable=False),
+    Column("match_key", String(300), nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("last_seen_at", UTCDateTime, nullable=False, default=utcnow),
+    UniqueConstraint("organization_id", "normalized_name"),
+)
+
+# The words of each alias's matching key, by country ("" for none): how a new name finds its
+# candidates without reading every organisation (blocking).
+organization_name_words = Table(
+    "organization_name_words",
+    metadata,
+    Column("alias_id", ForeignKey("organization_aliases.id", ondelete="CASCADE"), primary_key=True),
+    Column("word", String(100), primary_key=True),
+    Column("country", String(2), nullable=False),
+    Index("ix_organization_name_words_country_word", "country", "word"),
+)
+
+# Pairs of organisations that may be one, for staff to merge or reject (never merged silently).
+organization_proposals = Table(
+    "organization_proposals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("other_id", ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("score", Integer, nullable=False),  # 0-100
+    Column("reason", String(200), nullable=False),
+    Column("status", String(10), nullable=False, index=True),  # open | merged | rejected
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("decided_at", UTCDateTime),
+    Column("decided_by", String(320)),
+    UniqueConstraint("organization_id", "other_id"),
+)
+
+# Merge history: what a merge moved (inquiry and alias ids), so that a split can undo it.
+organization_merges = Table(
+    "organization_merges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("target_id", ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("actor", String(320), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("moved", JSON, nullable=False, default=dict),  # {"inquiries": [ids], "aliases": [ids]}
+    Column("split_at", UTCDateTime),
+    Column("split_by", String(320)),
 )
 
 inquiries = Table(

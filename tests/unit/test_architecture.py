@@ -13,7 +13,8 @@ PACKAGES = ("bot", "actions", "integrations")
 #: Imports that would make a pure module depend on a server, a database or Rasa.
 IMPURE = ("rasa", "rasa_sdk", "sqlalchemy", "aiohttp", "sanic", "alembic")
 PURE = ("bot.routing", "bot.intake.model", "bot.intake.conversation", "bot.intake.reasons", "bot.answers",
-        "bot.vocab", "bot.delivery.messages", "bot.delivery.handoff_notice", "bot.delivery.signing", "bot.staff.accounts", "bot.staff.transcript")
+        "bot.vocab", "bot.delivery.messages", "bot.delivery.handoff_notice", "bot.delivery.signing", "bot.staff.accounts", "bot.staff.transcript",
+        "bot.organisations.matching")
 
 
 @cache

@@ -1,0 +1,1 @@
+"""Organisations as partners name them: matching keys, similarity and the join decision."""

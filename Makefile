@@ -45,9 +45,9 @@ train: domain spacy ## train the Rasa model when its inputs changed
 run: train web ## start Rasa, the action server, the console and the delivery worker under supervisord; Ctrl-C stops them
 	@$(PY) -m integrations.stack.run
 
-run-cluster: train web ## INTAKE_RASA_SERVERS (2) Rasa servers, 2 action servers, 2 workers behind HAProxy on PostgreSQL and Redis
+run-cluster: train web ## INTAKE_RASA_SERVERS (2) Rasa servers, 2 action servers, 2 workers behind HAProxy on PostgreSQL, Redis and RabbitMQ (analytics)
 	@command -v haproxy >/dev/null || { echo "make run-cluster needs HAProxy: apt-get install -y haproxy"; exit 1; }
-	INTAKE_DATABASE_URL=$${INTAKE_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} INTAKE_REDIS_URL=$${INTAKE_REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m integrations.stack.run --cluster
+	INTAKE_DATABASE_URL=$${INTAKE_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} INTAKE_REDIS_URL=$${INTAKE_REDIS_URL:-redis://127.0.0.1:6379/0} INTAKE_RABBITMQ_URL=$${INTAKE_RABBITMQ_URL-amqp://guest:guest@127.0.0.1:5672/%2F} $(PY) -m integrations.stack.run --cluster
 
 validate: domain ## rasa data validate --fail-on-warnings
 	$(PY) -m rasa data validate --fail-on-warnings --config config.yml --domain bot/domain --data data/nlu data/rules data/stories

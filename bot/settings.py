@@ -166,6 +166,10 @@ class Settings:
     #: conversations' lock store and socket.io's message queue between servers. Empty: one
     #: server, both in memory. May hold a password: never printed.
     redis_url: str = field(default="", repr=False)
+    #: RabbitMQ for Rasa's event broker and the analytics consumer (INTAKE_RABBITMQ_URL,
+    #: amqp://user:password@host:port/vhost or amqps://). Empty: no broker, and the dashboard
+    #: counts conversations from Rasa's `events` table. May hold a password: never printed.
+    rabbitmq_url: str = field(default="", repr=False)
     #: Observability (issue 15): `text` or `json` log lines (INTAKE_LOG_FORMAT,
     #: integrations/observability/logs.py) ...
     log_format: str = "text"
@@ -227,6 +231,7 @@ class Settings:
             handoff_webhook_secret=_handoff_webhook_secret(env),
             handoff_wait_minutes=_bounded(env, "INTAKE_HANDOFF_WAIT_MINUTES", 5, low=1, high=1440),
             redis_url=_redis_url(env),
+            rabbitmq_url=rabbitmq_url(env),
             log_format=_log_format(env),
             worker_metrics_port=_port(env, "INTAKE_WORKER_METRICS_PORT", 0) or None,
         )
@@ -236,6 +241,22 @@ def _redis_url(env: Mapping[str, str]) -> str:
     url = (env.get("INTAKE_REDIS_URL") or "").strip()
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError("INTAKE_REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
+
+
+def rabbitmq_url(env: Mapping[str, str]) -> str:
+    """INTAKE_RABBITMQ_URL checked; the error names the variable and never the value (it may
+    hold a password)."""
+    url = (env.get("INTAKE_RABBITMQ_URL") or "").strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise ValueError("INTAKE_RABBITMQ_URL is not a URL like amqp://user:password@host:5672/vhost") from None
+    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+        raise ValueError("INTAKE_RABBITMQ_URL must be amqp://user:password@host:port/vhost (or amqps://)")
     return url
 
 

@@ -8,7 +8,8 @@ means; `intake erase` and the retention purge (bot/store/retention.py) both go t
 - its inquiry stays for the movement's statistics (type, organisation, country, routing, status),
   with `contact_name` and `contact_email` NULL, `consent` false, `description` and `opening`
   replaced by the marker "[erased]" (when they had a value) and `erased_at` set;
-- its review flags (copies of partner messages) are deleted;
+- its review flags (copies of partner messages) are deleted, and its dashboard facts
+  (`conversation_stats`, keyed by the conversation id);
 - its `partner_email` deliveries get the target {"to": ["[erased]"]}; pending ones are cancelled;
 - the partner's e-mail and name inside its notes and status reasons become "[erased]".
 
@@ -38,9 +39,18 @@ from bot.privacy.sealing import CONTACT_SLOTS
 from bot.privacy.vault import open_all
 from bot.store.clock import as_utc
 from bot.store.contact_keys import forget_key, key_of
+from bot.store.conversation_stats import forget as forget_stats
 from bot.store.names import canonical_reference
 from bot.store.rasa_events import events
-from bot.store.tables import deliveries, erasures, inquiries, inquiry_notes, review_flags, status_history
+from bot.store.tables import (
+    conversation_stats,
+    deliveries,
+    erasures,
+    inquiries,
+    inquiry_notes,
+    review_flags,
+    status_history,
+)
 
 MARK = "[erased]"
 SELECTORS = ("email", "reference", "conversation")
@@ -83,6 +93,8 @@ def find_conversations(*, session: Session, selector: str, value: str) -> list[s
         found = set(session.scalars(select(inquiries.c.conversation_id).where(inquiries.c.conversation_id == value)))
         if has_transcripts(session=session):
             found |= set(session.scalars(select(events.c.sender_id).where(events.c.sender_id == value).limit(1)))
+        found |= set(session.scalars(select(conversation_stats.c.conversation_id)
+                                     .where(conversation_stats.c.conversation_id == value).limit(1)))
     elif selector == "reference":
         found = set(session.scalars(select(inquiries.c.conversation_id)
                                     .where(inquiries.c.reference == canonical_reference(value))))
@@ -124,6 +136,7 @@ def erase_conversation(*, session: Session, conversation_id: str, also: Iterable
         words |= _contact_slot_values(session=session, conversation_id=conversation_id)
         counts["events"] += session.execute(delete(events).where(events.c.sender_id == conversation_id)).rowcount
     counts["contact_keys"] += forget_key(session, conversation_id=conversation_id)
+    counts["conversation_stats"] += forget_stats(session=session, conversation_id=conversation_id)
     flags = review_flags.c.conversation_id == conversation_id
     counts["review_flags_exported"] += session.execute(
         select(func.count()).select_from(review_flags).where(flags, review_flags.c.exported_at.isnot(None))

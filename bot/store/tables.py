@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -448,6 +449,29 @@ console_presence = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("last_seen_at", UTCDateTime),
     Column("available_until", UTCDateTime),
+)
+
+# What the staff dashboard counts of each conversation, per week (Monday-based week number of
+# Unix time, as bot/store/console/stats.py computes it), kept by the analytics consumer from
+# RabbitMQ (integrations/analytics/consumer.py, bot/store/conversation_stats.py) so that the
+# dashboard need not aggregate Rasa's `events`. Every column is a minimum, a maximum or derived
+# from a set, so that a redelivered event changes nothing. No text of the conversation.
+conversation_stats = Table(
+    "conversation_stats",
+    metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    Column("week", Integer, primary_key=True, index=True),
+    # The first event of the conversation in this week, and the first start of the intake form.
+    Column("began_at", Float, nullable=False),
+    Column("form_began_at", Float),
+    # Partner messages and those the NLU did not understand (nlu_fallback): len and sum of `seen`.
+    Column("user_messages", Integer, nullable=False, default=0),
+    Column("fallbacks", Integer, nullable=False, default=0),
+    # {"<timestamp>": 1 if fallback else 0} of the partner messages counted: makes counting idempotent.
+    Column("seen", JSON, nullable=False, default=dict),
+    # The last question the form asked this week (`requested_slot`; NULL when it was reset) and when.
+    Column("requested_slot", String(100)),
+    Column("requested_slot_at", Float),
 )
 
 

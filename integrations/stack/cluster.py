@@ -1,6 +1,7 @@
 """`make run-cluster`: several Rasa servers, action servers and delivery workers on one machine,
-behind HAProxy, on PostgreSQL and Redis: the parts and configuration files of a production
-deployment (deploy/), run here for development and tests.
+behind HAProxy, on PostgreSQL and Redis (and RabbitMQ with the analytics consumer when
+INTAKE_RABBITMQ_URL is set, as `make run-cluster` does by default): the parts and configuration
+files of a production deployment (deploy/), run here for development and tests.
 
 `python -m integrations.stack.cluster config` prints the HAProxy configuration for the current
 environment (what a production machine installs as /etc/haproxy/haproxy.cfg); its runtime API

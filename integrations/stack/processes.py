@@ -166,6 +166,8 @@ def base_env(**overrides: str) -> dict[str, str]:
     env.setdefault("INTAKE_CONSOLE_PORT", "8080")
     # bot/endpoints.yml names it; empty: one server, conversation locks in memory.
     env.setdefault("INTAKE_REDIS_URL", "")
+    # bot/endpoints.yml names it too; empty: no event broker, the dashboard reads the events.
+    env.setdefault("INTAKE_RABBITMQ_URL", "")
     env.update(overrides)
     # The channels derive conversation ids with it; one per stack unless the caller keeps one.
     env.setdefault("INTAKE_CONVERSATION_SECRET", secrets.token_urlsafe(32))

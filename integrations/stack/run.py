@@ -14,6 +14,7 @@ import sys
 import time
 import xmlrpc.client
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -145,6 +146,16 @@ def wait_ready(supervisor: Supervisor, urls: dict[str, str], timeout: float = 30
                            + "\n".join(supervisor.log_tail(name) for name in pending))
 
 
+def _analytics(env: dict[str, str]) -> str:
+    """Where the dashboard's conversation numbers come from, for the start-up summary (no password)."""
+    url = env.get("INTAKE_RABBITMQ_URL", "").strip()
+    if not url:
+        return "the dashboard counts conversations from Rasa's events (no INTAKE_RABBITMQ_URL)"
+    parts = urlsplit(url)
+    return (f"Rasa's events to RabbitMQ {parts.scheme}://{parts.hostname}:{parts.port or 5672}{parts.path}; "
+            "the consumer keeps conversation_stats (log: analytics.log)")
+
+
 def _watch(supervisor: Supervisor, pids: dict[str, int]) -> dict[str, int]:
     """Report processes that supervisord restarted since the last look; their current pids."""
     try:
@@ -231,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  Console       {public}/console/  (accounts: .venv/bin/intake users --help)\n"
             f"  Delivery      {env.get('INTAKE_ENDPOINTS_FILE') or 'no INTAKE_ENDPOINTS_FILE: inquiries stay in the console'}\n"
             f"  Database      {make_url(env['INTAKE_DATABASE_URL']).render_as_string(hide_password=True)}\n"
+            f"  Analytics     {_analytics(env)}\n"
             f"  Logs          {supervisor.log_dir}/  (supervisorctl -c deploy/supervisord.conf status, "
             f"with INTAKE_VAR_DIR={var})\n"
             "Secrets (one per purpose; the console API takes `Authorization: Bearer $(cat var/api_token)`):\n"

@@ -26,7 +26,8 @@ _PR_SET_PDEATHSIG = 1
 
 def layout_env(env: dict[str, str], *, var_dir: Path, model: Path, rasa_servers: int = 1, action_servers: int = 1,
                workers: int = 1, haproxy_config: Path | None = None) -> dict[str, str]:
-    """`env` plus what deploy/supervisord.conf reads. With one Rasa server and one action server
+    """`env` plus what deploy/supervisord.conf reads (the analytics consumer starts when
+    INTAKE_RABBITMQ_URL is set). With one Rasa server and one action server
     they listen on INTAKE_RASA_PORT and INTAKE_ACTIONS_PORT; behind HAProxy (`haproxy_config`)
     those are the balancer's and the servers take the ports from INTAKE_RASA_FIRST_PORT and
     INTAKE_ACTIONS_FIRST_PORT."""
@@ -37,6 +38,8 @@ def layout_env(env: dict[str, str], *, var_dir: Path, model: Path, rasa_servers:
         INTAKE_RASA_SERVERS=str(rasa_servers), INTAKE_ACTION_SERVERS=str(action_servers), INTAKE_WORKERS=str(workers),
         INTAKE_HAPROXY=out.get("INTAKE_HAPROXY", "haproxy"),
         INTAKE_HAPROXY_CONFIG=str(haproxy_config or ""), INTAKE_HAPROXY_AUTOSTART="true" if balanced else "false",
+        # The analytics consumer runs where Rasa publishes to RabbitMQ (bot/endpoints.yml).
+        INTAKE_ANALYTICS_AUTOSTART="true" if out.get("INTAKE_RABBITMQ_URL", "").strip() else "false",
     )
     out.setdefault("INTAKE_RASA_HOST", "127.0.0.1")
     if balanced:

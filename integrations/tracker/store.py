@@ -14,7 +14,8 @@ and both raise `TrackerStoreUnavailable` when the database cannot be reached (bo
 engine checks a pooled connection before use, so that the first message after an outage does not
 fail on a connection the outage broke.
 An SQLite file is opened through bot/store's engine (below).
-Saving also counts the intake funnel (funnel.py).
+Saving also counts the intake funnel (funnel.py) and publishes the new events, without their text,
+to the event broker when one is configured (`_publish`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bot.privacy import sealing, vault
 from bot.store import contact_keys, make_engine
 from bot.store.outage import unreachable
 from bot.store.session import SQLITE_BEGIN_OPTION
+from integrations.analytics.broker import analytics_event
 from integrations.tracker import funnel
 
 logger = logging.getLogger(__name__)
@@ -89,14 +91,27 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the tracker's new events, redacted and sealed, in one transaction."""
         try:
-            self._save(tracker)
+            saved = self._save(tracker)
         except Exception as error:
             if unreachable(error):
                 raise TrackerStoreUnavailable(f"saving a conversation failed ({type(error).__name__})") from error
             raise
-        await self.stream_events(tracker)
+        self._publish(tracker.sender_id, saved)
 
-    def _save(self, tracker: DialogueStateTracker) -> None:
+    def _publish(self, conversation_id: str, saved: list[dict[str, Any]]) -> None:
+        """The events just stored, to the event broker (INTAKE_RABBITMQ_URL), without the
+        conversation's text (integrations/analytics/broker.py).
+
+        Not Rasa's `stream_events`: it reads the whole conversation back to find the new events,
+        and after our commit it finds none (it is meant to run before the save); here they are
+        known. Published after the commit, so that the events table holds everything the
+        consumer has counted (the consumer's repair relies on it)."""
+        if self.event_broker is None:
+            return
+        for data in saved:
+            self.event_broker.publish(analytics_event(conversation_id, data))
+
+    def _save(self, tracker: DialogueStateTracker) -> list[dict[str, Any]]:
         conversation_id = tracker.sender_id
         with self.session_scope() as session:
             session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})  # see __init__
@@ -137,6 +152,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         funnel.count_saved(first=stored_count == 0, language=tracker.get_slot(LANGUAGE),
                            reference_before=reference_before, new=saved)
         logger.debug("Tracker stored to database")
+        return saved
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

@@ -1,8 +1,13 @@
 """`make bench-console`: the console's pages with 50,000 inquiries and 500,000 tracker events in
 PostgreSQL, timed through the real app (aiohttp test server) as a staff and an affiliate user.
 
-Seeds a scratch schema (`bench_console`, dropped at the end unless --keep), then requests each
-page 2 times to warm up and 20 times to measure, printing p50 / p95 in ms.
+Seeds a scratch schema (`bench_console`, or --schema; dropped at the end unless --keep), then
+requests each page 2 times to warm up and 20 times to measure, printing p50 / p95 in ms.
+
+Then the dashboard's conversation numbers (its part that reads Rasa's events, cached 60 s by the
+page, so timed here as functions): from the events, and from the analytics consumer's
+`conversation_stats` (INTAKE_RABBITMQ_URL), after timing the table's rebuild from the events.
+`--conversations-only` skips the pages.
 """
 from __future__ import annotations
 
@@ -138,18 +143,51 @@ async def measure(url: str) -> None:
             await client.close()
 
 
+def measure_conversation_numbers(url: str) -> None:
+    from bot.store.console.stats import conversation_part, drop_off_part, window
+    from bot.store.conversation_stats import rebuild
+
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    began = time.perf_counter()
+    with sessions.begin() as session:
+        rows = rebuild(session=session)
+    print(f"conversation_stats rebuilt from the events: {rows:,} rows in {time.perf_counter() - began:.1f} s", flush=True)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE conversation_stats")
+    labels, since = window(12)
+    results = {}
+    for tallied in (False, True):
+        times = []
+        for run in range(7):
+            began = time.perf_counter()
+            with sessions() as session:
+                numbers = (conversation_part(session=session, labels=labels, since=since, tallied=tallied),
+                           drop_off_part(session=session, since=since, tallied=tallied))
+            if run >= 2:
+                times.append((time.perf_counter() - began) * 1000)
+        results[tallied] = numbers
+        print(f"dashboard conversation numbers from {'conversation_stats' if tallied else 'the events':<18} "
+              f"p50 {statistics.median(times):7.1f} ms  max {max(times):7.1f} ms", flush=True)
+    print("same numbers from both:", results[False] == results[True], flush=True)
+    engine.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the seeded schema")
     parser.add_argument("--reuse", action="store_true", help="measure a schema kept by an earlier --keep run")
+    parser.add_argument("--schema", default=SCHEMA, help=f"the scratch schema (default {SCHEMA})")
+    parser.add_argument("--conversations-only", action="store_true", help="only the dashboard's conversation numbers")
     args = parser.parse_args()
+    schema = args.schema
     base = os.environ.get("INTAKE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
     admin = make_engine(base)
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(hide_password=False)
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
     if not args.reuse:
         with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-            connection.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         if not args.reuse:
             upgrade(url)
@@ -157,11 +195,13 @@ def main() -> int:
             create_events_table(engine)
             engine.dispose()
             seed(url)
-        asyncio.run(measure(url))
+        if not args.conversations_only:
+            asyncio.run(measure(url))
+        measure_conversation_numbers(url)
     finally:
         if not args.keep:
             with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
     return 0
 

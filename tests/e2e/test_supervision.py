@@ -49,7 +49,7 @@ def run_env(tmp_path: Path) -> dict[str, str]:
         INTAKE_RATE_CLIENT_PER_MINUTE="0", INTAKE_MAX_INQUIRIES_PER_HOUR="0",
     )
     for name in ("INTAKE_API_TOKEN", "INTAKE_LINK_SECRET", "INTAKE_SESSION_SECRET", "INTAKE_CONVERSATION_SECRET",
-                 "INTAKE_ENDPOINTS_FILE", "INTAKE_REDIS_URL"):
+                 "INTAKE_ENDPOINTS_FILE", "INTAKE_REDIS_URL", "INTAKE_RABBITMQ_URL"):
         env.pop(name, None)
     return env
 
@@ -64,7 +64,11 @@ def test_a_killed_process_is_restarted_and_a_hang_up_stops_everything(run_env: d
         assert run.poll() is None, (tmp_path / "run.out").read_text()
         supervisor = Supervisor(env=run_env, var_dir=var)
         states = supervisor.states()
-        assert {info["statename"] for info in states.values() if info["name"] != "haproxy"} == {"RUNNING"}
+        # HAProxy runs only in cluster mode, the analytics consumer only with INTAKE_RABBITMQ_URL
+        # (tests/e2e/test_analytics_broker.py).
+        assert {info["statename"] for info in states.values() if info["name"] not in ("haproxy", "analytics")} == {
+            "RUNNING"}
+        assert states["analytics"]["statename"] == "STOPPED"
         rasa = f"http://127.0.0.1:{run_env['INTAKE_RASA_PORT']}"
         from integrations.stack.rasa_server import admin_jwt
 

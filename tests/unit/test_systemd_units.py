@@ -26,12 +26,13 @@ ENV_FILE = "/etc/intake/intake.env"
 STATE_DIR = "/var/lib/intake"
 #: supervisord program -> the unit that runs the same command.
 UNITS = {"rasa": "intake-rasa@.service", "actions": "intake-actions@.service",
-         "console": "intake-console.service", "delivery": "intake-delivery@.service"}
+         "console": "intake-console.service", "delivery": "intake-delivery@.service",
+         "analytics": "intake-analytics.service"}
 #: Units with no supervisord program: `make run` migrates before it starts supervisord.
 UNITS_WITHOUT_PROGRAM = {"intake-migrate.service"}
 #: Read only by `make run` / supervisord to lay out its programs; systemd has instances instead.
 SUPERVISORD_ONLY = {"INTAKE_ROOT", "INTAKE_PYTHON", "INTAKE_HAPROXY", "INTAKE_HAPROXY_CONFIG",
-                    "INTAKE_HAPROXY_AUTOSTART"}
+                    "INTAKE_HAPROXY_AUTOSTART", "INTAKE_ANALYTICS_AUTOSTART"}
 HARDENING = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes"}
 VARIABLE = re.compile(r"\b(INTAKE_[A-Z0-9_]*[A-Z0-9])\b")
 

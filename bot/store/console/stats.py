@@ -8,6 +8,7 @@ import json
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.store.decisions import CURRENT_DECISION
 from bot.store.handoffs import HandoffStatus
 from bot.store.queries import visible_to
 from bot.store.rasa_events import events
-from bot.store.tables import handoffs, inquiries, routing_decisions, status_history
+from bot.store.tables import conversation_stats, handoffs, inquiries, routing_decisions, status_history
 
 WEEK = 7 * 24 * 3600
 #: 1970-01-01 was a Thursday; ISO weeks start on Monday, four days later.
@@ -55,9 +56,12 @@ def window(weeks: int, today: date | None = None) -> tuple[list[str], datetime]:
     return weeks_until(today, weeks), since
 
 
-def conversation_part(*, session: Session, labels: list[str], since: datetime) -> dict[str, Any]:
-    """Staff-only numbers from the events: conversations and form starts per week, fallback rate."""
-    conversations, started, fallback = _conversation_weeks(session, since)
+def conversation_part(*, session: Session, labels: list[str], since: datetime, tallied: bool = False) -> dict[str, Any]:
+    """Staff-only numbers of the conversations: conversations and form starts per week, fallback
+    rate; from Rasa's events, or from the analytics consumer's `conversation_stats` when
+    `tallied` (INTAKE_RABBITMQ_URL is set). Both give the same numbers for the same events."""
+    read = _tallied_weeks if tallied else _conversation_weeks
+    conversations, started, fallback = read(session, since)
     return {
         "conversations": [conversations.get(w, 0) for w in labels],
         "intake started": [started.get(w, 0) for w in labels],
@@ -66,8 +70,11 @@ def conversation_part(*, session: Session, labels: list[str], since: datetime) -
     }
 
 
-def drop_off_part(*, session: Session, since: datetime) -> list[tuple[str, int]]:
-    return _drop_off(session, since)
+def drop_off_part(*, session: Session, since: datetime, tallied: bool = False) -> list[tuple[str, int]]:
+    """Where partners who started the form stopped (see conversation_part for `tallied`)."""
+    counts = _tallied_drop_off(session, since) if tallied else _drop_off(session, since)
+    # Largest first, ties by name: the same order whichever source counted them.
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def inquiry_part(*, session: Session, labels: list[str], since: datetime, scope: str | None) -> dict[str, Any]:
@@ -144,13 +151,14 @@ def assemble(labels: list[str], staff: bool, inquiry: dict[str, Any], conversati
     return out
 
 
-def dashboard(*, session: Session, scope: str | None, weeks: int = 12, today: date | None = None) -> dict[str, Any]:
+def dashboard(*, session: Session, scope: str | None, weeks: int = 12, today: date | None = None,
+              tallied: bool = False) -> dict[str, Any]:
     """Everything the dashboard shows; conversation-level numbers only for staff (scope None)."""
     labels, since = window(weeks, today)
     staff = scope is None
     return assemble(labels, staff, inquiry_part(session=session, labels=labels, since=since, scope=scope),
-                    conversation_part(session=session, labels=labels, since=since) if staff else None,
-                    drop_off_part(session=session, since=since) if staff else None,
+                    conversation_part(session=session, labels=labels, since=since, tallied=tallied) if staff else None,
+                    drop_off_part(session=session, since=since, tallied=tallied) if staff else None,
                     handoff_part(session=session, labels=labels, since=since) if staff else None)
 
 
@@ -183,7 +191,7 @@ def _week_of_stamp(stamp: float) -> str:
     return week_label(datetime.fromtimestamp(float(stamp), tz=timezone.utc).date())
 
 
-def _drop_off(session: Session, since: datetime) -> list[tuple[str, int]]:
+def _drop_off(session: Session, since: datetime) -> Counter[str]:
     """Conversations that started the form and never became an inquiry, by their last question."""
     # IN + NOT EXISTS rather than joins: PostgreSQL misjudged the join's size and nested-looped
     # over 500,000 events for minutes; this plans as a hash semi-join and an index anti-join.
@@ -201,7 +209,52 @@ def _drop_off(session: Session, since: datetime) -> list[tuple[str, int]]:
             continue
         if value:
             counts[value] += 1
-    return counts.most_common()
+    return counts
+
+
+def _window_week(since: datetime) -> int:
+    return int((int(since.timestamp()) - MONDAY_OFFSET) // WEEK)
+
+
+def _tallied_weeks(session: Session, since: datetime) -> tuple[Counter, Counter, dict[str, list[int]]]:
+    """_conversation_weeks from `conversation_stats` (one row per conversation and week): a
+    conversation counts in the week of its first row in the window, its form in the week of its
+    first row in the window with a form start; index lookups on the primary key, not the events."""
+    rows, earlier = conversation_stats, conversation_stats.alias("earlier")
+    first = _window_week(since)
+
+    def firsts(condition: Callable[[Any], Any]) -> Counter[str]:
+        before = (select(earlier.c.week).where(earlier.c.conversation_id == rows.c.conversation_id,
+                                                earlier.c.week >= first, earlier.c.week < rows.c.week,
+                                                condition(earlier)).exists())
+        return Counter({_week_of_index(w): int(n) for w, n in session.execute(
+            select(rows.c.week, func.count()).where(rows.c.week >= first, condition(rows), ~before)
+            .group_by(rows.c.week))})
+
+    conversations = firsts(lambda table: true())
+    started = firsts(lambda table: table.c.form_began_at.is_not(None))
+    fallback: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for w, total, missed in session.execute(
+        select(rows.c.week, func.sum(rows.c.user_messages), func.sum(rows.c.fallbacks))
+        .where(rows.c.week >= first).group_by(rows.c.week)
+    ):
+        fallback[_week_of_index(w)] = [int(total or 0), int(missed or 0)]
+    return conversations, started, fallback
+
+
+def _tallied_drop_off(session: Session, since: datetime) -> Counter[str]:
+    """_drop_off from `conversation_stats`: each conversation's last question asked in the window
+    (its latest week that asked one), for those without an inquiry."""
+    rows, later = conversation_stats, conversation_stats.alias("later")
+    asked_later = (select(later.c.week).where(later.c.conversation_id == rows.c.conversation_id,
+                                              later.c.week > rows.c.week, later.c.requested_slot_at.is_not(None))
+                   .exists())
+    has_inquiry = select(inquiries.c.id).where(inquiries.c.conversation_id == rows.c.conversation_id).exists()
+    return Counter({value: int(n) for value, n in session.execute(
+        select(rows.c.requested_slot, func.count())
+        .where(rows.c.week >= _window_week(since), rows.c.requested_slot_at.is_not(None),
+               rows.c.requested_slot.is_not(None), rows.c.requested_slot != "", ~asked_later, ~has_inquiry)
+        .group_by(rows.c.requested_slot))})
 
 
 def _inquiry_weeks(session: Session, since: datetime, scope: str | None) -> tuple[Counter, Counter, Counter]:

@@ -17,6 +17,7 @@ from bot.data import data_dir as configured_data_dir
 
 DEFAULT_SMTP_TIMEOUT = 30.0
 DEFAULT_GENERAL_CONTACT = "partnerships@wikimedia.org"
+DEFAULT_WIKIDATA_API_URL = "https://www.wikidata.org/w/api.php"
 DEFAULT_MAIL_FROM = "Wikimedia partnerships <partnerships-intake@localhost>"
 
 
@@ -127,6 +128,9 @@ class Settings:
     retention_days: int = 730
     #: Minutes between the delivery worker's retention purges (INTAKE_PURGE_INTERVAL_MINUTES).
     purge_interval_minutes: int = 60
+    #: Wikidata's Action API, where the delivery worker identifies organisations
+    #: (INTAKE_WIKIDATA_API_URL); empty: no lookups.
+    wikidata_api_url: str = DEFAULT_WIKIDATA_API_URL
     # --- issue 13, abuse limits and secrets (part "limits-secrets") ---
     #: Signs the JWTs that open Rasa's HTTP API (INTAKE_RASA_ADMIN_SECRET); empty: the API is off.
     rasa_admin_secret: str = field(default="", repr=False)
@@ -213,6 +217,7 @@ class Settings:
             retention_days_abandoned=_bounded(env, "INTAKE_RETENTION_DAYS_ABANDONED", 90, low=1, high=36_500),
             retention_days=_bounded(env, "INTAKE_RETENTION_DAYS", 730, low=1, high=36_500),
             purge_interval_minutes=_bounded(env, "INTAKE_PURGE_INTERVAL_MINUTES", 60, low=1, high=10_080),
+            wikidata_api_url=_wikidata_api_url(env),
             # issue 13, part "limits-secrets"
             rasa_admin_secret=env.get("INTAKE_RASA_ADMIN_SECRET", ""),
             rate_conversation_per_minute=_bounded(env, "INTAKE_RATE_CONVERSATION_PER_MINUTE", 30, low=0, high=10_000),
@@ -235,6 +240,17 @@ class Settings:
             log_format=_log_format(env),
             worker_metrics_port=_port(env, "INTAKE_WORKER_METRICS_PORT", 0) or None,
         )
+
+
+def _wikidata_api_url(env: Mapping[str, str]) -> str:
+    """INTAKE_WIKIDATA_API_URL: unset, Wikidata's own; empty, off; otherwise an http(s) URL."""
+    raw = env.get("INTAKE_WIKIDATA_API_URL")
+    if raw is None:
+        return DEFAULT_WIKIDATA_API_URL
+    url = raw.strip()
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
+        raise ValueError("INTAKE_WIKIDATA_API_URL must be an http(s) URL (or empty: no lookups)")
+    return url
 
 
 def _redis_url(env: Mapping[str, str]) -> str:

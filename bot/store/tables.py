@@ -83,7 +83,11 @@ organizations = Table(
     Column("official_website", String(500)),
     Column("commons_category", String(300)),
     Column("wikidata_looked_up_at", UTCDateTime),
+    # When the next lookup is due (None: none, or never looked up when wikidata_looked_up_at is
+    # None too); while a worker looks the organisation up, the end of its lease.
     Column("wikidata_retry_at", UTCDateTime),
+    # Lookups that failed in a row (Wikidata unreachable or answering nonsense): the backoff doubles.
+    Column("wikidata_failures", Integer, nullable=False, default=0, server_default="0"),
     # Set when staff merged this record into another (organization_merges holds the history);
     # a plain integer, not a foreign key: SQLite cannot add one to an existing table in place.
     Column("merged_into", Integer, index=True),

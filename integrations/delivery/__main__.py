@@ -5,7 +5,8 @@ Configured by `Settings.from_env()`: the database, the endpoints file, the link 
 retention periods it applies every INTAKE_PURGE_INTERVAL_MINUTES (INTAKE_RETENTION_DAYS_ABANDONED,
 INTAKE_RETENTION_DAYS) and who hears of hand-off requests (INTAKE_HANDOFF_EMAIL,
 INTAKE_HANDOFF_WEBHOOK_URL / _SECRET); its /metrics and /health on 127.0.0.1 at
-INTAKE_WORKER_METRICS_PORT when set (integrations/delivery/metrics.py).
+INTAKE_WORKER_METRICS_PORT when set (integrations/delivery/metrics.py); the organisations it
+identifies on Wikidata at INTAKE_WIKIDATA_API_URL (empty: none).
 """
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from integrations.delivery.handoff_notices import HandoffNotifier
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.metrics import start_status_port
 from integrations.delivery.senders import SmtpSender, WebhookSender
+from integrations.delivery.wikidata_lookups import OrganisationIdentifier
 from integrations.delivery.worker import Worker
 from integrations.observability import logs
+from integrations.wikidata.client import WikidataClient
 
 
 async def serve(worker: Worker, *, metrics_port: int | None = None) -> None:
@@ -40,6 +43,8 @@ async def serve(worker: Worker, *, metrics_port: int | None = None) -> None:
         if status is not None:
             await status.cleanup()
         await worker.webhook.close()
+        if worker.wikidata is not None:
+            await worker.wikidata.client.close()
         if worker.rasa is not None:
             await worker.rasa.close()
 
@@ -79,6 +84,10 @@ def build_worker(settings: Settings) -> Worker:
         handoffs=handoffs,
         rasa=RasaApi(settings) if settings.handoff_live else None,
         handoff_wait_minutes=settings.handoff_wait_minutes,
+        wikidata=OrganisationIdentifier(
+            sessionmaker=sessionmaker, lease_seconds=settings.delivery_lease_seconds,
+            client=WikidataClient(settings.wikidata_api_url, contact=settings.general_contact),
+        ) if settings.wikidata_api_url else None,
     )
 
 

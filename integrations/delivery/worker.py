@@ -8,7 +8,9 @@ from its delivery id, so the one resent after a worker died between sending and 
 recognisable as the same message.
 Every round also re-routes inquiries whose response window has passed and sends the due hand-off
 notices (integrations/delivery/handoff_notices.py); at start and then every `purge_seconds` the
-worker applies the retention periods (bot/store/retention.py), logging counts only.
+worker applies the retention periods (bot/store/retention.py), logging counts only. Beside the
+rounds, in its own loop, every `wikidata.interval` seconds it identifies a few organisations on
+Wikidata (integrations/delivery/wikidata_lookups.py), whose failures only schedule a retry.
 
 A webhook receiver that answers 410 Gone has its endpoint disabled (bot.store.disabled_endpoints):
 that delivery is dead at once, later ones to it are marked dead without being tried, and the
@@ -43,6 +45,7 @@ from integrations.delivery.handoff_notices import HandoffNotifier
 from integrations.delivery.handoff_sweep import sweep_unclaimed
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.senders import DeliveryError
+from integrations.delivery.wikidata_lookups import OrganisationIdentifier
 
 log = logging.getLogger("intake.delivery")
 
@@ -84,6 +87,8 @@ class Worker:
     #: Ends hand-offs nobody picked up within `handoff_wait_minutes` (handoff_sweep.py); None: not here.
     rasa: RasaApi | None = None
     handoff_wait_minutes: int = 5
+    #: Identifies organisations on Wikidata between rounds; None: off (INTAKE_WIKIDATA_API_URL empty).
+    wikidata: OrganisationIdentifier | None = None
     #: When the last round ended (time.monotonic()), for the status port's /health.
     _last_round: float | None = field(default=None, init=False, repr=False)
 
@@ -94,6 +99,9 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         log.info("delivery worker %s started", self.worker_id)
         next_purge = time.monotonic()
+        # Its own loop: a Wikidata that hangs until the client's timeout, for each organisation
+        # of a batch, must not hold up the deliveries.
+        identifying = asyncio.create_task(self._identify_loop(stop)) if self.wikidata is not None else None
         while not stop.is_set():
             try:
                 if self.retention is not None and time.monotonic() >= next_purge:
@@ -112,7 +120,21 @@ class Worker:
                     await asyncio.wait_for(stop.wait(), self.poll_seconds)
                 except asyncio.TimeoutError:
                     pass
+        if identifying is not None:
+            await identifying
         log.info("delivery worker %s stopped", self.worker_id)
+
+    async def _identify_loop(self, stop: asyncio.Event) -> None:
+        assert self.wikidata is not None
+        while not stop.is_set():
+            try:
+                await self.identify_organisations()
+            except Exception:  # a broken run must not end the loop; the leases run out
+                log.exception("Wikidata lookups failed")
+            try:
+                await asyncio.wait_for(stop.wait(), self.wikidata.interval)
+            except asyncio.TimeoutError:
+                pass
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch; returns how many deliveries were attempted."""
@@ -177,6 +199,10 @@ class Worker:
             return 0
         return await sweep_unclaimed(sessionmaker=self.sessionmaker, rasa=self.rasa, now=as_utc(now),
                                      wait_minutes=self.handoff_wait_minutes)
+
+    async def identify_organisations(self, now: datetime | None = None) -> dict[str, int]:
+        """Look a few due organisations up on Wikidata; the outcomes counted."""
+        return {} if self.wikidata is None else dict(await self.wikidata.run_once(now))
 
     async def escalate(self, now: datetime | None = None) -> int:
         """Move inquiries whose affiliate did not answer in time to the next alternative."""

@@ -94,6 +94,7 @@ def cluster(tmp_path_factory, peers):
         INTAKE_RATE_CONVERSATION_PER_MINUTE="120", INTAKE_RATE_CONVERSATION_BURST="60",
         INTAKE_ENDPOINTS_FILE=str(endpoints), INTAKE_SMTP_HOST="127.0.0.1", INTAKE_SMTP_PORT=str(smtp.port),
         INTAKE_SMTP_SECURITY="plain", INTAKE_DELIVERY_POLL_SECONDS="0.3",
+        INTAKE_WIKIDATA_API_URL="",  # never the real Wikidata from tests (see tests/e2e/conftest.py)
     )
     out = work / "run.out"
     run = subprocess.Popen([sys.executable, "-m", "integrations.stack.run", "--cluster"], cwd=ROOT, env=env,

@@ -1,0 +1,1 @@
+"""Wikidata's public API, as the delivery worker asks it to identify organisations (issue 17)."""

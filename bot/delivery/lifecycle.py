@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.intake.closing import NOT_CLOSABLE, CloseReason
 from bot.intake.model import Status
 from bot.routing import fallback_affiliate
 from bot.store.clock import as_utc
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 
 LINK_ACTIONS = ("accept", "decline")
 ROUTED, ACCEPTED, DECLINED = Status.ROUTED.value, Status.ACCEPTED.value, Status.DECLINED.value
+CLOSED = Status.CLOSED.value
 rd = routing_decisions
 
 
@@ -292,8 +295,14 @@ def _current(session: Session, inquiry_id: int) -> Any:
 
 
 def _candidates(session: Session, inquiry_id: int, alternatives: list[str], last_resort: str) -> list[str]:
-    """The alternatives not yet tried for this inquiry, in order, always ending with the last resort."""
     tried = set(session.scalars(select(rd.c.affiliate_id).where(rd.c.inquiry_id == inquiry_id)))
+    return candidates_after(alternatives, tried=tried, last_resort=last_resort)
+
+
+def candidates_after(alternatives: Sequence[str], *, tried: Collection[str], last_resort: str) -> list[str]:
+    """Where a decline or a missed window sends an inquiry, in order: the alternatives not yet
+    tried, always ending with the last resort (the first one is where it goes next). A decline by
+    the last resort itself keeps the inquiry there (`reroute_inquiry`)."""
     return [a for a in dict.fromkeys(alternatives) if a not in tried and a != last_resort] + [last_resort]
 
 
@@ -306,3 +315,48 @@ def _history(
             actor=actor[:100], reason=reason, created_at=now,
         )
     )
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The outcome of `close_inquiry`: `error` None when closed now, else one of not_closable,
+    no_original (the duplicate's original does not exist or is the inquiry itself)."""
+
+    error: str | None
+    inquiry_id: int = 0
+
+
+def close_inquiry(
+    *, session: Session, reference: str, reason: CloseReason, actor: str, duplicate_of: str | None = None,
+    note: str | None = None, now: datetime | None = None,
+) -> Closing:
+    """Close an inquiry with `reason`, recorded in the status history (who, why).
+
+    Closing ends whatever still waited on an affiliate: the current decision's response window
+    (so that no timer moves it on) and, while it was `routed`, the deliveries not yet sent (an
+    accepted inquiry's e-mail to the partner still goes). A duplicate names its original
+    by reference (`duplicate_of`), which must exist. Raises LookupError for an unknown reference.
+    """
+    inquiry = _lock(session, reference)
+    if inquiry is None:
+        raise LookupError("no inquiry with this reference")
+    if inquiry.status in NOT_CLOSABLE:
+        return Closing("not_closable", inquiry.id)
+    original = None
+    if reason is CloseReason.DUPLICATE:
+        original = session.scalar(select(inquiries.c.reference).where(
+            inquiries.c.reference == canonical_reference(duplicate_of or ""), inquiries.c.id != inquiry.id))
+        if original is None:
+            return Closing("no_original", inquiry.id)
+    now = as_utc(now)
+    current = _current(session, inquiry.id)
+    if current is not None:
+        session.execute(update(rd).where(rd.c.id == current.id).values(response_due_at=None))
+        if inquiry.status == ROUTED:
+            cancel_deliveries(session=session, decision_id=current.id)
+    session.execute(update(inquiries).where(inquiries.c.id == inquiry.id).values(
+        status=CLOSED, closed_reason=reason.value, duplicate_of=original))
+    why = reason.value + (f" of {original}" if original else "") + (f": {note}" if note else "")
+    _history(session, inquiry.id, inquiry.status, CLOSED, actor, why, now)
+    log.info("inquiry %s closed (%s)", inquiry.reference, reason.value)
+    return Closing(None, inquiry.id)

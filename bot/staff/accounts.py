@@ -27,6 +27,10 @@ class AccountError(ValueError):
     """An account that cannot be created as asked; the message is fit for the user."""
 
 
+#: How often an affiliate user is e-mailed a digest of its new and waiting inquiries.
+DIGESTS = ("off", "daily")
+
+
 @dataclass(frozen=True)
 class User:
     """A console user as the application sees it (never the password hash)."""
@@ -38,6 +42,10 @@ class User:
     disabled: bool = False
     created_at: datetime | None = None
     last_login_at: datetime | None = None
+    #: The e-mail digest of new and waiting inquiries (affiliate users): one of DIGESTS.
+    digest: str = "off"
+    #: The account's language (a code of bot/responses), None: not chosen.
+    language: str | None = None
 
     @property
     def is_staff(self) -> bool:

@@ -15,6 +15,7 @@ from bot.staff.affiliate_view import affiliate_view
 from bot.store.clock import iso_utc
 from bot.store.decisions import CURRENT_DECISION
 from bot.store.names import canonical_reference
+from bot.store.needs_action import needs_condition
 from bot.store.organization import matching_organization, same_organisation_ids
 from bot.store.tables import inquiries, organizations, routing_decisions, status_history
 
@@ -62,9 +63,11 @@ def list_inquiries(
     limit: int = 100,
     offset: int = 0,
     scope: str | None = None,
+    needs: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Inquiries in the JSON API shape, newest first, filtered by conversation, status and
-    the affiliate of the current routing decision, and limited to what `scope` may see."""
+    """Inquiries in the JSON API shape, newest first, filtered by conversation, status, the
+    affiliate of the current routing decision and what they need (bot.store.needs_action), and
+    limited to what `scope` may see."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
@@ -76,6 +79,8 @@ def list_inquiries(
         stmt = stmt.where(inquiries.c.status == Status(status).value)
     if affiliate is not None:
         stmt = stmt.where(affiliate_filter(affiliate, scope))
+    if needs is not None:
+        stmt = stmt.where(needs_condition(needs, scope=scope))
     stmt = stmt.order_by(inquiries.c.created_at.desc(), inquiries.c.id.desc())
     rows = session.execute(stmt.limit(limit).offset(offset)).all()
     if scope is not None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -184,6 +185,10 @@ inquiries = Table(
     Column("erased_at", UTCDateTime),
     # The partner asked for a person and nobody was available: the inquiry is their message.
     Column("wants_person", Boolean(create_constraint=False), nullable=False, default=False),
+    # Why a `closed` inquiry was closed (bot.intake.closing.CloseReason) and, for a duplicate, the
+    # reference of the original it duplicates.
+    Column("closed_reason", String(20)),
+    Column("duplicate_of", String(20)),
 )
 
 routing_decisions = Table(
@@ -269,6 +274,10 @@ users = Table(
     Column("disabled", Boolean(create_constraint=False), nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("last_login_at", UTCDateTime),
+    # An affiliate user's e-mail digest of new and waiting inquiries: off | daily.
+    Column("digest", String(10), nullable=False, default="off", server_default="off"),
+    # The account's language (a code of bot/responses): the digest's, later the console's.
+    Column("language", String(10)),
     CheckConstraint(
         "(role = 'staff' AND affiliate_id IS NULL) OR (role = 'affiliate' AND affiliate_id IS NOT NULL)",
         name="role_affiliate",
@@ -476,6 +485,21 @@ conversation_stats = Table(
     # The last question the form asked this week (`requested_slot`; NULL when it was reset) and when.
     Column("requested_slot", String(100)),
     Column("requested_slot_at", Float),
+)
+
+
+# The affiliates' daily digests: one row per account and day, written before the e-mail is sent
+# (`claimed_until`), so that two workers, or a worker that restarts, send it once.
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("claimed_until", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Column("inquiries", Integer, nullable=False, default=0, server_default="0"),
+    UniqueConstraint("user_id", "day"),
 )
 
 

@@ -17,9 +17,10 @@ from bot.store import dead_letters, get_inquiry, list_inquiries, outbox_stats
 from bot.store.console.transcripts import conversation_ids, conversation_view
 from bot.store.disabled_endpoints import list_disabled_endpoints
 from bot.store.handoffs import Answerer
+from bot.store.needs_action import NEEDS
 from bot.store.outage import unreachable
 from bot.store.queries import MAX_LIMIT
-from integrations.console import db, handoffs, openapi
+from integrations.console import closing, db, handoffs, openapi
 from integrations.console.auth import API_SCOPE, Handler
 from integrations.console.edge import DATABASE_UNAVAILABLE, RETRY_AFTER_S
 from integrations.console.keys import DIRECTORY, ENGINE
@@ -40,6 +41,7 @@ def add_routes(app: web.Application) -> None:
     openapi.add_route(app)
     app.router.add_get("/api/inquiries", inquiries_list)
     app.router.add_get("/api/inquiries/{reference}", inquiry_detail)
+    app.router.add_post("/api/inquiries/{reference}/close", inquiry_close)
     app.router.add_get("/api/affiliates", affiliates)
     app.router.add_get("/api/deliveries", deliveries)
     app.router.add_get("/api/conversations", conversations_list)
@@ -62,13 +64,14 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def inquiries_list(request: web.Request) -> web.Response:
-    """GET /api/inquiries?conversation_id=&status=&affiliate=&limit=&offset="""
+    """GET /api/inquiries?conversation_id=&status=&affiliate=&needs=&limit=&offset="""
     query = request.rel_url.query
     try:
         filters = {
             "conversation_id": query.get("conversation_id") or None,
             "status": _status(query.get("status")),
             "affiliate": query.get("affiliate") or None,
+            "needs": _needs(query.get("needs")),
             "limit": _integer(query, "limit", 100, 1, MAX_LIMIT),
             "offset": _integer(query, "offset", 0, 0, MAX_OFFSET),
             "scope": request.get(API_SCOPE),
@@ -88,8 +91,30 @@ async def inquiry_detail(request: web.Request) -> web.Response:
     return web.json_response(found)
 
 
+async def inquiry_close(request: web.Request) -> web.Response:
+    """POST /api/inquiries/{reference}/close {"reason", "duplicate_of"?, "note"?}: close the
+    inquiry (integrations/console/closing.py); 200 with the inquiry as it now stands."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return _error(400, 'the body must be a JSON object with a "reason"')
+    scope = request.get(API_SCOPE)
+    reference = request.match_info["reference"]
+    try:
+        await closing.close(request, reference=reference, scope=scope, actor=f"API ({scope})" if scope else "API",
+                            reason=body.get("reason"), duplicate_of=body.get("duplicate_of"), note=body.get("note"))
+    except web.HTTPNotFound:
+        return _error(404, "inquiry not found")
+    except closing.Refused as refused:
+        return _error(refused.status, refused.text)
+    found = await db.read(request, get_inquiry, reference=reference, scope=scope)
+    return web.json_response(found)
+
+
 async def conversations_list(request: web.Request) -> web.Response:
-    """GET /api/conversations?status=&outcome=&limit=&offset=: newest first; `status=waiting`
+    """GET /api/conversations?status=&outcome=&flags=&limit=&offset=: newest first; `status=waiting`
     (or `with_person`) lists the hand-offs this token may answer, most recently requested first."""
     query = request.rel_url.query
     status = query.get("status") or None
@@ -103,8 +128,13 @@ async def conversations_list(request: web.Request) -> web.Response:
         offset = _integer(query, "offset", 0, 0, MAX_OFFSET)
     except BadRequest as exc:
         return _error(400, str(exc))
+    flags = query.get("flags") or None
+    if flags is not None and flags != "unexported":
+        return _error(400, "flags must be: unexported")
+    if flags and request.get(API_SCOPE) is not None:
+        return _error(403, "flagged messages are staff's: an affiliate token cannot filter by them")
     rows = await db.read(request, conversation_ids, status=status, outcome=outcome, scope=request.get(API_SCOPE),
-                         limit=limit, offset=offset)
+                         limit=limit, offset=offset, unexported_flags=bool(flags))
     return web.json_response(rows)
 
 
@@ -235,6 +265,14 @@ def _status(raw: str | None) -> str | None:
         return None
     if raw not in STATUSES:
         raise BadRequest(f"status must be one of: {', '.join(STATUSES)}")
+    return raw
+
+
+def _needs(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if raw not in NEEDS:
+        raise BadRequest(f"needs must be one of: {', '.join(NEEDS)}")
     return raw
 
 

@@ -4,9 +4,9 @@ Configured by `Settings.from_env()`: the database, the endpoints file, the link 
 (`settings.smtp`), the worker's pace (INTAKE_DELIVERY_POLL_SECONDS, _LEASE_SECONDS, _BATCH), the
 retention periods it applies every INTAKE_PURGE_INTERVAL_MINUTES (INTAKE_RETENTION_DAYS_ABANDONED,
 INTAKE_RETENTION_DAYS) and who hears of hand-off requests (INTAKE_HANDOFF_EMAIL,
-INTAKE_HANDOFF_WEBHOOK_URL / _SECRET); its /metrics and /health on 127.0.0.1 at
-INTAKE_WORKER_METRICS_PORT when set (integrations/delivery/metrics.py); the organisations it
-identifies on Wikidata at INTAKE_WIKIDATA_API_URL (empty: none).
+INTAKE_HANDOFF_WEBHOOK_URL / _SECRET), and the affiliates' daily digests (digests.py); its /metrics
+and /health on 127.0.0.1 at INTAKE_WORKER_METRICS_PORT when set (integrations/delivery/metrics.py);
+the organisations it identifies on Wikidata at INTAKE_WIKIDATA_API_URL (empty: none).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.settings import Settings, check_secrets
 from bot.store import make_engine, make_sessionmaker, upgrade
 from bot.store.retention import RetentionPolicy
 from integrations.console.rasa_api import RasaApi
+from integrations.delivery.digests import DigestSender
 from integrations.delivery.handoff_notices import HandoffNotifier
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.metrics import start_status_port
@@ -82,6 +83,10 @@ def build_worker(settings: Settings) -> Worker:
                                   inquiry_days=settings.retention_days),
         purge_seconds=settings.purge_interval_minutes * 60.0,
         handoffs=handoffs,
+        digests=DigestSender(sessionmaker=sessionmaker, smtp=smtp, public_url=settings.public_url,
+                             mail_from=settings.smtp.mail_from,
+                             affiliates={affiliate.id: affiliate for affiliate in directory.affiliates},
+                             lease_seconds=settings.delivery_lease_seconds),
         rasa=RasaApi(settings) if settings.handoff_live else None,
         handoff_wait_minutes=settings.handoff_wait_minutes,
         wikidata=OrganisationIdentifier(

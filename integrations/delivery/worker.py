@@ -41,6 +41,7 @@ from bot.store.queries import opening_of
 from bot.store.retention import RetentionPolicy, purge
 from integrations.console.rasa_api import RasaApi
 from integrations.delivery import metrics
+from integrations.delivery.digests import DigestSender
 from integrations.delivery.handoff_notices import HandoffNotifier
 from integrations.delivery.handoff_sweep import sweep_unclaimed
 from integrations.delivery.links import LinkMaker
@@ -89,6 +90,8 @@ class Worker:
     handoff_wait_minutes: int = 5
     #: Identifies organisations on Wikidata between rounds; None: off (INTAKE_WIKIDATA_API_URL empty).
     wikidata: OrganisationIdentifier | None = None
+    #: Sends the affiliates' daily digests (digests.py); None: not this worker's job.
+    digests: DigestSender | None = None
     #: When the last round ended (time.monotonic()), for the status port's /health.
     _last_round: float | None = field(default=None, init=False, repr=False)
 
@@ -110,6 +113,7 @@ class Worker:
                 await self.escalate()
                 sent = await self.notify_handoffs()
                 await self.sweep_handoffs()
+                sent += await self.send_digests()
                 sent += await self.run_once()
             except Exception:  # a broken round must not end the worker; the lease returns rows
                 log.exception("delivery round failed")
@@ -192,6 +196,10 @@ class Worker:
     async def notify_handoffs(self, now: datetime | None = None) -> int:
         """Send the due hand-off notices; how many hand-offs were handled."""
         return 0 if self.handoffs is None else await self.handoffs.run_once(now)
+
+    async def send_digests(self, now: datetime | None = None) -> int:
+        """Send the affiliates' digests due now (digests.py)."""
+        return 0 if self.digests is None else await self.digests.run_once(now)
 
     async def sweep_handoffs(self, now: datetime | None = None) -> int:
         """Tell the partners who waited too long for a person (handoff_sweep.py)."""

@@ -94,12 +94,14 @@ def seed(url: str) -> None:
             first = rng.choice(AFFILIATES)
             rerouted = i % 10 == 0
             decisions.append({"inquiry_id": i, "affiliate_id": first, "rule": "country:chapter", "reasons": ["seeded"],
-                              "alternatives": ["wmf-partnerships"], "created_at": created, "is_current": not rerouted})
+                              "alternatives": ["wmf-partnerships"], "created_at": created, "is_current": not rerouted,
+                              "response_due_at": created + timedelta(days=7)})
             history.append({"inquiry_id": i, "from_status": None, "to_status": "routed", "actor": "assistant",
                             "created_at": created})
             if rerouted:
                 decisions.append({"inquiry_id": i, "affiliate_id": "wmf-partnerships", "rule": "reroute",
-                                  "reasons": ["seeded"], "alternatives": [], "created_at": created, "is_current": True})
+                                  "reasons": ["seeded"], "alternatives": [], "created_at": created, "is_current": True,
+                                  "response_due_at": created + timedelta(days=7)})
             if status == "accepted":
                 history.append({"inquiry_id": i, "from_status": "routed", "to_status": "accepted", "actor": first,
                                 "created_at": created + timedelta(hours=rng.uniform(2, 24 * 14))})
@@ -116,7 +118,7 @@ async def measure(url: str) -> None:
     engine = make_engine(url)
     add_accounts(make_sessionmaker(engine), {"staff@bench.example": None, "fr@bench.example": "wm-fr"})
     engine.dispose()
-    pages = ["/console/inquiries", "/console/inquiries?q=museum&status=routed", "/console/inquiries?sort=organisation&page=40",
+    pages = ["/console/", "/console/inquiries?needs=overdue", "/console/inquiries?needs=answer", "/console/inquiries", "/console/inquiries?q=museum&status=routed", "/console/inquiries?sort=organisation&page=40",
              "/console/inquiries/WMP-00000064", "/console/dashboard", "/console/conversations",
              "/console/conversations?outcome=abandoned", "/console/inquiries.csv?country=FR"]
     for who in ("staff@bench.example", "fr@bench.example"):

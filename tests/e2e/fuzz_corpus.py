@@ -160,8 +160,8 @@ class _Corpus:
                                  "/api/nowhere", "/api"])
         if route.endswith("/"):
             return Probe("api", path=route + q(self.nasty()) + self._query(["x"]), auth=auth)
-        params = {"/api/inquiries": ["conversation_id", "status", "affiliate", "limit", "offset"],
-                  "/api/conversations": ["status", "limit", "offset"], "/api/deliveries": ["limit"]}.get(route, ["x"])
+        params = {"/api/inquiries": ["conversation_id", "status", "affiliate", "needs", "limit", "offset"],
+                  "/api/conversations": ["status", "flags", "limit", "offset"], "/api/deliveries": ["limit"]}.get(route, ["x"])
         method = "GET" if self.rng.random() < 0.9 else self.rng.choice(["POST", "DELETE", "PUT"])
         return Probe("api", method=method, path=route + self._query(params), auth=auth,
                      body=self.rng.choice([None, b"{}", b"\x00" * 100]) if method != "GET" else None)
@@ -180,9 +180,9 @@ class _Corpus:
         if r < 0.45:
             route, names = self.rng.choice([
                 ("/console/inquiries", ["page", "created_from", "created_to", "status", "affiliate", "q", "sort",
-                                        "order", "tier", "country", "partnership_type"]),
-                ("/console/inquiries.csv", ["created_from", "created_to", "status", "q", "affiliate"]),
-                ("/console/conversations", ["outcome", "page", "fallbacks"]),
+                                        "order", "tier", "country", "partnership_type", "needs"]),
+                ("/console/inquiries.csv", ["created_from", "created_to", "status", "q", "affiliate", "needs"]),
+                ("/console/conversations", ["outcome", "page", "fallbacks", "flags"]),
                 ("/console/dashboard", ["weeks"]), ("/console/", ["x"]), ("/console/login", ["next"]),
                 ("/", ["lang"]), ("/privacy", ["lang"]), ("/widget.js", ["v"]),
             ])
@@ -195,9 +195,10 @@ class _Corpus:
         path = self.rng.choice(["/console/login", "/console/inquiries/WMP-00000000/notes",
                                 "/console/inquiries/{ref}/notes", "/console/inquiries/{ref}/reassign",
                                 "/console/inquiries/{ref}/accept", "/console/inquiries/{ref}/decline",
+                                "/console/inquiries/{ref}/close", "/console/account/digest",
                                 "/console/conversations/{conv}/flags", "/console/conversations/%00/flags"])
         names = ["csrf_token", "email", "password", "next", "text", "note", "visibility", "affiliate", "reason",
-                 "event_id", "intent", "annotated"]
+                 "event_id", "intent", "annotated", "confirm", "duplicate_of", "digest", "language"]
         form = tuple((name, self.nasty()) for name in self.rng.sample(names, self.rng.randint(0, 5)))
         return self._form_probe("console", path, form, logged_in=logged_in and path != "/console/login",
                                 csrf=self.rng.random() < 0.6)

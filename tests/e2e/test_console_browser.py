@@ -104,7 +104,10 @@ def test_the_affiliate_accepts_its_inquiry(browser, stack, people):
     context, page = log_in(browser, stack, AFFILIATE)
     try:
         page.click(f"a:text('{people['reference']}')")
-        page.click("button:text('Accept this inquiry')")
+        page.click("button:has-text('Accept this inquiry')")
+        page.wait_for_selector("text=becomes yours")
+        shot(page, "accept-confirm")
+        page.click("button:has-text('Yes, accept it')")
         page.wait_for_selector("text=Accepted.")
         shot(page, "accepted")
         assert page.locator("nav.sections a:text('Conversations')").count() == 1

@@ -97,7 +97,8 @@ async def test_after_a_decline_the_affiliate_sees_only_what_it_saw_while_holding
     await _as(client, FR)
     await _note(client, path, "not for us, sorry")
     declined = await client.post(path + "/decline", data={"csrf_token": await csrf_token(client, path),
-                                                          "reason": "not our region"}, allow_redirects=False)
+                                                          "reason": "not our region", "confirm": "yes"},
+                                 allow_redirects=False)
     assert declined.status == 303
     # Later: the next affiliate and staff write, staff re-assign it, the partner's contact is there.
     await _as(client, GLAM)
@@ -157,11 +158,11 @@ async def test_the_dashboard_of_an_affiliate_that_declined_says_nothing_of_where
     create_events_table(engine)
     path = f"/console/inquiries/{world['reference']}"
     await _as(client, FR)
-    await client.post(path + "/decline", data={"csrf_token": await csrf_token(client, path), "reason": "no"},
-                      allow_redirects=False)
+    await client.post(path + "/decline", data={"csrf_token": await csrf_token(client, path), "reason": "no",
+                                               "confirm": "yes"}, allow_redirects=False)
     await _as(client, GLAM)
-    accepted = await client.post(path + "/accept", data={"csrf_token": await csrf_token(client, path)},
-                                 allow_redirects=False)
+    accepted = await client.post(path + "/accept", data={"csrf_token": await csrf_token(client, path),
+                                                         "confirm": "yes"}, allow_redirects=False)
     assert accepted.status == 303
     await _as(client, FR)
     html = await _page(client, "/console/dashboard")

@@ -162,14 +162,18 @@ async def test_the_affiliate_holding_an_inquiry_accepts_or_declines_it(client, r
     await log_in(client, FR)
     lyon = f"/console/inquiries/{references['c-lyon']}"
     token = await csrf_token(client, lyon)
-    assert (await client.post(lyon + "/accept", data={"csrf_token": token}, allow_redirects=False)).status == 303
+    asked = await client.post(lyon + "/accept", data={"csrf_token": token}, allow_redirects=False)
+    assert asked.status == 200 and "Yes, accept it" in await asked.text()
+    assert "routed" in await page(client, lyon)  # nothing changed before the confirmation
+    yes = {"csrf_token": token, "confirm": "yes"}
+    assert (await client.post(lyon + "/accept", data=yes, allow_redirects=False)).status == 303
     assert "accepted" in await page(client, lyon)
-    again = await client.post(lyon + "/accept", data={"csrf_token": token}, allow_redirects=False)
+    again = await client.post(lyon + "/accept", data=yes, allow_redirects=False)
     assert again.status == 409
     evil = f"/console/inquiries/{references['c-evil']}"
     empty = await client.post(evil + "/decline", data={"csrf_token": token, "reason": " "}, allow_redirects=False)
     assert empty.status == 400
-    declined = await client.post(evil + "/decline", data={"csrf_token": token, "reason": "not our region"},
+    declined = await client.post(evil + "/decline", data={**yes, "reason": "not our region"},
                                  allow_redirects=False)
     assert declined.status == 303
     # Declined: it moved on; wm-fr still sees it as it was while it held it (its own decline, not
@@ -184,7 +188,7 @@ async def test_staff_reassign_with_a_recorded_reason(client, references, session
     await log_in(client, STAFF)
     ohio = f"/console/inquiries/{references['c-ohio']}"
     token = await csrf_token(client, ohio)
-    response = await client.post(ohio + "/reassign", data={"csrf_token": token, "affiliate": "wm-fr",
+    response = await client.post(ohio + "/reassign", data={"csrf_token": token, "affiliate": "wm-fr", "confirm": "yes",
                                                            "reason": "they run the course"}, allow_redirects=False)
     assert response.status == 303
     with sessionmaker() as session:
@@ -196,8 +200,8 @@ async def test_staff_reassign_with_a_recorded_reason(client, references, session
     assert ("wm-fr", "manual:staff", True) in decisions and ("wikiedu", "country:chapter", False) in decisions
     assert history == "re-assigned to wm-fr: they run the course"
     assert queued == []  # no endpoints configured in this app: nothing to deliver, nothing lost
-    same = await client.post(ohio + "/reassign", data={"csrf_token": token, "affiliate": "wm-fr", "reason": "x"},
-                             allow_redirects=False)
+    same = await client.post(ohio + "/reassign", data={"csrf_token": token, "affiliate": "wm-fr", "reason": "x",
+                                                       "confirm": "yes"}, allow_redirects=False)
     assert same.status == 409
     # The previous affiliate keeps seeing it as it was while it held it: not the re-assignment.
     await client.post("/console/logout", data={"csrf_token": await csrf_token(client, ohio)})

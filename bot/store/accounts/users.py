@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.staff.accounts import Role, User, normalize_email
+from bot.staff.accounts import DIGESTS, Role, User, normalize_email
 from bot.store.accounts.console_sessions import revoke_user_sessions
 from bot.store.clock import utcnow
 from bot.store.tables import users
@@ -44,6 +44,8 @@ def add_user(
         "password_hash": password_hash,
         "disabled": False,
         "created_at": utcnow(),
+        "digest": "off",
+        "language": None,
     }
     try:
         # A savepoint, so that a clash leaves the caller's transaction usable.
@@ -120,4 +122,14 @@ def _user(row: Any) -> User:
         disabled=bool(row["disabled"]),
         created_at=row["created_at"],
         last_login_at=row["last_login_at"],
+        digest=row["digest"] or "off",
+        language=row["language"],
     )
+
+
+def set_digest(*, session: Session, user_id: int, digest: str, language: str | None) -> None:
+    """Store the user's digest setting (one of bot.staff.accounts.DIGESTS) and language; the
+    caller has checked both."""
+    if digest not in DIGESTS:
+        raise ValueError(f"a digest is one of {', '.join(DIGESTS)}")
+    session.execute(update(users).where(users.c.id == user_id).values(digest=digest, language=language))

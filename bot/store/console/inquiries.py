@@ -19,6 +19,7 @@ from bot.staff.affiliate_view import affiliate_view
 from bot.store.clock import start_of_day, utcnow
 from bot.store.decisions import CURRENT_DECISION
 from bot.store.names import canonical_reference
+from bot.store.needs_action import needs_condition
 from bot.store.queries import affiliate_filter, decisions_and_history, get_inquiry, opening_of, visible_to
 from bot.store.tables import (
     deliveries,
@@ -51,6 +52,8 @@ class InquiryFilters:
     created_from: date | None = None
     created_to: date | None = None
     q: str | None = None
+    #: One of bot.store.needs_action.NEEDS: only inquiries needing that action.
+    needs: str | None = None
     sort: str = "created"
     descending: bool = True
     page: int = 1
@@ -77,6 +80,8 @@ def _base(filters: InquiryFilters, scope: str | None) -> Select:
             stmt = stmt.where(column == value)
     if filters.affiliate:
         stmt = stmt.where(affiliate_filter(filters.affiliate, scope))
+    if filters.needs:
+        stmt = stmt.where(needs_condition(filters.needs, scope=scope))
     if filters.created_from:
         stmt = stmt.where(inquiries.c.created_at >= start_of_day(filters.created_from))
     if filters.created_to:
@@ -158,6 +163,11 @@ def inquiry_detail(*, session: Session, reference: str, scope: str | None) -> di
                deliveries.c.attempts, deliveries.c.delivered_at)
         .where(deliveries.c.inquiry_id == inquiry_id).order_by(deliveries.c.created_at))]
     inquiry["id"] = inquiry_id
+    closing = session.execute(select(inquiries.c.closed_reason, inquiries.c.duplicate_of)
+                              .where(inquiries.c.id == inquiry_id)).one()
+    inquiry["closing"] = {"reason": closing.closed_reason, "duplicate_of": closing.duplicate_of}
+    inquiry["duplicates"] = list(session.scalars(select(inquiries.c.reference).where(
+        inquiries.c.duplicate_of == ref, visible_to(scope)).order_by(inquiries.c.id)))
     if scope is not None:
         return affiliate_view(inquiry, affiliate_id=scope, decisions=inquiry["decisions"], history=inquiry["history"])
     return inquiry

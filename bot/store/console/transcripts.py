@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import case, func, inspect, select
+from sqlalchemy import case, exists, func, inspect, select
 from sqlalchemy.orm import Session
 
 from bot.intake.model import Status
@@ -25,7 +25,7 @@ from bot.store.clock import iso_utc, utcnow
 from bot.store.handoffs import OPEN, latest_handoff, list_handoffs
 from bot.store.queries import visible_to
 from bot.store.rasa_events import events
-from bot.store.tables import handoffs, inquiries
+from bot.store.tables import handoffs, inquiries, review_flags
 
 PAGE_SIZE = 50
 OUTCOMES = ("inquiry", "abandoned", "deflected")
@@ -35,6 +35,8 @@ OUTCOMES = ("inquiry", "abandoned", "deflected")
 class ConversationFilters:
     outcome: str | None = None
     with_fallbacks: bool = False
+    #: Only conversations with a flagged message not yet exported (bot/store/review.py).
+    unexported_flags: bool = False
     page: int = 1
 
 
@@ -64,6 +66,9 @@ def list_conversations(*, session: Session, filters: ConversationFilters, scope:
         stmt = stmt.where(inquiries.c.status == Status.DEFLECTED.value)
     if filters.with_fallbacks:
         stmt = stmt.where(stats.c.fallbacks > 0)
+    if filters.unexported_flags:
+        stmt = stmt.where(exists(select(review_flags.c.id).where(
+            review_flags.c.conversation_id == stats.c.sender_id, review_flags.c.exported_at.is_(None))))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = stmt.order_by(stats.c.last.desc()).limit(page_size).offset((max(filters.page, 1) - 1) * page_size)
     rows = [dict(row._mapping) for row in session.execute(page)]
@@ -140,7 +145,7 @@ def handoff_json(handoff: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def conversation_ids(*, session: Session, status: str | None, outcome: str | None, scope: str | None, limit: int,
-                     offset: int, now: datetime | None = None) -> list[dict[str, Any]]:
+                     offset: int, now: datetime | None = None, unexported_flags: bool = False) -> list[dict[str, Any]]:
     """Conversations, newest first, as {conversation_id, status, outcome, inquiry_reference,
     started_at, last_event_at, handoff}; `status` one of CONVERSATION_STATUSES and `outcome`
     one of CONVERSATION_OUTCOMES (bot.staff.transcript). Waiting and with_person conversations
@@ -153,7 +158,7 @@ def conversation_ids(*, session: Session, status: str | None, outcome: str | Non
         found = [_handoff_row(session, handoff, now=now, tracked=tracked) for handoff in waiting]
         return [row for row in found if outcome is None or row["outcome"] == outcome]
     wanted = {"inquiry": "inquiry", "deflected": "deflected", "abandoned": "abandoned", "active": "abandoned"}
-    filters = ConversationFilters(outcome=wanted.get(outcome or ""), page=1)
+    filters = ConversationFilters(outcome=wanted.get(outcome or ""), unexported_flags=unexported_flags, page=1)
     _, rows = list_conversations(session=session, filters=filters, scope=scope, page_size=offset + limit)
     latest = _latest_handoffs(session, [row["sender_id"] for row in rows[offset:]])
     out = []

@@ -22,6 +22,7 @@ from integrations.console.pages import (
     conversations,
     dashboard,
     handoffs,
+    home,
     inquiries,
     inquiry_detail,
     login,
@@ -47,6 +48,7 @@ def setup(
     app.cleanup_ctx.append(_prepare_passwords)
     app.cleanup_ctx.append(_background_mail)
     login.add_routes(app)
+    home.add_routes(app)
     account.add_routes(app)
     reset.add_routes(app)
     inquiries.add_routes(app)

@@ -11,22 +11,28 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
+from babel import Locale
 
+from bot.i18n.catalog import supported_languages
+from bot.staff.accounts import DIGESTS
 from bot.staff.passwords import check_new_password, hash_password, verify_password
 from bot.store.accounts.console_sessions import list_sessions, revoke_session
-from bot.store.accounts.users import credentials_by_email, set_password
+from bot.store.accounts.users import credentials_by_email, set_digest, set_password
 from integrations.console import db, edge
 from integrations.console.keys import SETTINGS
 from integrations.console.pages import throttle
 from integrations.console.pages.login import LOGIN, PREFIX
 from integrations.console.pages.render import render
 from integrations.console.pages.session import current_session, idle_timeout, log_out, viewer
+from integrations.delivery.digests import DIGEST_HOUR_UTC
 
 ACCOUNT = PREFIX + "/account"
 END_SESSION = ACCOUNT + "/sessions/end"
 PASSWORD = ACCOUNT + "/password"
+DIGEST = ACCOUNT + "/digest"
 #: The outcome shown after a form, by the `done` query parameter of the redirect.
-DONE = {"ended": "The session was ended.", "password": "Your password was changed; your other sessions have ended."}
+DONE = {"ended": "The session was ended.", "password": "Your password was changed; your other sessions have ended.",
+        "digest": "Your e-mail digest setting was saved."}
 
 
 def add_routes(app: web.Application) -> None:
@@ -34,6 +40,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(ACCOUNT, show)
     app.router.add_post(END_SESSION, end_session)
     app.router.add_post(PASSWORD, change_password)
+    app.router.add_post(DIGEST, change_digest)
 
 
 async def show(request: web.Request, *, error: str | None = None, status: int = 200,
@@ -48,6 +55,8 @@ async def show(request: web.Request, *, error: str | None = None, status: int = 
         "current": here.id if here else None,
         "done": DONE.get(request.query.get("done", "")),
         "error": error,
+        "digest_hour": DIGEST_HOUR_UTC,
+        "languages": [(code, Locale.parse(code).get_display_name(code)) for code in supported_languages()],
     }
     return await render(request, "account.html", context, status=status, headers=headers)
 
@@ -92,3 +101,17 @@ async def change_password(request: web.Request) -> web.Response:
                    keep_session=here.id if here else None)
     await throttle.succeeded(request, user.email, reservation.attempt_id)
     raise web.HTTPSeeOther(ACCOUNT + "?done=password")
+
+
+async def change_digest(request: web.Request) -> web.Response:
+    """An affiliate user's digest of new and waiting inquiries (daily or off) and its language
+    (empty: the affiliate's own language)."""
+    user = viewer(request)
+    if user.is_staff:
+        return await show(request, error="The digest is for affiliates' users: staff have the home page.", status=400)
+    form = await edge.form_of(request)
+    digest, language = str(form.get("digest") or ""), str(form.get("language") or "")
+    if digest not in DIGESTS or (language and language not in supported_languages()):
+        return await show(request, error="Choose daily or off, and one of the languages offered.", status=400)
+    await db.write(request, set_digest, user_id=user.id, digest=digest, language=language or None)
+    raise web.HTTPSeeOther(ACCOUNT + "?done=digest")

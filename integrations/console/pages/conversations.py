@@ -50,7 +50,12 @@ async def conversation_list(request: web.Request) -> web.Response:
     if page is None:
         return await message(request, "Cannot filter like that", f"Page must be a number from 1 to {params.MAX_PAGE}.",
                              status=400)
-    filters = ConversationFilters(outcome=outcome, with_fallbacks=query.get("fallbacks") == "1", page=page)
+    flags = query.get("flags") or None
+    if flags not in (None, "unexported") or (flags and viewer(request).affiliate_scope is not None):
+        return await message(request, "Cannot filter like that", "Flags filter only as flags=unexported, for staff.",
+                             status=400)
+    filters = ConversationFilters(outcome=outcome, with_fallbacks=query.get("fallbacks") == "1",
+                                  unexported_flags=flags == "unexported", page=page)
     total, rows = await db.read(request, list_conversations, filters=filters, scope=viewer(request).affiliate_scope)
     return await render(request, "conversations.html", {
         "section": "conversations", "rows": rows, "total": total, "filters": filters, "outcomes": OUTCOMES,

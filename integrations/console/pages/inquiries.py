@@ -15,6 +15,7 @@ from yarl import URL
 from bot.intake.model import PartnershipType, Status, Tier
 from bot.routing.directory import Directory
 from bot.store.console.inquiries import PAGE_SIZE, SORTS, InquiryFilters, export_inquiries, search_inquiries
+from bot.store.needs_action import NEEDS
 from integrations.console import db, labels, params
 from integrations.console.keys import DIRECTORY
 from integrations.console.pages.login import PREFIX
@@ -26,6 +27,11 @@ CSV_EXPORT = PREFIX + "/inquiries.csv"
 CSV_COLUMNS = ("reference", "created_at", "status", "organization_name", "organization_type", "partnership_type",
                "country", "region", "language", "content_language", "licence", "tier", "affiliate_id", "rule",
                "description", "contact_name", "contact_email")
+
+
+#: The `needs` filter's choices as the list names them.
+NEEDS_LABELS = {"answer": "waiting for the affiliate's answer", "overdue": "unanswered past the response window",
+                "delivery": "delivery failing or given up"}
 
 
 class BadFilter(ValueError):
@@ -82,6 +88,7 @@ def parse_filters(query: Mapping[str, str], *, directory: Directory, unknown: di
         tier=choice("tier", {t.value for t in Tier}),
         created_from=day("created_from"), created_to=day("created_to"),
         q=(query.get("q") or "").strip()[:200] or None,
+        needs=choice("needs", set(NEEDS)),
         sort=sort, descending=(query.get("order") or "desc") != "asc", page=page,
     )
 
@@ -110,7 +117,7 @@ async def inquiry_list(request: web.Request) -> web.Response:
         "statuses": [s.value for s in Status], "types": [p.value for p in PartnershipType],
         "tiers": [t.value for t in Tier], "affiliates": request.app[DIRECTORY].affiliates,
         "staff": viewer(request).affiliate_scope is None, "unknown": unknown,
-        "labels": labels, "directory": request.app[DIRECTORY], "locale": labels.DEFAULT_LOCALE,
+        "labels": labels, "directory": request.app[DIRECTORY], "locale": labels.DEFAULT_LOCALE, "needs": NEEDS_LABELS,
     })
 
 

@@ -7,17 +7,23 @@ from typing import Any
 from aiohttp import web
 
 from bot.delivery.handover import accept, move_on, reassign
+from bot.delivery.lifecycle import candidates_after
+from bot.intake.closing import refusal
+from bot.routing import fallback_affiliate
+from bot.routing.directory import Directory
 from bot.staff.accounts import User
 from bot.store.console.inquiries import NOTE_VISIBILITIES, add_note, inquiry_detail
-from integrations.console import db, edge
+from integrations.console import closing, db, edge
 from integrations.console.keys import DIRECTORY, ENDPOINTS
+from integrations.console.pages.affiliate_choice import reassign_choices, resolve
 from integrations.console.pages.inquiries import LIST
 from integrations.console.pages.render import message, render
 from integrations.console.pages.session import viewer
 
 MAX_TEXT = 2000
 #: The outcome shown after a form, by the `done` query parameter of the redirect.
-DONE = {"note": "Note added.", "reassigned": "Re-assigned.", "accepted": "Accepted.", "declined": "Declined."}
+DONE = {"note": "Note added.", "reassigned": "Re-assigned.", "accepted": "Accepted.", "declined": "Declined.",
+        "closed": "Closed."}
 
 
 def add_routes(app: web.Application) -> None:
@@ -26,6 +32,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(LIST + "/{reference}/reassign", reassign_form)
     app.router.add_post(LIST + "/{reference}/accept", accept_form)
     app.router.add_post(LIST + "/{reference}/decline", decline_form)
+    app.router.add_post(LIST + "/{reference}/close", close_form)
 
 
 async def _load(request: web.Request) -> dict[str, Any]:
@@ -47,11 +54,38 @@ async def show(request: web.Request) -> web.Response:
     inquiry = await _load(request)
     user = viewer(request)
     names = {affiliate.id: affiliate.name for affiliate in request.app[DIRECTORY]}
+    declined = None
+    if not user.is_staff and user.affiliate_id and not inquiry.get("holding") and inquiry["status"] == "declined":
+        declined = after_decline(inquiry, user.affiliate_id, request.app[DIRECTORY])
     return await render(request, "inquiry.html", {
-        "section": "inquiries", "inquiry": inquiry, "names": names, "affiliates": request.app[DIRECTORY].affiliates,
+        "declined": declined,
+        "section": "inquiries", "inquiry": inquiry, "names": names,
+        "choices": reassign_choices(request.app[DIRECTORY], alternatives=(inquiry.get("routing") or {}).get(
+            "alternatives") or [], current=(inquiry.get("routing") or {}).get("affiliate_id")) if user.is_staff else [],
         "staff": user.is_staff, "holds": _holds(user, inquiry), "done": DONE.get(request.query.get("done", "")),
-        "base": f"{LIST}/{inquiry['reference']}",
+        "base": f"{LIST}/{inquiry['reference']}", "close_reasons": _close_reasons(user, inquiry),
+        "reason_labels": {reason.value: label for reason, label in closing.REASON_LABELS.items()},
     })
+
+
+def _close_reasons(user: User, inquiry: dict[str, Any]) -> dict[str, str]:
+    """The reasons the viewer may close this inquiry for (none: no close form)."""
+    return {reason.value: label for reason, label in closing.REASON_LABELS.items()
+            if not refusal(status=inquiry["status"], reason=reason, affiliate=not user.is_staff,
+                           holding=bool(inquiry.get("holding")))}
+
+
+async def close_form(request: web.Request) -> web.Response:
+    inquiry = await _load(request)
+    user = viewer(request)
+    form = await edge.form_of(request)
+    actor = f"staff:{user.email}" if user.is_staff else f"affiliate:{user.affiliate_id}:{user.email}"
+    try:
+        await closing.close(request, reference=inquiry["reference"], scope=user.affiliate_scope, actor=actor,
+                            reason=form.get("reason"), duplicate_of=form.get("duplicate_of"), note=form.get("note"))
+    except closing.Refused as refused:
+        return await message(request, "Not closed", refused.text, status=refused.status)
+    raise _back(inquiry, "closed")
 
 
 async def _text(request: web.Request, name: str, *, required: bool) -> str:
@@ -94,12 +128,21 @@ async def reassign_form(request: web.Request) -> web.Response:
     if not user.is_staff:
         return await message(request, "Not allowed", "Only staff re-assign inquiries.", status=403)
     form = await edge.form_of(request)
-    target = str(form.get("affiliate") or "")
-    if target not in request.app[DIRECTORY]:
-        raise web.HTTPBadRequest(text="Choose an affiliate of the directory.")
+    target = resolve(request.app[DIRECTORY], str(form.get("affiliate") or ""))
+    if target is None:
+        return await message(request, "Not re-assigned", "Choose an affiliate from the list (type part of its name).",
+                             status=400)
     reason = await _text(request, "reason", required=True)
+    if form.get("confirm") != "yes":
+        # Nothing changes until staff have seen whom they chose: the confirmation names it.
+        current = (inquiry.get("routing") or {}).get("affiliate_id")
+        names = {affiliate.id: affiliate.name for affiliate in request.app[DIRECTORY]}
+        return await render(request, "reassign_confirm.html", {
+            "section": "inquiries", "inquiry": inquiry, "target": target, "reason": reason,
+            "current": names.get(current, current) if current else None, "base": f"{LIST}/{inquiry['reference']}",
+        })
     handover = await db.write(request, reassign, endpoints=request.app[ENDPOINTS], reference=inquiry["reference"],
-                              affiliate_id=target, actor=f"staff:{user.email}", reason=reason)
+                              affiliate_id=target.id, actor=f"staff:{user.email}", reason=reason)
     if handover.error:
         text = {"closed": "A deflected or closed inquiry cannot be re-assigned.",
                 "same_affiliate": "The inquiry is already with this affiliate."}.get(handover.error, handover.error)
@@ -112,6 +155,9 @@ async def accept_form(request: web.Request) -> web.Response:
     user = viewer(request)
     if not _holds(user, inquiry):
         return await message(request, "Cannot accept", "Only the affiliate holding a routed inquiry accepts it.", status=409)
+    form = await edge.form_of(request)
+    if form.get("confirm") != "yes":
+        return await _confirm_answer(request, inquiry, "accept")
     done = await db.write(request, accept, reference=inquiry["reference"], affiliate_id=user.affiliate_id,
                           actor=f"affiliate:{user.affiliate_id}:{user.email}")
     if not done:
@@ -125,8 +171,38 @@ async def decline_form(request: web.Request) -> web.Response:
     if not _holds(user, inquiry):
         return await message(request, "Cannot decline", "Only the affiliate holding a routed inquiry declines it.", status=409)
     reason = await _text(request, "reason", required=True)
+    form = await edge.form_of(request)
+    if form.get("confirm") != "yes":
+        return await _confirm_answer(request, inquiry, "decline", reason=reason)
     handover = await db.write(request, move_on, endpoints=request.app[ENDPOINTS], reference=inquiry["reference"],
                               actor=f"affiliate:{user.affiliate_id}:{user.email}", reason=reason)
     if handover.error:
         return await message(request, "Cannot decline", "The inquiry has moved on in the meantime.", status=409)
     raise _back(inquiry, "declined")
+
+
+async def _confirm_answer(request: web.Request, inquiry: dict[str, Any], action: str, reason: str = "") -> web.Response:
+    """The page that asks an affiliate to confirm its answer and says what happens next."""
+    user = viewer(request)
+    assert user.affiliate_id is not None  # only the holding affiliate's users answer
+    where, name = after_decline(inquiry, user.affiliate_id, request.app[DIRECTORY])
+    return await render(request, "answer_confirm.html", {
+        "section": "inquiries", "inquiry": inquiry, "action": action, "reason": reason, "next_kind": where,
+        "next_name": name, "base": f"{LIST}/{inquiry['reference']}",
+        "tells_partner": bool(inquiry.get("consent") and (inquiry.get("contact") or {}).get("email")),
+    })
+
+
+def after_decline(inquiry: dict[str, Any], affiliate_id: str, directory: Directory) -> tuple[str, str | None]:
+    """Where `affiliate_id`'s decline sends (or sent) the inquiry, from the decisions it sees
+    (bot.staff.affiliate_view: up to its own last one): ("stays", None) when it is the last resort
+    itself, ("fallback", the last resort's name), or ("next", the next alternative's name)."""
+    decisions = inquiry.get("decisions") or []
+    own = [d for d in decisions if d["affiliate_id"] == affiliate_id]
+    last_resort = fallback_affiliate()
+    if not own or affiliate_id == last_resort:
+        return "stays", None
+    going = candidates_after(own[-1].get("alternatives") or [], tried={d["affiliate_id"] for d in decisions},
+                             last_resort=last_resort)[0]
+    name = directory.get(going).name if going in directory else going
+    return ("fallback" if going == last_resort else "next"), name

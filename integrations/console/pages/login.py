@@ -11,11 +11,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.staff.accounts import MAX_EMAIL_LENGTH, User, normalize_email
+from bot.staff.accounts import MAX_EMAIL_LENGTH, normalize_email
 from bot.staff.passwords import verify_password
 from bot.store.accounts.users import credentials_by_email, record_login
 from integrations.console import db, edge
-from integrations.console.keys import DIRECTORY
 from integrations.console.pages import throttle
 from integrations.console.pages.render import message, render
 from integrations.console.pages.session import current_user, log_in, log_out
@@ -34,7 +33,6 @@ DISABLED = "This account is disabled. Ask the partnerships team to enable it aga
 def add_routes(app: web.Application) -> None:
     """The login, logout and home routes."""
     app.router.add_get(PREFIX, to_home)
-    app.router.add_get(HOME, home)
     app.router.add_get(LOGIN, login_form)
     app.router.add_post(LOGIN, login)
     app.router.add_post(LOGOUT, logout)
@@ -59,13 +57,6 @@ def safe_next(raw: object) -> str:
 async def to_home(request: web.Request) -> web.Response:
     """/console without the slash: the home page."""
     raise _redirect(HOME)
-
-
-async def home(request: web.Request) -> web.Response:
-    """Who is logged in, with which role (later: their inquiries)."""
-    user = current_user(request)
-    assert user is not None  # the guard lets no anonymous request through
-    return await render(request, "home.html", {"affiliate_name": _affiliate_name(request, user)})
 
 
 async def login_form(request: web.Request) -> web.Response:
@@ -115,13 +106,6 @@ async def logout(request: web.Request) -> web.Response:
 
 def _redirect(location: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(location)
-
-
-def _affiliate_name(request: web.Request, user: User) -> str | None:
-    if user.affiliate_id is None:
-        return None
-    names = {affiliate.id: affiliate.name for affiliate in request.app[DIRECTORY]}
-    return names.get(user.affiliate_id, user.affiliate_id)
 
 
 async def not_allowed(request: web.Request) -> web.Response:

@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install web domain spacy train run run-cluster test test-cluster test-unit validate rasa-test lint eval simulate fuzz bench bench-widget bench-console bench-delivery clean
+.PHONY: help install web domain spacy train run run-cluster test test-cluster test-unit validate rasa-test lint eval simulate fuzz bench bench-cluster bench-widget bench-console bench-delivery clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -64,9 +64,10 @@ test: train web ## the full suite: lint, units, integration (SQLite + PostgreSQL
 	$(MAKE) --no-print-directory rasa-test
 	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e/test_cluster.py
 
-test-cluster: train web ## the cluster (make run-cluster) under load and faults: HAProxy, PostgreSQL, Redis
+test-cluster: train web ## the cluster (make run-cluster) under load and faults (kill -9, Redis restart, PostgreSQL outage): HAProxy, PostgreSQL, Redis
 	@command -v haproxy >/dev/null || { echo "needs HAProxy: apt-get install -y haproxy"; exit 1; }
-	INTAKE_TEST_REQUIRE_CLUSTER=1 INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_cluster.py
+	@command -v redis-server >/dev/null || { echo "needs redis-server: apt-get install -y redis-server"; exit 1; }
+	INTAKE_TEST_REQUIRE_CLUSTER=1 INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest -q -s -p no:cacheprovider tests/e2e/test_cluster.py
 
 lint: install ## ruff and mypy
 	$(PY) -m ruff check bot actions integrations tests
@@ -83,6 +84,10 @@ fuzz: train web ## 10,000 hostile requests (5,000 per database) against the real
 
 bench: train ## intakes vs the stock `rasa init` bot over REST: latency, throughput, CPU, memory (PROFILE=1: py-spy)
 	$(PY) -m tests.bench.intake_bench $(if $(PROFILE),--profile)
+
+bench-cluster: train ## make run-cluster with 1, 2 and 4 Rasa servers through HAProxy at 10 and 20 partners: msg/s, p50/p95, CPU per message
+	@command -v haproxy >/dev/null || { echo "needs HAProxy: apt-get install -y haproxy"; exit 1; }
+	INTAKE_TEST_POSTGRES_URL=$${INTAKE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m tests.bench.cluster_bench
 
 bench-widget: train web ## the widget's transferred size, time to interactive and time to greeting in Chromium
 	$(PY) tests/bench/widget_bench.py

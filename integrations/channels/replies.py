@@ -5,7 +5,9 @@ conversations), but a fault must not leave a partner looking at silence, nor at 
 turn that was not saved:
 - an action call failed (the action server down, a 500; turns.py): nothing of the turn was
   saved, and the partner is asked, once, to send the message again in a moment;
-- the conversation store cannot be reached (a database outage): the same request, and the REST
+- the conversation store cannot be reached (a database outage), or the conversation's lock
+  cannot be had (Redis unreachable or restarting: integrations/tracker/lock_store.py raises
+  Rasa's LockError before anything of the message was read): the same request, and the REST
   channel answers 503; never a reply from a blank conversation (integrations/tracker/guard.py);
 - handling a message sent nothing back (a bug): the partner is told that something went wrong.
 The apology is in the conversation's language (remembered by the Rasa process when the database
@@ -20,6 +22,7 @@ from enum import Enum
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from rasa.core.lock_store import LockError
 
 from bot.i18n.catalog import DEFAULT_LANGUAGE, load_catalog
 from bot.store.outage import unreachable
@@ -63,8 +66,10 @@ def unavailable_text(language: str | None) -> str:
 
 
 def unreachable_store(error: BaseException) -> bool:
-    """Whether `error` says the conversation store could not be read or written."""
-    return isinstance(error, TrackerStoreUnavailable) or unreachable(error)
+    """Whether `error` says the conversation store could not be read or written, or the
+    conversation's lock could not be had: either way nothing of the message was handled or saved
+    (Rasa takes the lock before it reads the conversation), so asking again is safe."""
+    return isinstance(error, (TrackerStoreUnavailable, LockError)) or unreachable(error)
 
 
 class HeldOutput(OutputChannel):
@@ -142,6 +147,9 @@ class Outcome(str, Enum):
     UNAVAILABLE = "unavailable"
     #: The dialogue sent nothing or broke: the partner got the generic apology.
     APOLOGISED = "apologised"
+    #: The message had been handled and saved already (turns.AlreadyHandled): its saved replies
+    #: were sent again (reported as ANSWERED).
+    REPLAYED = "replayed"
 
 
 async def fault_language(message: UserMessage) -> str:
@@ -177,9 +185,13 @@ def always_answered(on_new_message: Handler, *, max_chars: int | None = None) ->
         if held is not None:
             message.output_channel = held
         outcome = Outcome.ANSWERED
-        with turns.turn() as turn:
+        replayed: list[dict[str, Any]] = []
+        with turns.turn(message.message_id) as turn:
             try:
                 await on_new_message(message)
+            except turns.AlreadyHandled as handled:
+                outcome, replayed = Outcome.REPLAYED, handled.replies
+                log.info("a message sent again after its turn was saved got that turn's replies")
             except Exception as error:  # noqa: BLE001 - whatever failed, the partner gets a reply
                 outcome = Outcome.UNAVAILABLE if unreachable_store(error) else (
                     Outcome.FAILED_TURN if turn.failed or isinstance(error, turns.TurnFailed) else Outcome.APOLOGISED)
@@ -189,11 +201,15 @@ def always_answered(on_new_message: Handler, *, max_chars: int | None = None) ->
                 if turn.failed:  # saved nothing either way (guard.py); never a half turn's replies
                     outcome = Outcome.FAILED_TURN
         if outcome is not Outcome.ANSWERED:
-            # Only the apology: the turn's replies belong to a turn that was not saved.
+            # Only the apology (or the saved replies): the turn's replies belong to a turn that was not saved.
             if collector is not None:
                 del collector.messages[before:]
             elif held is not None:
                 held.held.clear()
+        for reply in replayed:
+            await (held or output).send_response(message.sender_id, dict(reply))
+        if outcome is Outcome.REPLAYED:
+            outcome = Outcome.ANSWERED
         said = 0
         if held is not None:
             said = await held.release()

@@ -19,12 +19,16 @@
   assistant said when it ended comes first in the next reply.
 - Rate limits (limits.py): over a conversation's or a client address's limit the message is
   dropped and answered with HTTP 429, `Retry-After` and a one-line JSON error.
+- Behind HAProxy each message carries the balancer's id (MESSAGE_ID_HEADER), stored with it: a
+  message the balancer sends again after its server died is answered with the replies that
+  server saved, not handled twice (turns.py).
 - Each message is timed and counted (metrics.py), and the blueprint gives the server `GET /metrics`.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -51,6 +55,9 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 #: The channel's name in metrics (and Rasa's).
 CHANNEL = "rest"
+#: Set by HAProxy on every REST message, whatever the client sent (deploy/haproxy.cfg.in).
+MESSAGE_ID_HEADER = "X-Intake-Message-Id"
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: What a blank message becomes: the `help` intent, which explains and repeats the question.
 BLANK_MESSAGE = "/help"
 
@@ -83,6 +90,15 @@ async def metadata_of(body: dict[str, Any], *, client: str | None) -> dict[str, 
     and the hash of the client's address."""
     metadata = body.get("metadata")
     return await message_metadata(metadata if isinstance(metadata, dict) else None, body.get("message"), client=client)
+
+
+def message_id_of(request: Request) -> str | None:
+    """The id HAProxy gives each REST message (MESSAGE_ID_HEADER, deploy/haproxy.cfg.in), which
+    a retry of the message on another server keeps: stored with the message, it lets that server
+    see that the turn was saved already (turns.check_not_handled). None without the balancer
+    (Rasa then makes one up) or when the header is not a UUID."""
+    value = request.headers.get(MESSAGE_ID_HEADER) or ""
+    return value.lower() if _UUID.fullmatch(value) else None
 
 
 def bad_request(reason: str) -> HTTPResponse:
@@ -175,8 +191,8 @@ class IntakeRestInput(RestInput):
                             metadata={**metadata, TO_PERSON: True},
                         ))
                     else:
-                        outcome = await answered(UserMessage(text, collector, conversation,
-                                                             input_channel=self.name(), metadata=metadata))
+                        outcome = await answered(UserMessage(text, collector, conversation, input_channel=self.name(),
+                                                             metadata=metadata, message_id=message_id_of(request)))
                 except CancelledError:
                     handled.result = "failed"
                     log.error("REST message timed out")

@@ -9,6 +9,14 @@ and the conversation store refuses to save a failed turn (`check_savable`, calle
 integrations/tracker/guard.py), so the conversation stays exactly as it was before the message
 and the channel asks the partner to send it again.
 
+A message sent again under the id of one the conversation already holds is not handled twice:
+HAProxy sends a REST message to another server when the one handling it died before answering
+(deploy/haproxy.cfg.in `retry-on`), and rarely that server had saved the turn first. The retry
+carries the same id (the balancer's X-Request-ID, integrations/channels/rest.py), the conversation
+store sees it as the last message (`check_not_handled`, called by guard.py when Rasa reads the
+conversation under its lock), and the partner gets that turn's saved replies (`AlreadyHandled`)
+instead of the next question as if they had said it twice.
+
 The turn is a context variable: Rasa handles a message in the channel's own task, so every
 action call and the final save of that message see it; requests that are not a partner's
 message (Rasa's HTTP API, the console writing a person's reply) have no turn and are unaffected.
@@ -19,16 +27,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
+
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 
 class TurnFailed(Exception):
     """An action call of this turn failed: nothing of the turn was saved."""
 
 
+class AlreadyHandled(Exception):
+    """This message is the conversation's last one already: nothing was handled again; `replies`
+    are what the bot said after it (each a message as a channel's send_response takes it)."""
+
+    def __init__(self, replies: list[dict[str, Any]]) -> None:
+        super().__init__("this message was handled and saved already")
+        self.replies = replies
+
+
 @dataclass
 class Turn:
     #: The type of the first error that failed the turn (never its text: it may quote the partner).
     failure: str | None = None
+    #: The message's id (Rasa's UserMessage.message_id), stored with it in the conversation.
+    message_id: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -39,9 +62,9 @@ _current: ContextVar[Turn | None] = ContextVar("intake_turn", default=None)
 
 
 @contextmanager
-def turn() -> Iterator[Turn]:
-    """A turn for the message handled inside the block."""
-    current = Turn()
+def turn(message_id: str | None = None) -> Iterator[Turn]:
+    """A turn for the message (with id `message_id`) handled inside the block."""
+    current = Turn(message_id=message_id)
     token = _current.set(current)
     try:
         yield current
@@ -61,3 +84,19 @@ def check_savable() -> None:
     current = _current.get()
     if current is not None and current.failed:
         raise TurnFailed(f"an action call failed ({current.failure}); the turn was not saved")
+
+
+def check_not_handled(tracker: DialogueStateTracker | None) -> None:
+    """Raise AlreadyHandled when `tracker`, read for the current turn before its message was added,
+    ends with that very message (same id): a retry of a turn that was saved."""
+    current = _current.get()
+    if current is None or not current.message_id or tracker is None:
+        return
+    replies: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            if event.message_id == current.message_id:
+                raise AlreadyHandled(list(reversed(replies)))
+            return
+        if isinstance(event, BotUttered):
+            replies.append({"text": event.text, **{k: v for k, v in (event.data or {}).items() if v is not None}})

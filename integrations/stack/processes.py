@@ -6,6 +6,7 @@ exercise exactly the commands a user runs.
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import signal
 import socket
@@ -37,10 +38,50 @@ def log_tail(log_dir: Path, name: str, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def _ephemeral_low() -> int:
+    """The first port of the kernel's range for the local end of outgoing connections."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def busy_port(ports: list[int], host: str = "127.0.0.1") -> int | None:
+    """The first of `ports` something already listens on."""
+    for port in ports:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+            except OSError:
+                return port
+    return None
+
+
+def free_ports(count: int = 1, taken: set[int] | None = None) -> int:
+    """The first of `count` consecutive free ports on loopback, *below* the kernel's ephemeral
+    range; `taken`: ports handed out already but maybe not bound yet (the new ones are added).
+
+    Not bind(0): the kernel hands those out from the range it also takes the local ports of
+    outgoing connections from, and a Rasa server binds its port only after loading its model
+    (half a minute on two cores) while every process opens connections to PostgreSQL, Redis and
+    each other. One of them took a cluster Rasa server's port meanwhile (the neighbour of a
+    bind(0) port: Linux gives bind(0) odd ports and connect() even ones); the server exited
+    ("address already in use", status 0) and supervisord restarted it, a model load later."""
+    low, high = 20000, _ephemeral_low() - count
+    taken = set() if taken is None else taken
+    for _ in range(500):
+        first = random.randint(low, high)
+        ports = set(range(first, first + count))
+        if not ports & taken and busy_port(sorted(ports)) is None:
+            taken |= ports
+            return first
+    raise RuntimeError(f"no {count} free consecutive ports between {low} and {high + count}")
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port on loopback (free_ports)."""
+    return free_ports(1)
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import sys
 import time
 import xmlrpc.client
@@ -19,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 
 from bot.nlp.train import model_path
-from integrations.stack.processes import ROOT, answers, base_env
+from integrations.stack.processes import ROOT, answers, base_env, busy_port
 from integrations.stack.supervision import Supervisor, action_ports, layout_env, rasa_ports, running_pid
 
 
@@ -108,18 +107,6 @@ def _echo_deliveries(paths: list[Path], offsets: dict[Path, int]) -> None:
             if "intake.delivery" in line:
                 print(line, flush=True)
         offsets[path] = offsets.get(path, 0) + complete
-
-
-def busy_port(ports: list[int], host: str = "127.0.0.1") -> int | None:
-    """The first of `ports` something already listens on."""
-    for port in ports:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((host, port))
-            except OSError:
-                return port
-    return None
 
 
 def health_urls(env: dict[str, str]) -> dict[str, str]:

@@ -53,6 +53,7 @@ class GuardedTrackerStore(FailSafeTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         tracker = await self._tracker_store.retrieve(sender_id)
+        turns.check_not_handled(tracker)  # a message sent again after its turn was saved
         self._remember(tracker)
         return tracker
 

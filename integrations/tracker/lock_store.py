@@ -45,6 +45,12 @@ LEASE_SECONDS = 10.0
 RENEW_SECONDS = 3.0
 #: Polling while waiting: starts short (a turn takes tens of milliseconds), grows to this.
 MAX_POLL_SECONDS = 0.1
+#: The longest a message waits for its conversation's lock before it is refused (LockError: the
+#: partner gets the polite 503 and sends it again). Rasa asks for 60 s (LOCK_LIFETIME), exactly
+#: HAProxy's `timeout server` (deploy/haproxy.cfg.in): a message held that long reached the
+#: partner as the balancer's bare 504 instead of our answer. Three leases: time for a dead
+#: holder and a dead next waiter to be skipped, and well inside the balancer's timeout.
+MAX_WAIT_SECONDS = 30.0
 #: The hash disappears this long after its last change (a conversation that went quiet).
 IDLE_EXPIRY_SECONDS = 3600
 
@@ -97,14 +103,21 @@ class RedisTicketLockStore(LockStore):
     """A FIFO ticket lock per conversation whose every change is one atomic Redis script."""
 
     def __init__(self, url: str, *, key_prefix: str = "intake:lock:", lease_seconds: float = LEASE_SECONDS,
-                 renew_seconds: float = RENEW_SECONDS) -> None:
+                 renew_seconds: float = RENEW_SECONDS, max_wait_seconds: float = MAX_WAIT_SECONDS) -> None:
         from redis import asyncio as aioredis
+        from redis.exceptions import ConnectionError as RedisConnectionError
 
         self.url = url
         self.key_prefix = key_prefix
         self.lease_ms = int(lease_seconds * 1000)
         self.renew_seconds = renew_seconds
-        self.redis = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.max_wait_seconds = max_wait_seconds
+        # A pooled connection that Redis dropped (a restart) fails its next command at once: tried
+        # again, once, on a fresh connection, instead of failing a partner's message after Redis
+        # is back. Only a connection error: the script did not run. A timeout may mean it did
+        # (HINCRBY would then issue a second ticket), so that one is not retried.
+        self.redis = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
+                                             retry_on_error=[RedisConnectionError])
         self._issue = self.redis.register_script(_ISSUE)
         self._acquire = self.redis.register_script(_ACQUIRE)
         self._release = self.redis.register_script(_RELEASE)
@@ -120,7 +133,8 @@ class RedisTicketLockStore(LockStore):
         """Hold the conversation's lock for the body; raise LockError when it cannot be had.
 
         `lock_lifetime` and `wait_time_in_seconds` are Rasa's arguments: the lease (renewed while
-        held) replaces the first, short polls the second."""
+        held) replaces the first, short polls the second; a message waits at most
+        `max_wait_seconds` (MAX_WAIT_SECONDS)."""
         key = self._key(conversation_id)
         try:
             ticket = int(await self._issue(keys=[key], args=[self.lease_ms, IDLE_EXPIRY_SECONDS]))
@@ -144,7 +158,8 @@ class RedisTicketLockStore(LockStore):
 
     async def _wait_for(self, key: str, ticket: int, patience: float) -> None:
         poll = 0.005
-        deadline = asyncio.get_running_loop().time() + max(patience, self.lease_ms / 1000 * 2)
+        deadline = asyncio.get_running_loop().time() + min(max(patience, self.lease_ms / 1000 * 2),
+                                                            self.max_wait_seconds)
         while True:
             try:
                 state = int(await self._acquire(keys=[key], args=[ticket, self.lease_ms]))

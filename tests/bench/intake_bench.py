@@ -199,11 +199,12 @@ def bench_stock(tmp: Path, profile: bool) -> Result:
         return Result(seq, conc, rss_mb(proc.pid))
 
 
-def record_scripts(stack: Stack, opening_of: Callable[[dict], str]) -> list[Script]:
-    """Hold each scenario once (untimed), answering by reading the tracker; the messages sent."""
+def record_scripts(rasa_url: str, token: str, opening_of: Callable[[dict], str], *, api_url: str = "") -> list[Script]:
+    """Hold each scenario once (untimed), answering by reading the tracker (Rasa's HTTP API at
+    `api_url`, else at `rasa_url`, with the admin JWT `token`); the messages sent."""
     scripts = []
     for scenario in SCENARIOS:
-        chat = Conversation(stack.rasa_url, stack.rasa_admin_token, f"bench-{uuid.uuid4().hex[:12]}")
+        chat = Conversation(rasa_url, token, f"bench-{uuid.uuid4().hex[:12]}", api_url=api_url)
         if not chat.complete_intake(opening_of(scenario), dict(scenario["answers"])):
             raise AssertionError(chat.transcript())
         scripts.append(Script([t.sent for t in chat.turns],
@@ -226,8 +227,8 @@ def bench_project(tmp: Path, profile: bool) -> Result:
     stack.start()
     try:
         stack.wait_ready(timeout=300)
-        rich = record_scripts(stack, lambda s: s["opening"])
-        plain = record_scripts(stack, lambda s: PLAIN_OPENING)
+        rich = record_scripts(stack.rasa_url, stack.rasa_admin_token, lambda s: s["opening"])
+        plain = record_scripts(stack.rasa_url, stack.rasa_admin_token, lambda s: PLAIN_OPENING)
         pids = {"rasa": stack.procs["rasa"].pid, "actions": stack.procs["actions"].pid}
         recorder = (lambda: profiling.Recorder(pids, PROFILE_DIR)) if profile else None
         every = {name: proc.pid for name, proc in stack.procs.items()}

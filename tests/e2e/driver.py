@@ -44,6 +44,9 @@ class Conversation:
     metadata: dict = field(default_factory=dict)
     turns: list[Turn] = field(default_factory=list)
     conversation_id: str = ""
+    #: Where Rasa's HTTP API is when it is not at `rasa_url` (behind HAProxy the public address
+    #: serves only the channels; tests and benches read trackers at the internal one).
+    api_url: str = ""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_-]{32,128}", self.sender):
@@ -64,7 +67,8 @@ class Conversation:
         return turn
 
     def tracker(self) -> dict:
-        return get_json(f"{self.rasa_url}/conversations/{self.conversation_id}/tracker?include_events=NONE", self.token)
+        api = self.api_url or self.rasa_url
+        return get_json(f"{api}/conversations/{self.conversation_id}/tracker?include_events=NONE", self.token)
 
     def slots(self) -> dict:
         return self.tracker()["slots"]

@@ -15,8 +15,7 @@ import pytest
 from driver import Conversation
 
 from bot.data import ROOT
-from integrations.stack.processes import answers, free_port
-from integrations.stack.run import busy_port
+from integrations.stack.processes import answers, busy_port, free_port
 from integrations.stack.supervision import Supervisor, running_pid
 
 

@@ -173,3 +173,33 @@ def test_without_a_redis_url_the_store_is_rasas_in_memory_one() -> None:
     assert isinstance(IntakeLockStore(endpoint_config=EndpointConfig(url="")), InMemoryLockStore)
     assert isinstance(IntakeLockStore(endpoint_config=EndpointConfig(url="redis://127.0.0.1:6379/15")),
                       RedisTicketLockStore)
+
+
+def test_a_message_waits_for_a_live_holder_only_up_to_the_limit_then_is_refused(redis_url: str) -> None:
+    """A holder that stays alive (it renews its lease) but never finishes: the next message of its
+    conversation is refused with LockError (the channels' polite 503) after max_wait_seconds,
+    not after Rasa's 60 s, which is HAProxy's server timeout (a bare 504 for the partner)."""
+
+    async def main() -> float:
+        prefix = f"w{uuid.uuid4().hex}:"
+        holder = RedisTicketLockStore(redis_url, key_prefix=prefix, lease_seconds=0.5, renew_seconds=0.1)
+        waiter = RedisTicketLockStore(redis_url, key_prefix=prefix, lease_seconds=0.5, renew_seconds=0.1,
+                                      max_wait_seconds=1.5)
+        held = asyncio.Event()
+
+        async def hold() -> None:
+            async with holder.lock("c"):
+                held.set()
+                await asyncio.sleep(3600)
+
+        holding = asyncio.create_task(hold())
+        await held.wait()
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(LockError):
+            async with waiter.lock("c"):
+                raise AssertionError("the lock was handed over while its holder lived")
+        waited = asyncio.get_running_loop().time() - started
+        holding.cancel()
+        return waited
+
+    assert 1.4 <= asyncio.run(main()) < 3.0

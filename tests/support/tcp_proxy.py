@@ -7,7 +7,6 @@ the same port."""
 from __future__ import annotations
 
 import contextlib
-import secrets
 import socket
 import threading
 from collections.abc import Iterator
@@ -83,22 +82,14 @@ def postgres_behind_proxy(base_url: str, prefix: str) -> Iterator[tuple[TcpProxy
     """A scratch schema on the PostgreSQL server of `base_url` (dropped afterwards): (the proxy,
     the schema's URL through the proxy, its direct URL). Only what connects through the proxy
     sees the outage; the shared server and its other users do not."""
+    from scratch_schema import scratch_schema
     from sqlalchemy.engine import make_url
 
-    from bot.store import make_engine
-
-    schema = f"{prefix}_{secrets.token_hex(5)}"
-    admin = make_engine(base_url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    direct = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    proxy = TcpProxy(direct.host or "127.0.0.1", direct.port or 5432)
-    proxy.start()
-    try:
-        yield (proxy, direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
-               direct.render_as_string(hide_password=False))
-    finally:
-        proxy.stop()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with scratch_schema(base_url, prefix) as url:
+        direct = make_url(url)
+        proxy = TcpProxy(direct.host or "127.0.0.1", direct.port or 5432)
+        proxy.start()
+        try:
+            yield (proxy, direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), url)
+        finally:
+            proxy.stop()

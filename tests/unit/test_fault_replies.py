@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from rasa.core.lock_store import LockError
 from sqlalchemy import exc
 
 from bot.i18n.catalog import supported_languages
@@ -45,6 +46,12 @@ async def database_down(message):
     raise TrackerStoreUnavailable("reading a conversation failed (OperationalError)")
 
 
+async def lock_unavailable(message):
+    # What Agent.handle_message raises when the Redis lock store cannot be reached: before the
+    # conversation was read, so nothing of the message was handled.
+    raise LockError("Redis lock store unavailable: ConnectionError")
+
+
 async def fine(message):
     await message.output_channel.send_text_message(message.sender_id, "one")
     await message.output_channel.send_text_message(message.sender_id, "two")
@@ -55,7 +62,8 @@ def handle(handler, output, metadata=None):
 
 
 @pytest.mark.parametrize(("handler", "outcome"), [(action_server_down, Outcome.FAILED_TURN),
-                                                  (database_down, Outcome.UNAVAILABLE)])
+                                                  (database_down, Outcome.UNAVAILABLE),
+                                                  (lock_unavailable, Outcome.UNAVAILABLE)])
 def test_a_fault_gets_only_the_polite_request_in_the_pages_language(handler, outcome):
     collector = CollectingOutputChannel()
     assert handle(handler, collector, {"language": "pt"}) is outcome

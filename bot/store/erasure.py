@@ -150,6 +150,7 @@ def erase_conversation(*, session: Session, conversation_id: str, also: Iterable
     session.execute(update(inquiries).where(inquiries.c.id == inquiry.id).values(
         contact_name=None, contact_email=None, consent=False,
         description=None if inquiry.description is None else MARK,
+        description_folded=None,
         opening=None if inquiry.opening is None else MARK,
         erased_at=inquiry.erased_at or as_utc(now),
     ))

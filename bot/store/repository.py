@@ -180,6 +180,7 @@ def _store(
     actor: str,
 ) -> StoredInquiry:
     conversation_id = values["conversation_id"]
+    values = {**values, "description_folded": normalize_org_name(values.get("description")) or None}
     existing = _existing(session, conversation_id)
     status_value = Status(status).value
     if existing is not None and existing.status is Status.DEFLECTED and status_value != existing.status.value:

@@ -173,6 +173,11 @@ inquiries = Table(
     Column("content_language", String(10)),
     Column("licence", String(20)),
     Column("description", Text),
+    # The description folded as organisation names are (bot.store.names.normalize_org_name: case,
+    # accents, punctuation), which the console's search matches: "musee" finds "Musée" on SQLite,
+    # whose lower() folds ASCII only, and on PostgreSQL without the unaccent extension. Written
+    # with the description (repository._store), erased with it (erasure.py).
+    Column("description_folded", Text),
     # The partner's first words about the inquiry, as typed (the affiliate reads them too).
     Column("opening", Text),
     Column("contact_name", String(300)),

@@ -31,6 +31,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.store import make_engine, make_sessionmaker, upgrade  # noqa: E402
+from bot.store.names import normalize_org_name  # noqa: E402
 from bot.store.rasa_events import events  # noqa: E402
 from bot.store.tables import inquiries, organizations, routing_decisions, status_history  # noqa: E402
 
@@ -81,14 +82,15 @@ def seed(url: str) -> None:
             if not has_inquiry:
                 continue
             country = rng.choice(COUNTRIES)
-            orgs.append({"id": i, "name": f"{rng.choice(['Museum', 'Library', 'Archive', 'Institute'])} {i}",
-                         "normalized_name": f"org {i}", "type": rng.choice(KINDS), "country": country,
-                         "created_at": created})
+            name = f"{rng.choice(['Musée', 'Museum', 'Library', 'Archive', 'Institute'])} {i}"
+            orgs.append({"id": i, "name": name, "normalized_name": normalize_org_name(name), "type": rng.choice(KINDS),
+                         "country": country, "created_at": created})
+            description = "Photographs of the collection" if i % 7 else "a museum course"
             status = rng.choices(["routed", "accepted", "declined", "closed", "deflected"], [40, 35, 5, 15, 5])[0]
             rows.append({"id": i, "reference": f"WMP-{i:08X}", "conversation_id": sender, "status": status,
                          "created_at": created, "language": rng.choice(["en", "en", "es", "fr", "de", "pt", "ar"]),
                          "partnership_type": rng.choice(TYPES), "organization_id": i, "country": country,
-                         "description": "photographs of the collection" if i % 7 else "a museum course",
+                         "description": description, "description_folded": normalize_org_name(description),
                          "consent": i % 3 != 0, "tier": rng.choice(["qualified", "qualified", "needs_review"]),
                          "qualification_reasons": ["seeded"], "contact_email": "x@example.org"})
             first = rng.choice(AFFILIATES)
@@ -118,7 +120,8 @@ async def measure(url: str) -> None:
     engine = make_engine(url)
     add_accounts(make_sessionmaker(engine), {"staff@bench.example": None, "fr@bench.example": "wm-fr"})
     engine.dispose()
-    pages = ["/console/", "/console/inquiries?needs=overdue", "/console/inquiries?needs=answer", "/console/inquiries", "/console/inquiries?q=museum&status=routed", "/console/inquiries?sort=organisation&page=40",
+    pages = ["/console/", "/console/inquiries?needs=overdue", "/console/inquiries?needs=answer", "/console/inquiries", "/console/inquiries?q=museum&status=routed",
+             "/console/inquiries?q=MUSEE", "/console/inquiries?q=collection", "/console/inquiries?sort=organisation&page=40",
              "/console/inquiries/WMP-00000064", "/console/dashboard", "/console/conversations",
              "/console/conversations?outcome=abandoned", "/console/inquiries.csv?country=FR"]
     for who in ("staff@bench.example", "fr@bench.example"):

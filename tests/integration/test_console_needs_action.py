@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import pytest_asyncio
-from console_helpers import add_accounts, console_client, csrf_token, log_in
+from console_helpers import add_accounts, cells, console_client, csrf_token, log_in
 from fakes import FakeDecision
 from rasa_events import create_events_table, user, write_events
 from sqlalchemy import select, update
@@ -85,7 +85,7 @@ async def client(db_url, engine, world):
 async def _page(client, path: str, status: int = 200) -> str:
     response = await client.get(path, allow_redirects=False)
     assert response.status == status, (path, response.status, await response.text())
-    return await response.text()
+    return cells(await response.text())
 
 
 def _counts(html: str) -> dict[str, int]:

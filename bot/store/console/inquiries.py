@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from bot.staff.affiliate_view import affiliate_view
 from bot.store.clock import start_of_day, utcnow
 from bot.store.decisions import CURRENT_DECISION
-from bot.store.names import canonical_reference
+from bot.store.names import canonical_reference, normalize_org_name
 from bot.store.needs_action import needs_condition
 from bot.store.queries import affiliate_filter, decisions_and_history, get_inquiry, opening_of, visible_to
 from bot.store.tables import (
@@ -87,9 +87,13 @@ def _base(filters: InquiryFilters, scope: str | None) -> Select:
     if filters.created_to:
         stmt = stmt.where(inquiries.c.created_at < start_of_day(filters.created_to + timedelta(days=1)))
     if filters.q:
-        pattern = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(func.lower(organizations.c.name).like(pattern, escape="\\"),
-                              func.lower(inquiries.c.description).like(pattern, escape="\\")))
+        # Both sides folded the same way (case, accents, punctuation to spaces): "MUSÉE d'Orsay"
+        # finds "Musée d’Orsay". Folding turns % and _ into spaces, so the pattern has no
+        # wildcards; a search of punctuation alone folds to nothing and finds nothing.
+        folded = normalize_org_name(filters.q)
+        pattern = f"%{folded}%"
+        stmt = stmt.where(or_(organizations.c.normalized_name.like(pattern),
+                              inquiries.c.description_folded.like(pattern)) if folded else false())
     return stmt
 
 

@@ -54,6 +54,7 @@
     }
     var body = document.querySelector("#handoff-list tbody");
     if (!body) { return; }
+    var heads = document.querySelectorAll("#handoff-list thead th");
     body.textContent = "";
     if (!data.rows.length) {
       var empty = element("tr");
@@ -72,6 +73,11 @@
       tr.appendChild(element("td", "", row.status_label));
       tr.appendChild(element("td", "", row.waited));
       tr.appendChild(element("td", "", row.claimed_by || "—"));
+      // On a phone each row is a card whose cells name their column (console.css), as the
+      // server renders them: the names are the header's.
+      Array.prototype.forEach.call(tr.children, function (td, i) {
+        if (heads[i]) { td.setAttribute("data-label", heads[i].textContent); }
+      });
       body.appendChild(tr);
     });
   }

@@ -1,5 +1,5 @@
 """`intake`: the command line of the project. One module per command group: `users` (console
-accounts), `tokens` (JSON API tokens), `export` (flagged messages as NLU data), `erasure` (a
+accounts), `tokens` (JSON API tokens), `export` (flagged messages as NLU data), `partnerships` (the public partnership history), `erasure` (a
 person's data erased on request, retention applied now), `endpoints` (delivery endpoints disabled
 after a 410 Gone); `database` is what they share.
 
@@ -8,6 +8,7 @@ after a 410 Gone); `database` is what they share.
     intake users password --email E --password-stdin   (ends the user's console sessions)
     intake tokens add --name N [--affiliate ID] | list | disable --name N | enable --name N
     intake export-training-data [--out FILE] [--language L] [--all] [--mark-exported]
+    intake export-partnerships --out-dir DIR
     intake erase --email E | --reference R | --conversation C [--dry-run]
     intake purge [--dry-run]
     intake endpoints list | enable --affiliate ID [--channel webhook]
@@ -26,7 +27,7 @@ from typing import NoReturn, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import endpoints, erasure, export, tokens, users
+from bot.cli import endpoints, erasure, export, partnerships, tokens, users
 from bot.cli.database import FAILED, OK, USAGE, UsageError
 from bot.settings import Settings
 
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_commands(commands, _Parser)
     tokens.add_commands(commands, _Parser)
     export.add_commands(commands, _Parser)
+    partnerships.add_commands(commands, _Parser)
     erasure.add_commands(commands, _Parser)
     endpoints.add_commands(commands, _Parser)
     return parser
@@ -58,7 +60,8 @@ def main(
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("intake: choose a command: users, tokens, endpoints, export-training-data, erase, purge "
+            raise UsageError("intake: choose a command: users, tokens, endpoints, export-training-data, export-partnerships, "
+                             "erase, purge "
                              "(see intake --help)")
         if getattr(args, "run", None) is None:  # a command group without its action
             raise UsageError(f"intake {args.command}: choose an action (see intake {args.command} --help)")

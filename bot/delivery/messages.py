@@ -40,7 +40,7 @@ def webhook_body(*, delivery_id: str, inquiry: dict[str, Any], links: Mapping[st
     text}], from `inquiry["transcript"]`) beside the inquiry."""
     # The inquiry in the JSON API's shape (DESIGN.md); the partner's first message beside it,
     # and for a partner who asked for a person in vain, the notice and the conversation.
-    shaped = {key: value for key, value in inquiry.items() if key not in ("opening", "transcript")}
+    shaped = {key: value for key, value in inquiry.items() if key not in ("opening", "transcript", "worked_with")}
     payload: dict[str, Any] = {
         "event": ROUTED_EVENT,
         "delivery_id": delivery_id,
@@ -49,6 +49,9 @@ def webhook_body(*, delivery_id: str, inquiry: dict[str, Any], links: Mapping[st
     }
     if inquiry.get("opening"):
         payload["opening"] = inquiry["opening"]
+    if inquiry.get("worked_with"):  # optional: [{affiliate_id, name, years}] of earlier partnerships
+        payload["worked_with"] = [{"affiliate_id": w["affiliate_id"], "name": w.get("name") or w["affiliate_id"],
+                                   "years": list(w["years"])} for w in inquiry["worked_with"]]
     if inquiry.get("wants_person"):
         payload["notice"] = WANTS_PERSON_NOTICE
         payload["transcript"] = [
@@ -81,6 +84,9 @@ def routed_email(
     organisation = (inquiry.get("organization") or {}).get("name") or "an organisation"
     intro = f"A partnership inquiry from {organisation} has been routed to {affiliate_name}."
     reason = _routing_reason(inquiry)
+    earlier = worked_with_sentence(inquiry.get("worked_with") or [])
+    if earlier:
+        intro = f"{intro} {earlier}"
     rows = _summary_rows(inquiry)
     description = str(inquiry.get("description") or "")
     deadline = (
@@ -165,6 +171,19 @@ def accepted_email_to_partner(
     message = _message(subject=subject, sender=sender, to=[address], delivery_id=delivery_id)
     _set_body(message, text, body)
     return message
+
+
+def worked_with_sentence(entries: list[dict[str, Any]]) -> str:
+    """"This organisation worked with Wikimedia France in 2023 and 2024." for earlier accepted
+    inquiries ([{affiliate_id, name, years}]); "" for none."""
+    def years(values: list[int]) -> str:
+        text = [str(y) for y in values]
+        return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
+
+    parts = [f"{w.get('name') or w['affiliate_id']} in {years(w['years'])}" for w in entries if w.get("years")]
+    if not parts:
+        return ""
+    return "This organisation worked with " + "; with ".join(parts) + "."
 
 
 def _description_heading(inquiry: Mapping[str, Any]) -> str:

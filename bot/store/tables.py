@@ -330,6 +330,31 @@ password_resets = Table(
     Column("used_at", UTCDateTime),
 )
 
+# What an accepted inquiry became (issue 17, item 5): the partnership its affiliate keeps up to
+# date. One per inquiry; `affiliate_id` is the affiliate that accepted it (who may edit it, with
+# staff). Everything here but `updated_by` is public (`intake export-partnerships`): the summary is
+# written by the affiliate for publication, never the partner's own words.
+partnerships = Table(
+    "partnerships",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("inquiry_id", ForeignKey("inquiries.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("affiliate_id", String(64), nullable=False, index=True),
+    Column("status", String(10), nullable=False),  # active | completed | stopped
+    Column("started_on", Date),
+    Column("ended_on", Date),
+    Column("files_uploaded", Integer),
+    Column("commons_category", String(300)),
+    Column("wikidata_items_created", Integer),
+    Column("events_held", Integer),
+    Column("participants", Integer),
+    Column("public_summary", String(500)),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("updated_by", String(320), nullable=False),  # an actor (staff:<e-mail>, affiliate:<id>:<e-mail>)
+    CheckConstraint("status IN ('active', 'completed', 'stopped')", name="status"),
+)
+
 # Staff and affiliate notes on an inquiry (free text). `visibility` is chosen when written:
 # `staff` (staff only) or `shared` (also the affiliate holding the inquiry at the time;
 # bot.staff.affiliate_view decides what an affiliate sees).

@@ -15,7 +15,7 @@ from bot.delivery.endpoints import load_endpoints
 from bot.routing.directory import load_directory
 from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker
-from integrations.console import api, edge, observed, pages, respond
+from integrations.console import api, edge, observed, organisation_api, pages, respond
 from integrations.console.auth import bearer_auth_middleware
 from integrations.console.keys import DIRECTORY, ENDPOINTS, ENGINE, RASA, READS, SETTINGS, WRITES
 from integrations.console.rasa_api import RasaApi
@@ -32,6 +32,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_delivery_endpoints)
     app.cleanup_ctx.append(_rasa_api)
     api.add_routes(app)
+    organisation_api.add_routes(app)
     observed.add_routes(app)
     respond.add_routes(app)
     pages.setup(app, settings)

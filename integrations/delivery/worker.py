@@ -34,6 +34,7 @@ from bot.delivery.lifecycle import overdue_decisions
 from bot.delivery.messages import accepted_email_to_partner, routed_email, webhook_body
 from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed
 from bot.store.clock import as_utc
+from bot.store.console.organisations import earlier_partnerships
 from bot.store.console.transcripts import delivered_transcript
 from bot.store.disabled_endpoints import GONE, SKIPPED, disable_endpoint, disabled_keys, target_hash
 from bot.store.outbox import clean_error
@@ -256,6 +257,10 @@ class Worker:
                     # The e-mail shows the partner's first words too; the webhook carries them beside
                     # the inquiry (whose shape is the JSON API's).
                     inquiry["opening"] = opening_of(session=session, reference=job.reference)
+                    # Institutional memory: which affiliates worked with this organisation before.
+                    inquiry["worked_with"] = [
+                        {**earlier, "name": self.affiliate_names.get(earlier["affiliate_id"], earlier["affiliate_id"])}
+                        for earlier in earlier_partnerships(session=session, reference=job.reference)]
                     if inquiry.get("wants_person"):  # the affiliate reads what was said before
                         inquiry["transcript"] = delivered_transcript(
                             session=session, conversation_id=inquiry["conversation_id"],

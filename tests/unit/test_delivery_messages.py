@@ -249,3 +249,20 @@ def test_every_email_the_worker_sends_has_the_message_id_of_its_delivery():
     assert message_id_for("d-9", SENDER) == "<d-9@intake.example>"
     # A delivery id cannot break out of the header.
     assert message_id_for("d-9\r\nBcc: x@evil.example", SENDER) == "<d-9Bcc:x@evil.example@intake.example>"
+
+
+def test_an_organisation_that_worked_with_wikimedia_says_so_in_the_webhook_and_the_email():
+    worked = [{"affiliate_id": "wm-fr", "name": "Wikimedia France", "years": [2023, 2024]},
+              {"affiliate_id": "wikiedu", "name": "Wiki Education", "years": [2022]}]
+    inquiry = {**INQUIRY, "worked_with": worked}
+    payload = json.loads(webhook_body(delivery_id="d-1", inquiry=inquiry, links=LINKS))
+    assert payload["worked_with"] == worked and "worked_with" not in payload["inquiry"]
+    assert "worked_with" not in json.loads(webhook_body(delivery_id="d-1", inquiry=INQUIRY, links=LINKS))
+    message = routed_email(inquiry=inquiry, affiliate_name="Wikimedia España", links=LINKS, sender=SENDER,
+                           to=["a@example.org"], delivery_id="d-1")
+    sentence = "This organisation worked with Wikimedia France in 2023 and 2024; with Wiki Education in 2022."
+    assert sentence in message.get_body(("plain",)).get_content()
+    assert sentence in message.get_body(("html",)).get_content()
+    plain = routed_email(inquiry=INQUIRY, affiliate_name="Wikimedia España", links=LINKS, sender=SENDER,
+                         to=["a@example.org"], delivery_id="d-1")
+    assert "worked with" not in plain.get_body(("plain",)).get_content()

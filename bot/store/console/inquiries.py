@@ -20,6 +20,7 @@ from bot.store.clock import start_of_day, utcnow
 from bot.store.decisions import CURRENT_DECISION
 from bot.store.names import canonical_reference, normalize_org_name
 from bot.store.needs_action import needs_condition
+from bot.store.partnerships import owner_of, partnerships_of
 from bot.store.queries import affiliate_filter, decisions_and_history, get_inquiry, opening_of, visible_to
 from bot.store.tables import (
     deliveries,
@@ -167,9 +168,13 @@ def inquiry_detail(*, session: Session, reference: str, scope: str | None) -> di
                deliveries.c.attempts, deliveries.c.delivered_at)
         .where(deliveries.c.inquiry_id == inquiry_id).order_by(deliveries.c.created_at))]
     inquiry["id"] = inquiry_id
-    closing = session.execute(select(inquiries.c.closed_reason, inquiries.c.duplicate_of)
+    closing = session.execute(select(inquiries.c.closed_reason, inquiries.c.duplicate_of, inquiries.c.organization_id)
                               .where(inquiries.c.id == inquiry_id)).one()
+    inquiry["organization_id"] = closing.organization_id  # its history: /console/organisations/{id}
     inquiry["closing"] = {"reason": closing.closed_reason, "duplicate_of": closing.duplicate_of}
+    # What the inquiry became, and who may record it (public facts: every viewer of it sees them).
+    inquiry["partnership"] = partnerships_of(session=session, inquiry_ids=[inquiry_id]).get(inquiry_id)
+    inquiry["partnership_owner"] = owner_of(session=session, inquiry_id=inquiry_id)
     inquiry["duplicates"] = list(session.scalars(select(inquiries.c.reference).where(
         inquiries.c.duplicate_of == ref, visible_to(scope)).order_by(inquiries.c.id)))
     if scope is not None:

@@ -26,6 +26,7 @@ from integrations.console.pages import (
     inquiries,
     inquiry_detail,
     login,
+    organisations,
     reset,
 )
 from integrations.console.pages.guard import STATIC, guard
@@ -56,6 +57,7 @@ def setup(
     conversations.add_routes(app)
     handoffs.add_routes(app)
     dashboard.add_routes(app)
+    organisations.add_routes(app)
     app.router.add_static(STATIC.rstrip("/"), STATIC_DIR)
 
 

@@ -13,6 +13,7 @@ from bot.routing import fallback_affiliate
 from bot.routing.directory import Directory
 from bot.staff.accounts import User
 from bot.store.console.inquiries import NOTE_VISIBILITIES, add_note, inquiry_detail
+from bot.store.partnerships import OUTCOME_FIELDS, Outcome, PartnershipStatus, save_partnership
 from integrations.console import closing, db, edge
 from integrations.console.keys import DIRECTORY, ENDPOINTS
 from integrations.console.pages.affiliate_choice import reassign_choices, resolve
@@ -23,7 +24,7 @@ from integrations.console.pages.session import viewer
 MAX_TEXT = 2000
 #: The outcome shown after a form, by the `done` query parameter of the redirect.
 DONE = {"note": "Note added.", "reassigned": "Re-assigned.", "accepted": "Accepted.", "declined": "Declined.",
-        "closed": "Closed."}
+        "closed": "Closed.", "partnership": "Partnership saved."}
 
 
 def add_routes(app: web.Application) -> None:
@@ -33,6 +34,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(LIST + "/{reference}/accept", accept_form)
     app.router.add_post(LIST + "/{reference}/decline", decline_form)
     app.router.add_post(LIST + "/{reference}/close", close_form)
+    app.router.add_post(LIST + "/{reference}/partnership", partnership_form)
 
 
 async def _load(request: web.Request) -> dict[str, Any]:
@@ -62,7 +64,8 @@ async def show(request: web.Request) -> web.Response:
         "section": "inquiries", "inquiry": inquiry, "names": names,
         "choices": reassign_choices(request.app[DIRECTORY], alternatives=(inquiry.get("routing") or {}).get(
             "alternatives") or [], current=(inquiry.get("routing") or {}).get("affiliate_id")) if user.is_staff else [],
-        "staff": user.is_staff, "holds": _holds(user, inquiry), "done": DONE.get(request.query.get("done", "")),
+        "staff": user.is_staff, "holds": _holds(user, inquiry), "records_partnership": _records(user, inquiry),
+        "partnership_statuses": [status.value for status in PartnershipStatus], "done": DONE.get(request.query.get("done", "")),
         "base": f"{LIST}/{inquiry['reference']}", "close_reasons": _close_reasons(user, inquiry),
         "reason_labels": {reason.value: label for reason, label in closing.REASON_LABELS.items()},
     })
@@ -206,3 +209,29 @@ def after_decline(inquiry: dict[str, Any], affiliate_id: str, directory: Directo
                              last_resort=last_resort)[0]
     name = directory.get(going).name if going in directory else going
     return ("fallback" if going == last_resort else "next"), name
+
+
+def _records(user: User, inquiry: dict[str, Any]) -> bool:
+    """Whether `user` may record this inquiry's partnership: staff, or the affiliate that accepted
+    it (and still holds it), once it was accepted."""
+    owner = inquiry.get("partnership_owner")
+    return owner is not None and (user.is_staff or user.affiliate_id == owner)
+
+
+async def partnership_form(request: web.Request) -> web.Response:
+    inquiry = await _load(request)
+    user = viewer(request)
+    if not _records(user, inquiry):
+        return await message(request, "Not allowed", "Only the affiliate that accepted the inquiry, and staff, record "
+                             "its partnership.", status=403)
+    form = await edge.form_of(request)
+    try:
+        outcome = Outcome.parse({name: str(form.get(name) or "") for name in OUTCOME_FIELDS})
+    except ValueError as error:
+        return await message(request, "Not saved", str(error).capitalize() + ".", status=400)
+    actor = f"staff:{user.email}" if user.is_staff else f"affiliate:{user.affiliate_id}:{user.email}"
+    try:
+        await db.write(request, save_partnership, inquiry_id=inquiry["id"], outcome=outcome, actor=actor)
+    except ValueError as error:  # moved on since the page was loaded
+        return await message(request, "Not saved", str(error).capitalize() + ".", status=409)
+    raise _back(inquiry, "partnership")

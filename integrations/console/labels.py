@@ -3,9 +3,9 @@ affiliates, countries, languages and times, each by a name in the viewer's local
 other way, the code a name typed into a filter means. The CSV export and the JSON API keep
 the codes.
 
-Every label text lives here, keyed by locale (English only until the console's catalogues
-exist: a missing locale falls back to English); countries, languages and dates come from
-Babel's CLDR data in any locale.
+Every label text lives here in English, marked for the console's message catalogues and shown
+in the viewer's language (integrations/console/i18n.py); countries, languages, dates and numbers
+come from Babel's CLDR data in any locale.
 """
 from __future__ import annotations
 
@@ -14,26 +14,26 @@ from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime, get_timezone
+from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from bot.routing.directory import Directory
 from bot.store.names import normalize_org_name
+from integrations.console.i18n import N_, translate
 
 DEFAULT_LOCALE = "en"
 
-#: The texts of the codes, per locale.
-TEXTS: dict[str, dict[str, dict[str, str]]] = {
-    "en": {
-        "partnership_type": {
-            "content_donation": "Content donation", "data_donation": "Data donation", "education": "Education",
-            "event": "Event", "technology": "Technology", "research": "Research", "funding": "Funding",
-            "media": "Media", "other": "Other",
-        },
-        "tier": {"qualified": "Qualified", "needs_review": "Needs review", "not_eligible": "Not eligible"},
-        "status": {
-            "routed": "Routed", "accepted": "Accepted", "declined": "Declined", "deflected": "Deflected",
-            "closed": "Closed", "needs_review": "Needs review",
-        },
+#: The texts of the codes (English; shown translated).
+TEXTS: dict[str, dict[str, str]] = {
+    "partnership_type": {
+        "content_donation": N_("Content donation"), "data_donation": N_("Data donation"),
+        "education": N_("Education"), "event": N_("Event"), "technology": N_("Technology"),
+        "research": N_("Research"), "funding": N_("Funding"), "media": N_("Media"), "other": N_("Other"),
+    },
+    "tier": {"qualified": N_("Qualified"), "needs_review": N_("Needs review"), "not_eligible": N_("Not eligible")},
+    "status": {
+        "routed": N_("Routed"), "accepted": N_("Accepted"), "declined": N_("Declined"), "deflected": N_("Deflected"),
+        "closed": N_("Closed"), "needs_review": N_("Needs review"),
     },
 }
 
@@ -49,8 +49,15 @@ def text(kind: str, code: str | None, locale: str = DEFAULT_LOCALE) -> str:
     """The label of a partnership type, tier or status (`kind`); the code itself when it has none."""
     if not code:
         return "—"
-    texts = TEXTS.get(locale.split("-")[0], TEXTS[DEFAULT_LOCALE]).get(kind) or TEXTS[DEFAULT_LOCALE][kind]
-    return texts.get(code) or TEXTS[DEFAULT_LOCALE][kind].get(code) or code
+    english = TEXTS[kind].get(code)
+    return translate(locale.split("-")[0], english) if english else code
+
+
+def number(value: float | int | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A number as the viewer's locale writes it ("12,345.5", "12 345,5", "١٢٬٣٤٥٫٥")."""
+    if value is None:
+        return "—"
+    return format_decimal(value, locale=_locale(locale))
 
 
 def country(code: str | None, locale: str = DEFAULT_LOCALE) -> str:

@@ -148,3 +148,42 @@ def test_the_dashboard_is_compact_at_1280_px_and_every_chart_readable_at_360_px(
         print(f"dashboard at 360 px: {page.evaluate('document.documentElement.scrollHeight')} px tall")
     finally:
         context.close()
+
+
+def test_an_arabic_affiliate_sees_the_console_right_to_left_in_arabic(browser, stack, people):
+    """A browser asking for Arabic in Beirut: Arabic texts, <html dir=rtl> laid out right to left
+    (the brand at the right edge, no horizontal scrolling), codes by Arabic names, and times
+    rewritten to the browser's time zone with the UTC value kept on hover."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar-EG", timezone_id="Asia/Beirut")
+    try:
+        page = context.new_page()
+        page.goto(stack.console_url + "/console/inquiries")
+        assert page.locator("html").get_attribute("dir") == "rtl" and "تسجيل الدخول" in page.inner_text("h1")
+        page.fill("#email", AFFILIATE)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/console/inquiries")
+        assert page.locator("html").get_attribute("lang") == "ar"
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        assert "الطلبات" in page.inner_text("nav.sections") and "تسجيل الخروج" in page.inner_text("header")
+        row = page.locator("tbody tr", has_text=people["reference"])
+        assert "التبرع بالمحتوى" in row.inner_text() and "فرنسا" in row.inner_text()
+        brand = page.locator("a.brand").bounding_box()
+        assert brand is not None and brand["x"] + brand["width"] > 1280 * 0.6, brand
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        when = row.locator("time")
+        assert when.get_attribute("title").endswith(" UTC")
+        iso = when.get_attribute("datetime")
+        local, utc = (page.evaluate("([iso, zone]) => new Intl.DateTimeFormat('ar', {dateStyle: 'short', "
+                                    "timeStyle: 'short', timeZone: zone}).format(new Date(iso))", [iso, zone])
+                      for zone in ("Asia/Beirut", "UTC"))
+        assert local != utc  # Beirut is never on UTC: the text below is the rewritten one
+        page.wait_for_function("([iso, text]) => document.querySelector(`time[datetime='${iso}']`).textContent === text",
+                               arg=[iso, local])
+        shot(page, "inquiries-ar")
+        page.click("a.brand")
+        page.wait_for_selector("h1")
+        assert page.inner_text("h1") == "ما يتطلّب إجراءً منك"
+        shot(page, "home-ar")
+    finally:
+        context.close()

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 
 import yaml
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
 from rasa_sdk import Action
 
 import actions
@@ -106,3 +110,46 @@ def test_every_affiliate_row_validates_and_rules_reference_known_affiliates():
     router = default_router(ROOT / "data")
     assert len(router.directory.affiliates) == 169
     assert set(router.rules.affiliate_ids()) <= {a.id for a in router.directory.affiliates}
+
+
+CONSOLE = ROOT / "integrations" / "console"
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _console_messages() -> set[str]:
+    """The console's texts as `make messages-extract` finds them now (babel.cfg, its keywords)."""
+    with (ROOT / "babel.cfg").open() as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "translate": (2,), "translate_plural": (2, 3)}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(CONSOLE), method_map, options_map, keywords=keywords):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_every_console_text_is_translated_in_every_language_with_the_same_placeholders():
+    """The console's catalogues (integrations/console/locale): one per language of the assistant
+    but English (the msgids), each holding every text the templates and code mark, none fuzzy,
+    none empty, and every translation using the msgid's placeholders (a plural form may leave
+    the number out, as Arabic's "one" and "two" do)."""
+    texts = _console_messages()
+    assert len(texts) > 100
+    catalogues = {path.parts[-3]: path for path in (CONSOLE / "locale").glob("*/LC_MESSAGES/console.po")}
+    assert set(catalogues) == set(supported_languages()) - {"en"}
+    for language, path in catalogues.items():
+        with path.open("rb") as handle:
+            catalogue = read_po(handle, locale=language)
+        messages = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in catalogue if m.id}
+        assert set(messages) == texts, (language, texts ^ set(messages))
+        for msgid, message in messages.items():
+            assert not message.fuzzy, (language, msgid)
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert all(forms), (language, msgid)
+            expected = {name for text in ids for name in _PLACEHOLDER.findall(text)}
+            used = [set(_PLACEHOLDER.findall(form)) for form in forms]
+            assert all(names <= expected for names in used), (language, msgid)
+            assert set().union(*used) == expected, (language, msgid)
+            if len(ids) == 1:
+                assert used[0] == expected, (language, msgid)

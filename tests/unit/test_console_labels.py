@@ -12,7 +12,10 @@ from integrations.console import labels
 
 def test_codes_read_as_names_in_the_viewers_locale():
     assert labels.text("partnership_type", "content_donation") == "Content donation"
-    assert labels.text("status", "needs_review", "de") == "Needs review"  # English until the catalogues exist
+    assert labels.text("status", "needs_review", "de") == "Zu prüfen"
+    assert labels.text("status", "routed", "ar") == "مُحال" and labels.text("tier", "qualified", "xx") == "Qualified"
+    assert labels.text("status", "made_up", "fr") == "made_up"  # a code without a label shows as itself
+    assert labels.number(12345.5, "fr") == "12\u202f345,5" and labels.number(12345, "en") == "12,345"
     assert labels.country("FR", "de") == "Frankreich" and labels.language("es", "fr") == "espagnol"
     assert labels.country("XX") == "XX" and labels.country(None) == "—"
     shown = labels.when(datetime(2026, 12, 6, 16, 0, tzinfo=timezone.utc), "fr", "Europe/Paris")

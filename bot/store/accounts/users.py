@@ -127,6 +127,12 @@ def _user(row: Any) -> User:
     )
 
 
+def set_language(*, session: Session, user_id: int, language: str | None) -> None:
+    """Store the user's language (the console's and the digest's; None: the browser's for the
+    console, the affiliate's for the digest); the caller has checked it is one of bot/responses."""
+    session.execute(update(users).where(users.c.id == user_id).values(language=language))
+
+
 def set_digest(*, session: Session, user_id: int, digest: str, language: str | None) -> None:
     """Store the user's digest setting (one of bot.staff.accounts.DIGESTS) and language; the
     caller has checked both."""

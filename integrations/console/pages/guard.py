@@ -16,6 +16,7 @@ from yarl import URL
 
 from bot.store.outage import unreachable
 from integrations.console.edge import RETRY_AFTER_S
+from integrations.console.i18n import N_
 from integrations.console.keys import SETTINGS
 from integrations.console.pages import csrf
 from integrations.console.pages.login import FORGOT, LOGIN, PREFIX, RESET, not_allowed
@@ -59,12 +60,12 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         # An HTML page rather than the JSON API's error; no details (they may hold personal data).
         if unreachable(exc):  # an outage, not a bug: 503, and when to try again
             log.warning("database unreachable (%s) on %s %s", type(exc).__name__, request.method, request.path)
-            response = await message(request, "The database cannot be reached",
-                                     "The console cannot reach its database right now. Please try again in a moment.",
+            response = await message(request, N_("The database cannot be reached"),
+                                     N_("The console cannot reach its database right now. Please try again in a moment."),
                                      status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
         else:
             log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path)
-            response = await message(request, "Something went wrong", "Please try again later.", status=500)
+            response = await message(request, N_("Something went wrong"), N_("Please try again later."), status=500)
     secure(response.headers, cache=is_static)
     apply_cookie(request, response)
     return response
@@ -74,9 +75,9 @@ async def _guarded(request: web.Request, handler: Handler, is_static: bool) -> w
     if not request.app[SETTINGS].session_secret:
         return await message(
             request,
-            "Console not configured",
-            "The console's pages need INTAKE_SESSION_SECRET (a long random string) to protect their forms."
-            " Set it and restart the console; the JSON API works without it.",
+            N_("Console not configured"),
+            N_("The console's pages need INTAKE_SESSION_SECRET (a long random string) to protect their forms."
+               " Set it and restart the console; the JSON API works without it."),
             status=503,
         )
     if is_static:

@@ -17,6 +17,7 @@ from bot.routing.directory import Directory
 from bot.store.console.inquiries import PAGE_SIZE, SORTS, InquiryFilters, export_inquiries, search_inquiries
 from bot.store.needs_action import NEEDS
 from integrations.console import db, labels, params
+from integrations.console.i18n import N_
 from integrations.console.keys import DIRECTORY
 from integrations.console.pages.login import PREFIX
 from integrations.console.pages.render import message, paging, render
@@ -30,8 +31,13 @@ CSV_COLUMNS = ("reference", "created_at", "status", "organization_name", "organi
 
 
 #: The `needs` filter's choices as the list names them.
-NEEDS_LABELS = {"answer": "waiting for the affiliate's answer", "overdue": "unanswered past the response window",
-                "delivery": "delivery failing or given up"}
+NEEDS_LABELS = {"answer": N_("waiting for the affiliate's answer"), "overdue": N_("unanswered past the response window"),
+                "delivery": N_("delivery failing or given up")}
+
+
+#: The sort keys as the list's caption names them.
+SORT_NAMES = {"created": N_("creation date"), "organisation": N_("organisation"), "country": N_("country"),
+              "status": N_("status"), "affiliate": N_("affiliate")}
 
 
 class BadFilter(ValueError):
@@ -117,7 +123,7 @@ async def inquiry_list(request: web.Request) -> web.Response:
         "statuses": [s.value for s in Status], "types": [p.value for p in PartnershipType],
         "tiers": [t.value for t in Tier], "affiliates": request.app[DIRECTORY].affiliates,
         "staff": viewer(request).affiliate_scope is None, "unknown": unknown,
-        "labels": labels, "directory": request.app[DIRECTORY], "locale": labels.DEFAULT_LOCALE, "needs": NEEDS_LABELS,
+        "directory": request.app[DIRECTORY], "needs": NEEDS_LABELS, "sort_names": SORT_NAMES,
     })
 
 

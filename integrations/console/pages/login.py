@@ -15,8 +15,9 @@ from bot.staff.accounts import MAX_EMAIL_LENGTH, normalize_email
 from bot.staff.passwords import verify_password
 from bot.store.accounts.users import credentials_by_email, record_login
 from integrations.console import db, edge
+from integrations.console.i18n import N_
 from integrations.console.pages import throttle
-from integrations.console.pages.render import message, render
+from integrations.console.pages.render import locale_of, message, render
 from integrations.console.pages.session import current_user, log_in, log_out
 
 PREFIX = "/console"
@@ -26,8 +27,8 @@ LOGOUT = PREFIX + "/logout"
 #: The password reset pages (pages/reset.py): the form asking for a link, and the links.
 FORGOT = PREFIX + "/forgot"
 RESET = PREFIX + "/reset/"
-WRONG = "Wrong e-mail address or password."
-DISABLED = "This account is disabled. Ask the partnerships team to enable it again."
+WRONG = N_("Wrong e-mail address or password.")
+DISABLED = N_("This account is disabled. Ask the partnerships team to enable it again.")
 
 
 def add_routes(app: web.Application) -> None:
@@ -77,13 +78,13 @@ async def login(request: web.Request) -> web.Response:
     context = {"next": next_url, "email": email}
     if not email or not password:
         return await render(
-            request, "login.html", {**context, "error": "Enter your e-mail address and password."}, status=400
+            request, "login.html", {**context, "error": N_("Enter your e-mail address and password.")}, status=400
         )
     reservation = await throttle.reserve(request, email)
     if reservation.attempt_id is None:
         wait = reservation.retry_after
         return await render(
-            request, "login.html", {**context, "error": throttle.too_many(wait)}, status=429,
+            request, "login.html", {**context, "error": throttle.too_many(wait, locale_of(request))}, status=429,
             headers={"Retry-After": str(wait)},
         )
     found = await db.read(request, credentials_by_email, email=email)
@@ -112,7 +113,7 @@ async def not_allowed(request: web.Request) -> web.Response:
     """A page for a refused form (CSRF token missing or wrong)."""
     return await message(
         request,
-        "This form has expired",
-        "The page was open too long or came from elsewhere. Go back, reload it and try again.",
+        N_("This form has expired"),
+        N_("The page was open too long or came from elsewhere. Go back, reload it and try again."),
         status=403,
     )

@@ -21,7 +21,7 @@ from yarl import URL
 
 from bot.staff.accounts import User
 from bot.store.console.handoff_inbox import waiting_count
-from integrations.console import db
+from integrations.console import db, i18n, labels
 from integrations.console.keys import SETTINGS, TEMPLATES
 from integrations.console.pages import csrf
 from integrations.console.pages.session import current_user
@@ -50,6 +50,8 @@ def setup_templates(app: web.Application) -> None:
         default_helpers=False,
     )
     env.filters["timestamp"] = timestamp
+    i18n.install(env)
+    env.globals["labels"] = labels  # names of codes, dates and numbers in the page's `locale`
 
 
 def timestamp(value: float | None) -> str:
@@ -89,6 +91,7 @@ async def render(
     """Render `template` with the viewer and the CSRF token that every page's layout needs."""
     sessions_on = bool(request.app[SETTINGS].session_secret)
     user = current_user(request)
+    locale_of(request)
     full = {
         "viewer": user,
         "csrf_field": csrf.FIELD,
@@ -98,6 +101,12 @@ async def render(
         **(context or {}),
     }
     return render_bare(request, template, full, status=status, headers=headers)
+
+
+def locale_of(request: web.Request) -> str:
+    """The language of the page answering `request`: the viewer's setting, else the browser's."""
+    user = current_user(request)
+    return i18n.request_locale(request, user.language if user else None)
 
 
 async def _waiting(request: web.Request, user: User | None) -> int | None:
@@ -119,16 +128,25 @@ def render_bare(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
-    """Render `template` with `context` alone: no viewer, and no session (nor its cookie) started."""
-    response = aiohttp_jinja2.render_template(template, request, dict(context), app_key=TEMPLATES, status=status)
+    """Render `template` with `context` alone: no viewer, and no session (nor its cookie) started.
+    The page's language (`locale`, and `dir` for <html>) is the one chosen for the request."""
+    locale = i18n.request_locale(request)
+    full = {"locale": locale, "dir": i18n.direction(locale), **context}
+    response = aiohttp_jinja2.render_template(template, request, full, app_key=TEMPLATES, status=status)
     response.headers.update(headers or {})
     return response
 
 
 async def message(
-    request: web.Request, title: str, text: str, *, status: int, headers: Mapping[str, str] | None = None
+    request: web.Request, title: str, text: str, *, status: int, headers: Mapping[str, str] | None = None,
+    values: Mapping[str, object] | None = None,
 ) -> web.Response:
-    """A page that only says something (errors, refusals)."""
+    """A page that only says something (errors, refusals). `title` and `text` are the English
+    texts (marked with N_), shown in the page's language; `values` fill the text's %(name)s."""
+    locale = locale_of(request)
+    shown = i18n.translate(locale, text)
     return await render(
-        request, "message.html", {"title": title, "text": text}, status=status, headers=headers
+        request, "message.html",
+        {"title": i18n.translate(locale, title), "text": shown % dict(values) if values else shown},
+        status=status, headers=headers,
     )

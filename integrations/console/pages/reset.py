@@ -19,21 +19,22 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot.staff.accounts import MAX_EMAIL_LENGTH, normalize_email
-from bot.staff.passwords import check_new_password, hash_password
+from bot.staff.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_new_password, hash_password
 from bot.staff.reset_email import reset_email
 from bot.store.accounts.password_resets import consume_reset, create_reset, recent_reset_exists, reset_user_id
 from bot.store.accounts.users import set_password, user_by_email
 from integrations.console import db, edge
+from integrations.console.i18n import N_, translate
 from integrations.console.keys import BACKGROUND, MAILER, SETTINGS
 from integrations.console.pages import throttle
 from integrations.console.pages.login import FORGOT, LOGIN, RESET
-from integrations.console.pages.render import message, render
+from integrations.console.pages.render import locale_of, message, render
 from integrations.delivery.senders import DeliveryError
 
 log = logging.getLogger(__name__)
 
 #: What the forgot form always answers.
-SENT = (
+SENT = N_(
     "If an account exists for that address, we have sent it an e-mail with a link to choose a new"
     " password. The link works once, for a limited time."
 )
@@ -59,11 +60,11 @@ async def forgot(request: web.Request) -> web.Response:
     form = await edge.form_of(request)
     email = normalize_email(str(form.get("email") or ""))[:MAX_EMAIL_LENGTH]
     if not email:
-        return await render(request, "forgot.html", {"error": "Enter your e-mail address."}, status=400)
+        return await render(request, "forgot.html", {"error": N_("Enter your e-mail address.")}, status=400)
     reservation = await throttle.reserve_reset_request(request)
     if reservation.attempt_id is None:
         wait = reservation.retry_after
-        return await render(request, "forgot.html", {"error": throttle.too_many(wait)}, status=429,
+        return await render(request, "forgot.html", {"error": throttle.too_many(wait, locale_of(request))}, status=429,
                             headers={"Retry-After": str(wait)})
     settings = request.app[SETTINGS]
     token = await db.write(request, _new_link, email=email,
@@ -75,7 +76,7 @@ async def forgot(request: web.Request) -> web.Response:
         task = asyncio.create_task(_send(request.app, mail))
         request.app[BACKGROUND].add(task)
         task.add_done_callback(request.app[BACKGROUND].discard)
-    return await message(request, "Check your e-mail", SENT, status=200)
+    return await message(request, N_("Check your e-mail"), SENT, status=200)
 
 
 async def reset_form(request: web.Request) -> web.Response:
@@ -91,12 +92,13 @@ async def reset(request: web.Request) -> web.Response:
     new, repeat = str(form.get("new") or ""), str(form.get("repeat") or "")
     error = None
     if new != repeat:
-        error = "The new password and its repetition differ."
+        error = N_("The new password and its repetition differ.")
     else:
         try:
             check_new_password(new)
-        except ValueError as reason:
-            error = f"Not changed: {reason}."
+        except ValueError:  # refused only on length
+            error = translate(locale_of(request), "Not changed: a password has %(low)d to %(high)d characters.") % {
+                "low": MIN_PASSWORD_LENGTH, "high": MAX_PASSWORD_LENGTH}
     if error:
         return await render(request, "reset.html", {"action": request.path, "error": error}, status=400)
     # A dead link is refused before any hashing: posting to made-up links must cost the server nothing.
@@ -106,9 +108,9 @@ async def reset(request: web.Request) -> web.Response:
     done = await db.write(request, _use_link, token=request.match_info["token"], password_hash=password_hash)
     if not done:
         return await _expired(request)
-    return await message(request, "Password changed",
-                         f"Your new password is set and every session of your account has ended. Log in at {LOGIN}.",
-                         status=200)
+    return await message(request, N_("Password changed"),
+                         N_("Your new password is set and every session of your account has ended. Log in at "
+                            "%(login)s."), values={"login": LOGIN}, status=200)
 
 
 def _new_link(*, session: Session, email: str, lifetime: timedelta) -> str | None:
@@ -136,8 +138,8 @@ async def _send(app: web.Application, mail: EmailMessage) -> None:
 async def _expired(request: web.Request) -> web.Response:
     return await message(
         request,
-        "This link no longer works",
-        "Reset links work once, for a limited time, and only the newest one. Ask for a new one at "
-        + FORGOT + ".",
+        N_("This link no longer works"),
+        N_("Reset links work once, for a limited time, and only the newest one. Ask for a new one at %(forgot)s."),
+        values={"forgot": FORGOT},
         status=410,
     )

@@ -14,6 +14,7 @@ from bot.staff.login_throttle import Recent, client_key, client_network, retry_a
 from bot.store.accounts.login_failures import Reservation, release_attempt, reserve_attempt
 from bot.store.clock import utcnow
 from integrations.console import db
+from integrations.console.i18n import translate_plural
 from integrations.console.keys import THROTTLE_POLICY
 
 #: The pseudo-account under which requests for reset links are counted (no e-mail has a '#').
@@ -75,7 +76,8 @@ async def succeeded(request: web.Request, email: str, attempt_id: int) -> None:
     )
 
 
-def too_many(wait: int) -> str:
-    """What a refused attempt is told."""
+def too_many(wait: int, locale: str = "en") -> str:
+    """What a refused attempt is told, in the page's language."""
     minutes = max(1, round(wait / 60))
-    return f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+    return translate_plural(locale, "Too many failed attempts. Try again in %(num)d minute.",
+                            "Too many failed attempts. Try again in %(num)d minutes.", minutes) % {"num": minutes}

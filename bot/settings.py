@@ -18,6 +18,10 @@ from bot.data import data_dir as configured_data_dir
 DEFAULT_SMTP_TIMEOUT = 30.0
 DEFAULT_GENERAL_CONTACT = "partnerships@wikimedia.org"
 DEFAULT_WIKIDATA_API_URL = "https://www.wikidata.org/w/api.php"
+#: Wikimedia Commons' Action API: the files of a partnership's category and the pages using them.
+DEFAULT_COMMONS_API_URL = "https://commons.wikimedia.org/w/api.php"
+#: The Wikimedia Analytics REST API, whose Commons Impact Metrics give a category's monthly views.
+DEFAULT_METRICS_API_URL = "https://wikimedia.org/api/rest_v1"
 DEFAULT_MAIL_FROM = "Wikimedia partnerships <partnerships-intake@localhost>"
 
 
@@ -131,6 +135,12 @@ class Settings:
     #: Wikidata's Action API, where the delivery worker identifies organisations
     #: (INTAKE_WIKIDATA_API_URL); empty: no lookups.
     wikidata_api_url: str = DEFAULT_WIKIDATA_API_URL
+    #: Commons' Action API, read for the partners' monthly recognition reports
+    #: (INTAKE_COMMONS_API_URL); empty: no reports.
+    commons_api_url: str = DEFAULT_COMMONS_API_URL
+    #: The Wikimedia Analytics REST API's base, for the views in those reports
+    #: (INTAKE_METRICS_API_URL); empty: reports without views.
+    metrics_api_url: str = DEFAULT_METRICS_API_URL
     # --- issue 13, abuse limits and secrets (part "limits-secrets") ---
     #: Signs the JWTs that open Rasa's HTTP API (INTAKE_RASA_ADMIN_SECRET); empty: the API is off.
     rasa_admin_secret: str = field(default="", repr=False)
@@ -218,6 +228,8 @@ class Settings:
             retention_days=_bounded(env, "INTAKE_RETENTION_DAYS", 730, low=1, high=36_500),
             purge_interval_minutes=_bounded(env, "INTAKE_PURGE_INTERVAL_MINUTES", 60, low=1, high=10_080),
             wikidata_api_url=_wikidata_api_url(env),
+            commons_api_url=_api_url(env, "INTAKE_COMMONS_API_URL", DEFAULT_COMMONS_API_URL, "no reports"),
+            metrics_api_url=_api_url(env, "INTAKE_METRICS_API_URL", DEFAULT_METRICS_API_URL, "no views").rstrip("/"),
             # issue 13, part "limits-secrets"
             rasa_admin_secret=env.get("INTAKE_RASA_ADMIN_SECRET", ""),
             rate_conversation_per_minute=_bounded(env, "INTAKE_RATE_CONVERSATION_PER_MINUTE", 30, low=0, high=10_000),
@@ -244,12 +256,17 @@ class Settings:
 
 def _wikidata_api_url(env: Mapping[str, str]) -> str:
     """INTAKE_WIKIDATA_API_URL: unset, Wikidata's own; empty, off; otherwise an http(s) URL."""
-    raw = env.get("INTAKE_WIKIDATA_API_URL")
+    return _api_url(env, "INTAKE_WIKIDATA_API_URL", DEFAULT_WIKIDATA_API_URL, "no lookups")
+
+
+def _api_url(env: Mapping[str, str], name: str, default: str, empty_means: str) -> str:
+    """An outside API's URL: unset, `default`; empty, off; otherwise an http(s) URL."""
+    raw = env.get(name)
     if raw is None:
-        return DEFAULT_WIKIDATA_API_URL
+        return default
     url = raw.strip()
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
-        raise ValueError("INTAKE_WIKIDATA_API_URL must be an http(s) URL (or empty: no lookups)")
+        raise ValueError(f"{name} must be an http(s) URL (or empty: {empty_means})")
     return url
 
 

@@ -352,7 +352,27 @@ partnerships = Table(
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
     Column("updated_by", String(320), nullable=False),  # an actor (staff:<e-mail>, affiliate:<id>:<e-mail>)
+    # When the partner followed the unsubscribe link of a recognition report: no more reports.
+    Column("reports_stopped_at", UTCDateTime),
     CheckConstraint("status IN ('active', 'completed', 'stopped')", name="status"),
+)
+
+# The partners' monthly recognition reports (bot/store/recognition_reports.py): one row per
+# partnership and reported month (its first day), claimed before sending so that it goes once;
+# `claimed_until` is also when a failed attempt may be tried again.
+recognition_reports = Table(
+    "recognition_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partnership_id", ForeignKey("partnerships.id", ondelete="CASCADE"), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("claimed_until", UTCDateTime),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("sent_at", UTCDateTime),
+    Column("files", Integer),
+    Column("articles", Integer),
+    Column("views", Integer),
+    UniqueConstraint("partnership_id", "month"),
 )
 
 # Staff and affiliate notes on an inquiry (free text). `visibility` is chosen when written:

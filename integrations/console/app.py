@@ -15,7 +15,15 @@ from bot.delivery.endpoints import load_endpoints
 from bot.routing.directory import load_directory
 from bot.settings import Settings
 from bot.store import make_engine, make_sessionmaker
-from integrations.console import api, edge, observed, organisation_api, pages, respond
+from integrations.console import (
+    api,
+    edge,
+    observed,
+    organisation_api,
+    pages,
+    recognition_unsubscribe,
+    respond,
+)
 from integrations.console.auth import bearer_auth_middleware
 from integrations.console.keys import DIRECTORY, ENDPOINTS, ENGINE, RASA, READS, SETTINGS, WRITES
 from integrations.console.rasa_api import RasaApi
@@ -35,6 +43,7 @@ def create_app(settings: Settings) -> web.Application:
     organisation_api.add_routes(app)
     observed.add_routes(app)
     respond.add_routes(app)
+    recognition_unsubscribe.add_routes(app)
     pages.setup(app, settings)
     webchat.add_routes(app, settings)
     return app

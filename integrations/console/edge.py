@@ -48,7 +48,7 @@ DATABASE_UNAVAILABLE = "the database cannot be reached right now: try again in a
 RETRY_AFTER_S = 10
 #: Path segments that identify a person's conversation or grant a right: logged as "…".
 _SECRET_SEGMENTS = re.compile(
-    r"^/(respond|api/conversations|console/conversations|console/reset|console/handoffs(?!/events$))/[^/]+")
+    r"^/(respond|reports/stop|api/conversations|console/conversations|console/reset|console/handoffs(?!/events$))/[^/]+")
 
 
 def redacted_path(path: str) -> str:

@@ -6,7 +6,8 @@ retention periods it applies every INTAKE_PURGE_INTERVAL_MINUTES (INTAKE_RETENTI
 INTAKE_RETENTION_DAYS) and who hears of hand-off requests (INTAKE_HANDOFF_EMAIL,
 INTAKE_HANDOFF_WEBHOOK_URL / _SECRET), and the affiliates' daily digests (digests.py); its /metrics
 and /health on 127.0.0.1 at INTAKE_WORKER_METRICS_PORT when set (integrations/delivery/metrics.py);
-the organisations it identifies on Wikidata at INTAKE_WIKIDATA_API_URL (empty: none).
+the organisations it identifies on Wikidata at INTAKE_WIKIDATA_API_URL (empty: none); the partners'
+monthly recognition reports from INTAKE_COMMONS_API_URL (empty: none) and INTAKE_METRICS_API_URL.
 """
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from bot.routing import default_router
 from bot.settings import Settings, check_secrets
 from bot.store import make_engine, make_sessionmaker, upgrade
 from bot.store.retention import RetentionPolicy
+from integrations.commons.client import CommonsClient
 from integrations.console.rasa_api import RasaApi
 from integrations.delivery.digests import DigestSender
 from integrations.delivery.handoff_notices import HandoffNotifier
 from integrations.delivery.links import LinkMaker
 from integrations.delivery.metrics import start_status_port
+from integrations.delivery.recognition_reports import RecognitionReporter
 from integrations.delivery.senders import SmtpSender, WebhookSender
 from integrations.delivery.wikidata_lookups import OrganisationIdentifier
 from integrations.delivery.worker import Worker
@@ -46,6 +49,8 @@ async def serve(worker: Worker, *, metrics_port: int | None = None) -> None:
         await worker.webhook.close()
         if worker.wikidata is not None:
             await worker.wikidata.client.close()
+        if worker.recognition is not None:
+            await worker.recognition.client.close()
         if worker.rasa is not None:
             await worker.rasa.close()
 
@@ -93,6 +98,11 @@ def build_worker(settings: Settings) -> Worker:
             sessionmaker=sessionmaker, lease_seconds=settings.delivery_lease_seconds,
             client=WikidataClient(settings.wikidata_api_url, contact=settings.general_contact),
         ) if settings.wikidata_api_url else None,
+        recognition=RecognitionReporter(
+            sessionmaker=sessionmaker, smtp=smtp, public_url=settings.public_url, mail_from=settings.smtp.mail_from,
+            link_secret=settings.link_secret,
+            client=CommonsClient(settings.commons_api_url, settings.metrics_api_url, contact=settings.general_contact),
+        ) if settings.commons_api_url else None,
     )
 
 

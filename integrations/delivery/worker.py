@@ -10,7 +10,9 @@ Every round also re-routes inquiries whose response window has passed and sends 
 notices (integrations/delivery/handoff_notices.py); at start and then every `purge_seconds` the
 worker applies the retention periods (bot/store/retention.py), logging counts only. Beside the
 rounds, in its own loop, every `wikidata.interval` seconds it identifies a few organisations on
-Wikidata (integrations/delivery/wikidata_lookups.py), whose failures only schedule a retry.
+Wikidata (integrations/delivery/wikidata_lookups.py), whose failures only schedule a retry; in
+another, every `recognition.interval` seconds, it sends the partners' monthly recognition reports
+(integrations/delivery/recognition_reports.py), whose Commons requests may be slow just as well.
 
 A webhook receiver that answers 410 Gone has its endpoint disabled (bot.store.disabled_endpoints):
 that delivery is dead at once, later ones to it are marked dead without being tried, and the
@@ -46,6 +48,7 @@ from integrations.delivery.digests import DigestSender
 from integrations.delivery.handoff_notices import HandoffNotifier
 from integrations.delivery.handoff_sweep import sweep_unclaimed
 from integrations.delivery.links import LinkMaker
+from integrations.delivery.recognition_reports import RecognitionReporter
 from integrations.delivery.senders import DeliveryError
 from integrations.delivery.wikidata_lookups import OrganisationIdentifier
 
@@ -93,6 +96,8 @@ class Worker:
     wikidata: OrganisationIdentifier | None = None
     #: Sends the affiliates' daily digests (digests.py); None: not this worker's job.
     digests: DigestSender | None = None
+    #: Sends the partners' recognition reports in its own loop; None: off (INTAKE_COMMONS_API_URL empty).
+    recognition: RecognitionReporter | None = None
     #: When the last round ended (time.monotonic()), for the status port's /health.
     _last_round: float | None = field(default=None, init=False, repr=False)
 
@@ -106,6 +111,7 @@ class Worker:
         # Its own loop: a Wikidata that hangs until the client's timeout, for each organisation
         # of a batch, must not hold up the deliveries.
         identifying = asyncio.create_task(self._identify_loop(stop)) if self.wikidata is not None else None
+        reporting = asyncio.create_task(self._report_loop(stop)) if self.recognition is not None else None
         while not stop.is_set():
             try:
                 if self.retention is not None and time.monotonic() >= next_purge:
@@ -125,8 +131,9 @@ class Worker:
                     await asyncio.wait_for(stop.wait(), self.poll_seconds)
                 except asyncio.TimeoutError:
                     pass
-        if identifying is not None:
-            await identifying
+        for task in (identifying, reporting):
+            if task is not None:
+                await task
         log.info("delivery worker %s stopped", self.worker_id)
 
     async def _identify_loop(self, stop: asyncio.Event) -> None:
@@ -140,6 +147,22 @@ class Worker:
                 await asyncio.wait_for(stop.wait(), self.wikidata.interval)
             except asyncio.TimeoutError:
                 pass
+
+    async def _report_loop(self, stop: asyncio.Event) -> None:
+        assert self.recognition is not None
+        while not stop.is_set():
+            try:
+                await self.send_recognition_reports()
+            except Exception:  # a broken run must not end the loop; its claims run out
+                log.exception("recognition reports failed")
+            try:
+                await asyncio.wait_for(stop.wait(), self.recognition.interval)
+            except asyncio.TimeoutError:
+                pass
+
+    async def send_recognition_reports(self, now: datetime | None = None) -> dict[str, int]:
+        """Send a few of the partners' due recognition reports (recognition_reports.py)."""
+        return {} if self.recognition is None else await self.recognition.run_once(now)
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch; returns how many deliveries were attempted."""

@@ -61,9 +61,10 @@ def stack(tmp_path_factory, peers):
         INTAKE_SMTP_PORT=str(smtp.port),
         INTAKE_SMTP_SECURITY="plain",  # the test's aiosmtpd on loopback has no TLS
         INTAKE_DELIVERY_POLL_SECONDS="0.3",
-        # No lookups on the real Wikidata from tests (tests/integration/test_wikidata_lookups.py
-        # runs the worker against a local fake of its API).
+        # No lookups on the real Wikidata or Commons from tests (tests/integration/test_wikidata_lookups.py
+        # and test_recognition_reports.py run the worker against local fakes of their APIs).
         INTAKE_WIKIDATA_API_URL="",
+        INTAKE_COMMONS_API_URL="",
         # The worker's /metrics and /health (tests/e2e/test_observability.py).
         INTAKE_WORKER_METRICS_PORT=str(free_port()),
         # Staff hear of every request for a person (issue 14): by e-mail and a signed webhook.

@@ -145,7 +145,7 @@ def running_cluster(work: Path, *, database_url: str, redis_url: str, rasa_serve
         INTAKE_RATE_CONVERSATION_PER_MINUTE="120", INTAKE_RATE_CONVERSATION_BURST="60",
         # Never the real Wikidata from tests (no internet here); the RabbitMQ analytics path has
         # its own tests (tests/e2e/test_analytics_broker.py), so the cluster's faults leave it out.
-        INTAKE_WIKIDATA_API_URL="", INTAKE_RABBITMQ_URL="",
+        INTAKE_WIKIDATA_API_URL="", INTAKE_COMMONS_API_URL="", INTAKE_RABBITMQ_URL="",
     )
     env.update(settings)
     work.mkdir(parents=True, exist_ok=True)

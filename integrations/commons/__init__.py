@@ -1,0 +1,1 @@
+"""Clients of Wikimedia Commons' Action API and of the Wikimedia Analytics REST API."""

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from bot.i18n.catalog import DEFAULT_LANGUAGE
+from integrations.console.i18n import N_, translate
+
 #: Series colours (Wikimedia design palette), each ≥ 3:1 against white.
 COLOURS = ("#3366cc", "#14866d", "#ac6600", "#b32424", "#6b4ba1", "#54595d")
 WIDTH = 360
@@ -23,6 +26,8 @@ BAR = 12
 #: Room right of the longest bar for its value.
 VALUE_ROOM = 64
 WEEK_LABEL = 72
+#: A chart's description when it has nothing to show.
+NO_DATA = N_("no data")
 
 
 def _svg(height: int, title: str, desc: str, body: list[str], ident: str) -> str:
@@ -54,8 +59,10 @@ def wrap(label: str, limit: int = LABEL_CHARS) -> list[str]:
     return lines
 
 
-def bars(title: str, items: Sequence[tuple[str, float]], *, ident: str, unit: str = "") -> str:
-    """Horizontal bars, one per (label, value): the label above its bar, the value after it."""
+def bars(title: str, items: Sequence[tuple[str, float]], *, ident: str, unit: str = "",
+         locale: str = DEFAULT_LANGUAGE) -> str:
+    """Horizontal bars, one per (label, value): the label above its bar, the value after it.
+    `title`, labels and `unit` come translated; `locale` is for the chart's own words."""
     top = max((value for _, value in items), default=0) or 1
     body = []
     y = 0
@@ -68,11 +75,12 @@ def bars(title: str, items: Sequence[tuple[str, float]], *, ident: str, unit: st
         body.append(f'<text x="{max(width, 1) + 5}" y="{y + BAR - 1}" font-size="{FONT}" fill="#202122">'
                     f'{escape(_number(value))}{escape(unit)}</text>')
         y += BAR + 6
-    desc = "; ".join(f"{label}: {_number(value)}{unit}" for label, value in items) or "no data"
+    desc = "; ".join(f"{label}: {_number(value)}{unit}" for label, value in items) or translate(locale, NO_DATA)
     return _svg(max(LINE, y), title, desc, body, ident)
 
 
-def grouped(title: str, groups: Sequence[str], series: dict[str, Sequence[float]], *, ident: str) -> str:
+def grouped(title: str, groups: Sequence[str], series: dict[str, Sequence[float]], *, ident: str,
+            locale: str = DEFAULT_LANGUAGE) -> str:
     """One row per group (a week) with one bar per series (a funnel stage) drawn over each other
     from the longest to the shortest, so every bar shows; a legend above wraps to the width."""
     names = list(series)
@@ -102,7 +110,7 @@ def grouped(title: str, groups: Sequence[str], series: dict[str, Sequence[float]
                     f'fill="#202122">{escape(_number(largest))}</text>')
         y += BAR + 8
     desc = "; ".join(f"{group}: " + ", ".join(f"{n} {_number(series[n][g])}" for n in names)
-                     for g, group in enumerate(groups)) or "no data"
+                     for g, group in enumerate(groups)) or translate(locale, NO_DATA)
     return _svg(max(LINE, y), title, desc, body, ident)
 
 

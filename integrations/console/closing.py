@@ -8,21 +8,23 @@ from bot.delivery.lifecycle import close_inquiry
 from bot.intake.closing import CloseReason, parse_reason, refusal
 from bot.store.console.inquiries import inquiry_detail
 from integrations.console import db
+from integrations.console.i18n import N_
 
-#: What each refusal says, and its HTTP status.
+#: What each refusal says (English, as the JSON API says it; the console's page translates it),
+#: and its HTTP status.
 REFUSALS = {
-    "unknown_reason": (400, "Choose a reason: done, duplicate, spam or no longer interested."),
-    "no_original": (400, "A duplicate needs the reference of an existing original inquiry (not itself)."),
-    "not_closable": (409, "The inquiry is closed already, or was deflected."),
-    "not_yours": (403, "An affiliate closes only an inquiry it has accepted and still holds."),
-    "staff_reason": (403, "Only staff close an inquiry as spam or as a duplicate."),
+    "unknown_reason": (400, N_("Choose a reason: done, duplicate, spam or no longer interested.")),
+    "no_original": (400, N_("A duplicate needs the reference of an existing original inquiry (not itself).")),
+    "not_closable": (409, N_("The inquiry is closed already, or was deflected.")),
+    "not_yours": (403, N_("An affiliate closes only an inquiry it has accepted and still holds.")),
+    "staff_reason": (403, N_("Only staff close an inquiry as spam or as a duplicate.")),
 }
-#: The reasons as the console's form names them.
+#: The reasons as the console's form names them (English; shown translated).
 REASON_LABELS = {
-    CloseReason.DONE: "Done: the partnership is handled",
-    CloseReason.DUPLICATE: "Duplicate of another inquiry",
-    CloseReason.SPAM: "Spam",
-    CloseReason.NO_LONGER_INTERESTED: "The partner is no longer interested",
+    CloseReason.DONE: N_("Done: the partnership is handled"),
+    CloseReason.DUPLICATE: N_("Duplicate of another inquiry"),
+    CloseReason.SPAM: N_("Spam"),
+    CloseReason.NO_LONGER_INTERESTED: N_("The partner is no longer interested"),
 }
 MAX_NOTE = 2000
 

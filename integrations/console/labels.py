@@ -35,6 +35,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "routed": N_("Routed"), "accepted": N_("Accepted"), "declined": N_("Declined"), "deflected": N_("Deflected"),
         "closed": N_("Closed"), "needs_review": N_("Needs review"),
     },
+    "partnership_status": {"active": N_("Active"), "completed": N_("Completed"), "stopped": N_("Stopped")},
+    "outcome": {"inquiry": N_("Became an inquiry"), "abandoned": N_("Abandoned"), "deflected": N_("Deflected")},
 }
 
 
@@ -60,6 +62,13 @@ def number(value: float | int | None, locale: str = DEFAULT_LOCALE) -> str:
     return format_decimal(value, locale=_locale(locale))
 
 
+def tenths(value: float | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A number with one decimal, as the viewer's locale writes it ("80.0", "80,0")."""
+    if value is None:
+        return "—"
+    return format_decimal(value, "#,##0.0", locale=_locale(locale))
+
+
 def country(code: str | None, locale: str = DEFAULT_LOCALE) -> str:
     """A country's name ("FR" -> "France"); an unknown code stays as it is."""
     if not code:
@@ -81,11 +90,16 @@ def affiliate(directory: Directory, affiliate_id: str | None) -> str:
     return directory.get(affiliate_id).name if affiliate_id in directory else affiliate_id
 
 
-def when(value: datetime | None, locale: str = DEFAULT_LOCALE, zone: str = "UTC") -> Markup:
+def when(value: datetime | str | float | None, locale: str = DEFAULT_LOCALE, zone: str = "UTC") -> Markup:
     """A `<time>` element: the date and minute in the viewer's locale and time zone, its UTC value
-    in `datetime` and on hover (`title`); console.js rewrites it to the browser's time zone."""
+    in `datetime` and on hover (`title`); console.js rewrites it to the browser's time zone.
+    `value` may be ISO 8601 text too (the JSON API shape of an inquiry) or a Unix time (Rasa's events)."""
     if value is None:
         return Markup("—")
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    elif not isinstance(value, datetime):  # a Unix time (Rasa's event timestamps)
+        value = datetime.fromtimestamp(float(value), tz=timezone.utc)
     utc = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     shown = format_datetime(utc, "short", tzinfo=get_timezone(zone), locale=_locale(locale))

@@ -19,8 +19,10 @@ from bot.delivery.handover import accept, move_on
 from bot.delivery.lifecycle import use_response_link
 from bot.delivery.signing import LinkClaim, verify_link
 from bot.store import get_inquiry
+from bot.store.accounts.users import affiliate_language
 from bot.store.queries import opening_of
-from integrations.console import db, edge
+from integrations.console import db, edge, i18n, labels
+from integrations.console.i18n import N_
 from integrations.console.keys import ENDPOINTS, SETTINGS
 from integrations.console.pages.render import render_bare
 
@@ -29,9 +31,9 @@ log = logging.getLogger(__name__)
 MAX_REASON = 1000
 #: The URL is a usable link and the page shows an inquiry: neither is cached nor sent on as a referrer.
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-INVALID = "This link is not valid"
-ANSWERED = "Already answered"
-THANKS = "Thank you"
+INVALID = N_("This link is not valid")
+ANSWERED = N_("Already answered")
+THANKS = N_("Thank you")
 
 
 def add_routes(app: web.Application) -> None:
@@ -39,8 +41,20 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/respond/{token}", answer)
 
 
-def _message(request: web.Request, title: str, text: str, status: int = 200) -> web.Response:
-    return render_bare(request, "respond_message.html", {"title": title, "text": text}, status=status, headers=HEADERS)
+def _message(request: web.Request, title: str, text: str, status: int = 200, **values: object) -> web.Response:
+    """A page that only says something: `title` and `text` English (marked with N_), shown in the
+    page's language with `values` filling the text's %(name)s."""
+    locale = i18n.request_locale(request)
+    shown = i18n.translate(locale, text)
+    return render_bare(request, "respond_message.html", {"title": i18n.translate(locale, title),
+                                                         "text": shown % values if values else shown},
+                       status=status, headers=HEADERS)
+
+
+def _choose_language(request: web.Request, affiliate_language: str | None) -> None:
+    """The pages' language: the one the affiliate's people chose in the console, if any, else the
+    browser's (the link is opened from an e-mail, without a console session)."""
+    request[i18n.REQUEST_KEY] = i18n.choose(affiliate_language, request.headers.get("Accept-Language"))
 
 
 def _claim(request: web.Request) -> LinkClaim | None:
@@ -50,19 +64,25 @@ def _claim(request: web.Request) -> LinkClaim | None:
     return verify_link(request.match_info["token"], secret, now=int(time.time()))
 
 
-def _summary(inquiry: dict[str, Any]) -> list[tuple[str, Any]]:
+def _summary(inquiry: dict[str, Any], locale: str) -> list[tuple[str, Any]]:
+    """The inquiry as the confirmation page lists it: (label, value), both in `locale`."""
     org = inquiry.get("organization") or {}
-    return [
-        ("Reference", inquiry.get("reference")),
-        ("Organisation", f"{org.get('name') or '—'} ({org.get('type') or '—'})"),
-        ("Country", " / ".join(filter(None, [inquiry.get("country"), inquiry.get("region")])) or "—"),
-        ("Partnership", inquiry.get("partnership_type")),
-        ("Licence", inquiry.get("licence") or "—"),
-        ("Language", f"{inquiry.get('language')} (content: {inquiry.get('content_language') or '—'})"),
-        ("Description", inquiry.get("description") or "—"),
-        *([("First message", inquiry["opening"])] if inquiry.get("opening") not in (None, inquiry.get("description")) else []),
-        ("Why you", ((inquiry.get("routing") or {}).get("reasons") or ["—"])[0]),
+    country = labels.country(inquiry.get("country"), locale)
+    rows: list[tuple[str, Any]] = [
+        (N_("Reference"), inquiry.get("reference")),
+        (N_("Organisation"), f"{org.get('name') or '—'} ({org.get('type') or '—'})"),
+        (N_("Country"), f"{country} / {inquiry['region']}" if inquiry.get("region") else country),
+        (N_("Partnership"), labels.text("partnership_type", inquiry.get("partnership_type"), locale)),
+        (N_("Licence"), inquiry.get("licence") or "—"),
+        (N_("Conversation language"), labels.language(inquiry.get("language"), locale)),
+        (N_("Language of the material"), labels.language(inquiry.get("content_language"), locale)),
+        (N_("Description"), inquiry.get("description") or "—"),
+        *([(N_("First message"), inquiry["opening"])] if inquiry.get("opening") not in (None, inquiry.get("description"))
+          else []),
+        # The routing's reason is written by the router in English.
+        (N_("Why you"), ((inquiry.get("routing") or {}).get("reasons") or ["—"])[0]),
     ]
+    return [(i18n.translate(locale, label), value) for label, value in rows]
 
 
 def _link_and_inquiry(*, session: Session, token_id: str) -> tuple[dict | None, dict[str, Any] | None]:
@@ -70,6 +90,8 @@ def _link_and_inquiry(*, session: Session, token_id: str) -> tuple[dict | None, 
     inquiry = get_inquiry(session=session, reference=details["reference"]) if details else None
     if inquiry is not None:
         inquiry["opening"] = opening_of(session=session, reference=inquiry["reference"])
+    if details is not None:
+        details["language"] = affiliate_language(session=session, affiliate_id=details["affiliate_id"])
     return details, inquiry
 
 
@@ -90,30 +112,38 @@ def _use(
 async def show(request: web.Request) -> web.Response:
     claim = _claim(request)
     if claim is None:
-        return _message(request, INVALID, "The link is malformed or has expired.", 410)
+        return _message(request, INVALID, N_("The link is malformed or has expired."), 410)
     details, inquiry = await db.write(request, _link_and_inquiry, token_id=claim.token_id)
+    _choose_language(request, (details or {}).get("language"))
     if not details or not inquiry:
-        return _message(request, INVALID, "We do not know this link.", 404)
+        return _message(request, INVALID, N_("We do not know this link."), 404)
     if details.get("used_at") or not details.get("is_current"):
-        return _message(request, ANSWERED, "This inquiry has already been answered or has moved on.", 410)
+        return _message(request, ANSWERED, N_("This inquiry has already been answered or has moved on."), 410)
     action = claim.action
-    title = "Accept this partnership inquiry?" if action == "accept" else "Decline this partnership inquiry?"
-    context = {"title": title, "summary": _summary(inquiry), "action": action, "max_reason": MAX_REASON}
+    locale = i18n.request_locale(request)
+    title = N_("Accept this partnership inquiry?") if action == "accept" else N_("Decline this partnership inquiry?")
+    context = {"title": i18n.translate(locale, title), "summary": _summary(inquiry, locale), "action": action,
+               "max_reason": MAX_REASON}
     return render_bare(request, "respond_confirm.html", context, headers=HEADERS)
 
 
 async def answer(request: web.Request) -> web.Response:
     claim = _claim(request)
     if claim is None:
-        return _message(request, INVALID, "The link is malformed or has expired.", 410)
+        return _message(request, INVALID, N_("The link is malformed or has expired."), 410)
+    # The answer pages speak the confirmation page's language (the same affiliate, the same browser).
+    details, _inquiry = await db.write(request, _link_and_inquiry, token_id=claim.token_id)
+    _choose_language(request, (details or {}).get("language"))
     form = await edge.form_of(request)
     reason = str(form.get("reason") or "").strip()[:MAX_REASON] or "declined without a reason"
     outcome, reference = await db.write(
         request, _use, token_id=claim.token_id, endpoints=request.app[ENDPOINTS], reason=reason
     )
     if reference is None:
-        return _message(request, ANSWERED, f"This link cannot be used ({outcome}).", 410)
+        return _message(request, ANSWERED, N_("This link cannot be used (%(why)s)."), 410, why=outcome)
     log.info("inquiry %s %s through a response link", reference, outcome if isinstance(outcome, str) else "declined")
     if outcome == "accepted":
-        return _message(request, THANKS, f"Inquiry {reference} is yours. The partner has been told who will contact them.")
-    return _message(request, THANKS, f"Inquiry {reference} has been passed on to the next Wikimedia affiliate.")
+        return _message(request, THANKS, N_("Inquiry %(reference)s is yours. The partner has been told who will contact "
+                                            "them."), reference=reference)
+    return _message(request, THANKS, N_("Inquiry %(reference)s has been passed on to the next Wikimedia affiliate."),
+                    reference=reference)

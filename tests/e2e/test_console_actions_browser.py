@@ -116,7 +116,7 @@ def test_staff_home_reassign_by_keyboard_with_confirmation_and_close(browser, co
         page.fill("#close-note", "a bot")
         page.click("button:has-text('Close the inquiry')")
         page.wait_for_selector("text=Closed.")
-        assert "closed: Spam" in page.inner_text("main")
+        assert "Closed: Spam" in page.inner_text("main")
         shot(page, "closed")
         page.goto(console["url"] + "/console/")
         assert count(page, "overdue") == 0

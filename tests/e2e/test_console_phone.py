@@ -248,7 +248,7 @@ def test_the_inquiry_page_by_keyboard_alone_skip_link_reassign_and_close(browser
         tab_to(page, lambda f: f["text"] == "Close the inquiry", limit=3)
         page.keyboard.press("Enter")
         page.wait_for_selector("text=Closed.")
-        assert "closed: Spam" in page.inner_text("main")
+        assert "Closed: Spam" in page.inner_text("main")
         shot(page, "phone-keyboard-closed")
     finally:
         context.close()

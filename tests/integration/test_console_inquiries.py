@@ -189,7 +189,7 @@ async def test_the_affiliate_holding_an_inquiry_accepts_or_declines_it(client, r
     token = await csrf_token(client, lyon)
     asked = await client.post(lyon + "/accept", data={"csrf_token": token}, allow_redirects=False)
     assert asked.status == 200 and "Yes, accept it" in await asked.text()
-    assert "routed" in await page(client, lyon)  # nothing changed before the confirmation
+    assert "<dt>Status</dt><dd>Routed" in await page(client, lyon)  # nothing changed before the confirmation
     yes = {"csrf_token": token, "confirm": "yes"}
     assert (await client.post(lyon + "/accept", data=yes, allow_redirects=False)).status == 303
     assert "accepted" in await page(client, lyon)

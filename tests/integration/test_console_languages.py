@@ -9,13 +9,14 @@ import pytest
 import pytest_asyncio
 from console_helpers import add_accounts, console_client, csrf_token, log_in
 from fakes import FakeDecision
+from rasa_events import create_events_table, session_started, slot, user, write_events
 from sqlalchemy import select, update
 
 from bot.intake.model import Inquiry, OrganizationType, PartnershipType, qualify
 from bot.store import submit_inquiry
 from bot.store.accounts.users import set_language, user_by_email
 from bot.store.clock import utcnow
-from bot.store.tables import inquiries, routing_decisions
+from bot.store.tables import handoffs, inquiries, routing_decisions
 
 STAFF = "staff@example.org"
 FR = "fr@example.org"
@@ -122,3 +123,160 @@ async def test_error_pages_and_refusals_are_in_the_viewers_language(client):
     wrong = await client.post("/console/login", data={"csrf_token": token, "email": FR, "password": "not it at all"},
                               headers={"Accept-Language": "pt"})
     assert wrong.status == 401 and "Endereço de e-mail ou palavra-passe incorretos." in await wrong.text()
+
+
+@pytest.mark.asyncio
+async def test_an_inquiry_its_answers_and_its_refusals_are_in_the_viewers_language(client, world):
+    """The inquiry page, the confirmation of an answer and the refusals of its forms (issue 16,
+    first group of the remaining pages)."""
+    await log_in(client, FR)
+    base = f"/console/inquiries/{world['reference']}"
+    page = await _page(client, base)
+    assert "Historique des statuts" in page and "Votre réponse" in page and "Accepter cette demande…" in page
+    # Codes and dates by name: status, partnership type, country, conversation language.
+    assert "Transmise" in page and "Don de contenus" in page and "Allemagne" in page and "espagnol" in page
+    assert 'data-label="Quand"' in page and "Status history" not in page
+    token = await csrf_token(client, base)
+    asked = await client.post(f"{base}/decline", data={"csrf_token": token, "reason": "pas pour nous"})
+    answer = await asked.text()
+    assert asked.status == 200 and "Décliner " in answer and "Oui, la décliner" in answer
+    refused = await client.post(f"{base}/close", data={"csrf_token": token, "reason": "spam"})
+    assert refused.status == 403 and "Un affilié ne clôture qu'une demande qu'il a acceptée" in (
+        await refused.text()).replace("&#39;", "'")
+    empty = await client.post(f"{base}/notes", data={"csrf_token": token, "note": " "})
+    assert empty.status == 400 and "Merci d'écrire la note." in await empty.text()
+    missing = await client.get("/console/inquiries/WMP-NOPE")
+    assert missing.status == 404 and "Demande introuvable." in await missing.text()
+    # A bad filter, said in Arabic with what was typed.
+    await client.post("/console/logout", data={"csrf_token": token})
+    await log_in(client, STAFF)
+    bad = await client.get("/console/inquiries?status=sometimes", headers={"Accept-Language": "ar"})
+    assert bad.status == 400 and "قيمة غير معروفة لـ«status»: «sometimes»." in await bad.text()
+
+
+@pytest.mark.asyncio
+async def test_the_dashboard_and_the_conversations_are_in_the_viewers_language(client, world, engine):
+    """Dashboard (tables, chart titles, breakdowns by name), the conversation list, a transcript
+    and their refusals (issue 16, second group)."""
+    create_events_table(engine)
+    t = utcnow().timestamp() - 3600
+    write_events(engine, "c-fr", [session_started(t=t), user("nous donnons des photos", "start_intake", t=t + 1)])
+    await log_in(client, FR)
+    dashboard = await _page(client, "/console/dashboard")
+    assert "Entonnoir par semaine" in dashboard and "<title id=\"type-t\">Demandes par type de partenariat</title>" in dashboard
+    assert "les 12 dernières semaines" in dashboard and "Funnel per week" not in dashboard
+    breakdown = dashboard[dashboard.index("<h2>Par type de partenariat"):]
+    assert "Don de contenus" in breakdown[:breakdown.index("</section>")]
+    by_country = dashboard[dashboard.index("<h2>Par pays"):]
+    assert "Allemagne" in by_country[:by_country.index("</section>")]
+    conversations = await _page(client, "/console/conversations")
+    assert "Dernière activité" in conversations and "1 conversation" in conversations and "(Transmise)" in conversations
+    transcript = await _page(client, "/console/conversations/c-fr")
+    assert "Partenaire" in transcript and "Devenue <a href=\"/console/inquiries/" + world["reference"] in transcript
+    assert "Afficher les détails techniques" in transcript and "Show technical detail" not in transcript
+    missing = await client.get("/console/conversations/nobody-here")
+    assert missing.status == 404 and "Conversation introuvable." in await missing.text()
+    bad = await client.get("/console/conversations?page=0", headers={"Accept-Language": "ar"})
+    assert bad.status == 400 and "La page doit être un nombre de 1 à" in await bad.text()  # her setting wins
+
+
+def test_a_wait_is_written_as_the_viewers_language_writes_it():
+    from integrations.console.pages.dashboard import duration
+    assert [duration(s) for s in (45, 150, 7560, None)] == ["45 s", "2.5 min", "2.1 h", "—"]
+    assert duration(150, "fr") == "2,5 min" and duration(7560, "de") == "2,1 Std."
+    assert duration(150, "ar") == "2.5 دقيقة"  # CLDR writes Arabic with Latin digits by default
+
+
+@pytest.mark.asyncio
+async def test_the_organisation_pages_are_in_the_viewers_language(client, world):
+    """The organisation list and page and their refusals (issue 16, third group: organisations)."""
+    await log_in(client, FR)
+    listing = await _page(client, "/console/organisations")
+    assert "1 organisation" in listing and "Organisations par nom" in listing and 'data-label="Dernière demande"' in listing
+    found = re.search(r'href="/console/organisations/(\d+)"', listing)
+    assert found, listing
+    page = await _page(client, f"/console/organisations/{found.group(1)}")
+    assert "Historique des partenariats" in page and "Don de contenus" in page and "Transmise" in page
+    assert "Partnership history" not in page
+    token = await csrf_token(client, f"/console/organisations/{found.group(1)}")
+    refused = await client.post(f"/console/organisations/{found.group(1)}/merge", data={"csrf_token": token, "other": "1"})
+    assert refused.status == 403 and "Seule l'équipe Wikimedia gère les fiches des organisations." in await refused.text()
+    missing = await client.get("/console/organisations/0", headers={"Accept-Language": "ar"})
+    assert missing.status == 404 and "Organisation introuvable." in await missing.text()
+    # A country typed in the viewer's language filters.
+    assert "1 organisation" in await _page(client, "/console/organisations?country=Allemagne")
+
+
+@pytest.mark.asyncio
+async def test_the_response_links_speak_the_affiliates_language_else_the_browsers(db_url, engine, world, sessionmaker):
+    """The e-mailed accept / decline pages (issue 16, third group: respond.py): in the language
+    wm-fr's people chose in the console (French here), whatever the browser says; for an
+    affiliate nobody chose one for, in the browser's."""
+    import time
+
+    from bot.delivery.lifecycle import create_response_links
+    from bot.delivery.signing import sign_link
+
+    secret = "s" * 32
+    with sessionmaker.begin() as session:
+        inquiry_id, decision_id = session.execute(
+            select(inquiries.c.id, routing_decisions.c.id).join(routing_decisions,
+                                                                routing_decisions.c.inquiry_id == inquiries.c.id)
+            .where(inquiries.c.reference == world["reference"])).one()
+        ours = create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
+                                     affiliate_id="wm-fr", expires_at=utcnow() + timedelta(days=3))
+        theirs = create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
+                                       affiliate_id="wikiedu", expires_at=utcnow() + timedelta(days=3))
+    until = int(time.time()) + 3 * 86400
+
+    def link(tokens: dict[str, str], action: str) -> str:
+        return "/respond/" + sign_link(tokens[action], action, until, secret)
+
+    client = await console_client(db_url, link_secret=secret)
+    try:
+        confirm = await client.get(link(ours, "decline"), headers={"Accept-Language": "de"})
+        page = await confirm.text()
+        assert confirm.status == 200 and _HTML.search(page).groups() == ("fr", "ltr")
+        assert "Décliner cette demande de partenariat ?" in page and "Pourquoi déclinez-vous ? (facultatif)" in page
+        assert "Don de contenus" in page and "Allemagne" in page and "espagnol" in page
+        arabic = await (await client.get(link(theirs, "accept"), headers={"Accept-Language": "ar"})).text()
+        assert _HTML.search(arabic).groups() == ("ar", "rtl") and "قبول طلب الشراكة هذا؟" in arabic
+        invalid = await client.get("/respond/not.a.token", headers={"Accept-Language": "es"})
+        assert invalid.status == 410 and "El enlace no es correcto o ha caducado." in await invalid.text()
+        accepted = await client.post(link(ours, "accept"), headers={"Accept-Language": "de"})
+        assert accepted.status == 200 and f"La demande {world['reference']} est à vous." in await accepted.text()
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_the_handoff_inbox_and_a_handoff_are_in_the_viewers_language(client, world, engine, sessionmaker):
+    """The hand-off inbox, a hand-off's page (its answers named by the assistant's own French
+    catalogue), the live script's texts and a refusal (issue 16, third group: hand-offs)."""
+    create_events_table(engine)
+    t = utcnow().timestamp() - 600
+    write_events(engine, "c-fr", [session_started(t=t), user("hola", "start_intake", t=t + 1),
+                                  slot("organization_type", "museum", t=t + 2)])
+    with sessionmaker.begin() as session:
+        session.execute(handoffs.insert().values(
+            conversation_id="c-fr", status="waiting", language="es", affiliate_id="wm-fr",
+            requested_at=utcnow() - timedelta(minutes=7), notify_status="sent", notify_attempts=1,
+            notify_next_at=utcnow()))
+    await log_in(client, FR)
+    inbox = await _page(client, "/console/handoffs")
+    assert "Votre disponibilité" in inbox and "attend une personne" in inbox and "espagnol" in inbox
+    assert ' data-text-nobody="Personne n\'attend de parler à quelqu\'un."' in inbox and "7 min" in inbox
+    page = await _page(client, "/console/handoffs/c-fr")
+    assert "Partenaire qui écrit en espagnol" in page and "Prendre en charge" in page and "Partenaire</span>" in page
+    assert "Musée" in page.split("Réponses jusqu")[1]  # the answer's value in the assistant's French
+    token = await csrf_token(client, "/console/handoffs")
+    bad = await client.post("/console/handoffs/availability", data={"csrf_token": token, "hours": "99"})
+    assert bad.status == 400 and "Choisissez pendant combien d'heures vous êtes disponible." in await bad.text()
+    missing = await client.get("/console/handoffs/nobody")
+    assert missing.status == 404 and "Mise en relation introuvable." in await missing.text()
+
+
+def test_a_handoff_wait_is_said_in_the_viewers_language():
+    from integrations.console.pages.handoff_views import duration
+    assert [duration(s) for s in (30, 420, 3900, 3 * 86400)] == ["under a minute", "7 min", "1 h 05 min", "3 days"]
+    assert duration(3900, "de") == "1 Std. 05 Min." and duration(3 * 86400, "ar") == "3 أيام"

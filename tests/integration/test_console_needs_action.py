@@ -168,7 +168,7 @@ async def test_staff_close_with_a_reason_recorded_leaves_every_count_and_stays_i
     home = await _page(client, "/console/")
     assert _counts(home) == {"review": 1, "delivery": 1, "overdue": 1, "handoffs": 1, "flags": 1}
     page = await _page(client, f"/console/inquiries/{world['spam']}")
-    assert "closed: Spam" in page and 'action="/console/inquiries/' + world["spam"] + '/close"' not in page
+    assert "Closed: Spam" in page and 'action="/console/inquiries/' + world["spam"] + '/close"' not in page
     with sessionmaker() as session:
         history = session.execute(select(status_history.c.from_status, status_history.c.to_status,
                                          status_history.c.actor, status_history.c.reason)
@@ -204,7 +204,7 @@ async def test_affiliates_close_only_what_they_accepted_and_only_as_done_or_no_l
     assert 'value="done"' in page and 'value="no_longer_interested"' in page and 'value="spam"' not in page
     assert "Only staff" in await _close(client, world["soon"], 403, reason="spam")
     await _close(client, world["soon"], reason="no_longer_interested")
-    assert "closed: The partner is no longer interested" in await _page(client, path)
+    assert "Closed: The partner is no longer interested" in await _page(client, path)
 
 
 @pytest.mark.asyncio

@@ -214,7 +214,7 @@ async def test_the_accepting_affiliate_records_the_partnership_on_the_inquiry_pa
     await _as(client, STAFF)
     await _post(client, accepted + "/partnership", accepted, {**form, "status": "stopped"})
     org = await _page(client, f"/console/organisations/{world['orgs'][world['lyon-fr']]}")
-    assert "stopped" in org and "2,000 photographs" in org
+    assert "Stopped" in org and "2,000 photographs" in org
 
 
 @pytest.mark.asyncio

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -139,3 +139,15 @@ def set_digest(*, session: Session, user_id: int, digest: str, language: str | N
     if digest not in DIGESTS:
         raise ValueError(f"a digest is one of {', '.join(DIGESTS)}")
     session.execute(update(users).where(users.c.id == user_id).values(digest=digest, language=language))
+
+
+def affiliate_language(*, session: Session, affiliate_id: str) -> str | None:
+    """The language an affiliate's people chose (users.language of its enabled accounts), the
+    one most of them chose (the most recently created account's on a tie); None when none chose."""
+    chosen = session.execute(
+        select(users.c.language, func.count().label("n"), func.max(users.c.id).label("latest"))
+        .where(users.c.affiliate_id == affiliate_id, users.c.language.is_not(None), users.c.disabled.is_(False))
+        .group_by(users.c.language)
+        .order_by(func.count().desc(), func.max(users.c.id).desc())
+    ).first()
+    return str(chosen.language) if chosen else None

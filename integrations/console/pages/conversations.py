@@ -20,8 +20,9 @@ from bot.store.console.transcripts import (
 )
 from bot.store.review import flag_message, flags_of
 from integrations.console import db, edge, params
+from integrations.console.i18n import N_
 from integrations.console.pages.login import PREFIX
-from integrations.console.pages.render import message, paging, render
+from integrations.console.pages.render import message, paging, render, text_for
 from integrations.console.pages.session import viewer
 
 LIST = PREFIX + "/conversations"
@@ -46,13 +47,14 @@ async def conversation_list(request: web.Request) -> web.Response:
     outcome = query.get("outcome") or None
     page = params.whole_number(query.get("page"), default=1, low=1, high=params.MAX_PAGE)
     if outcome and outcome not in OUTCOMES:
-        return await message(request, "Cannot filter like that", f"Unknown outcome: {outcome!r}.", status=400)
+        return await message(request, N_("Cannot filter like that"), N_("Unknown %(parameter)s: “%(value)s”."),
+                             values={"parameter": "outcome", "value": outcome}, status=400)
     if page is None:
-        return await message(request, "Cannot filter like that", f"Page must be a number from 1 to {params.MAX_PAGE}.",
-                             status=400)
+        return await message(request, N_("Cannot filter like that"), N_("Page must be a number from 1 to %(last)s."),
+                             values={"last": params.MAX_PAGE}, status=400)
     flags = query.get("flags") or None
     if flags not in (None, "unexported") or (flags and viewer(request).affiliate_scope is not None):
-        return await message(request, "Cannot filter like that", "Flags filter only as flags=unexported, for staff.",
+        return await message(request, N_("Cannot filter like that"), N_("Flags filter only as flags=unexported, for staff."),
                              status=400)
     filters = ConversationFilters(outcome=outcome, with_fallbacks=query.get("fallbacks") == "1",
                                   unexported_flags=flags == "unexported", page=page)
@@ -68,7 +70,7 @@ async def transcript(request: web.Request) -> web.Response:
     found = await db.read(request, conversation, sender_id=request.match_info["sender_id"],
                           scope=viewer(request).affiliate_scope)
     if found is None:
-        raise web.HTTPNotFound(text="No such conversation.")
+        raise web.HTTPNotFound(text=text_for(request, N_("No such conversation.")))
     inquiry = found["inquiry"]
     shown = turns(found["events"], show_contacts=bool(inquiry and inquiry["consent"]))
     staff = viewer(request).affiliate_scope is None
@@ -87,20 +89,21 @@ async def transcript(request: web.Request) -> web.Response:
 async def flag(request: web.Request) -> web.Response:
     """Staff mark a partner message with the intent (and entities) it should have had."""
     if viewer(request).affiliate_scope is not None:
-        return await message(request, "Not allowed", "Only staff review conversations.", status=403)
+        return await message(request, N_("Not allowed"), N_("Only staff review conversations."), status=403)
     found = await db.read(request, conversation, sender_id=request.match_info["sender_id"], scope=None)
     if found is None:
-        raise web.HTTPNotFound(text="No such conversation.")
+        raise web.HTTPNotFound(text=text_for(request, N_("No such conversation.")))
     form = await edge.form_of(request)
     event_id = str(form.get("event_id") or "")
     number = params.whole_number(event_id, default=0, low=1, high=2**62)
     data = dict(found["events"]).get(number) if number else None
     event = json.loads(data) if data else {}
     if event.get("event") != "user":
-        return await message(request, "Cannot flag", "Pick a partner message of this conversation.", status=400)
+        return await message(request, N_("Cannot flag"), N_("Pick a partner message of this conversation."), status=400)
     intent = str(form.get("intent") or "")
     if intent not in domain_names("intents"):
-        return await message(request, "Cannot flag", f"Unknown intent {intent!r}.", status=400)
+        return await message(request, N_("Cannot flag"), N_("Unknown intent “%(value)s”."), values={"value": intent},
+                             status=400)
     text = str(event.get("text") or "")
     annotated = str(form.get("annotated") or "").strip()
     try:
@@ -108,7 +111,8 @@ async def flag(request: web.Request) -> web.Response:
             else [{k: e[k] for k in ("start", "end", "entity", "value")}
                   for e in (event.get("parse_data") or {}).get("entities") or [] if {"start", "end"} <= set(e)]
     except AnnotationError as error:
-        return await message(request, "Cannot flag", str(error), status=400)
+        # The annotation's own reason (bot.staff.training_export) is English; shown as it is.
+        return await message(request, N_("Cannot flag"), str(error), status=400)
     # The language the message is written in decides its data/nlu/<lang>/ folder.
     meta = event.get("metadata") or {}
     language = str(meta.get("detected_language") or meta.get("language") or "en").split("-")[0].lower()[:10]

@@ -18,10 +18,11 @@ from bot.store.console.stats import (
     window,
 )
 from bot.store.disabled_endpoints import list_disabled_endpoints
-from integrations.console import charts, db, params
+from integrations.console import charts, db, labels, params
+from integrations.console.i18n import N_, translate
 from integrations.console.keys import DASHBOARD_CACHE, DIRECTORY, SETTINGS
 from integrations.console.pages.login import PREFIX
-from integrations.console.pages.render import render
+from integrations.console.pages.render import locale_of, render
 from integrations.console.pages.session import viewer
 
 PATH = PREFIX + "/dashboard"
@@ -31,6 +32,11 @@ CACHE_SECONDS = 60.0
 #: The ranges of the dashboard's picker, in weeks, and the one shown first.
 RANGES = (4, 12, 26, 52)
 DEFAULT_WEEKS = 12
+#: The funnel's stages and the hand-offs' weekly series (keys of bot.store.console.stats) as the
+#: dashboard names them (shown translated).
+SERIES_NAMES = {"conversations": N_("Conversations"), "intake started": N_("Intake started"),
+                "completed": N_("Form completed"), "routed": N_("Routed"), "accepted": N_("Accepted"),
+                "requested": N_("Requested"), "answered": N_("Answered by a person")}
 
 
 def add_routes(app: web.Application) -> None:
@@ -55,15 +61,20 @@ async def _numbers(request: web.Request, scope: str | None, weeks: int) -> dict[
     return assemble(labels, True, numbers, events, left, handed)
 
 
-def duration(seconds: float | None) -> str:
-    """A wait as people read it: 45 s, 3.5 min, 2.1 h; a dash for none."""
+def duration(seconds: float | None, locale: str = labels.DEFAULT_LOCALE) -> str:
+    """A wait as people read it in `locale`: 45 s, 3.5 min, 2.1 h (3,5 min in French); a dash for none."""
     if seconds is None:
         return "—"
     if seconds < 90:
-        return f"{seconds:.0f} s"
+        return translate(locale, N_("%(num)s s")) % {"num": labels.number(round(seconds), locale)}
     if seconds < 90 * 60:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+        return translate(locale, N_("%(num)s min")) % {"num": labels.tenths(seconds / 60, locale)}
+    return translate(locale, N_("%(num)s h")) % {"num": labels.tenths(seconds / 3600, locale)}
+
+
+def named(series: dict[str, Any], locale: str) -> dict[str, Any]:
+    """Weekly series keyed by their names in `locale` rather than by their codes."""
+    return {translate(locale, SERIES_NAMES.get(key, key)): values for key, values in series.items()}
 
 
 def with_data(stats: dict[str, Any]) -> dict[str, Any]:
@@ -96,25 +107,44 @@ async def show(request: web.Request) -> web.Response:
         cache[key] = (time.monotonic() + CACHE_SECONDS, stats)
     stats = with_data(stats)
     names = {affiliate.id: affiliate.name for affiliate in request.app[DIRECTORY]}
+    locale = locale_of(request)
+    # Codes by their names in the viewer's language (labels.py); the cached numbers keep the codes.
     by_affiliate = [(names.get(a, a), n) for a, n in stats["by_affiliate"]]
+    by_type = [(labels.text("partnership_type", code, locale), n) for code, n in stats["by_type"]]
+    by_country = [(labels.country(code, locale), n) for code, n in stats["by_country"]]
+    by_language = [(labels.language(code, locale), n) for code, n in stats["by_language"]]
+    time_to_accept = [(names.get(a, a), d) for a, d in stats["time_to_accept"]]
+    funnel = named(stats["funnel"], locale)
+    handoff_weeks = named(stats["handoffs"]["weeks"], locale) if stats["staff"] else {}
+
+    def title(text: str) -> str:
+        return translate(locale, text)
+
     svg = {
-        "funnel": charts.grouped("Funnel per week", stats["weeks"], stats["funnel"], ident="funnel"),
-        "by_type": charts.bars("Inquiries by partnership type", stats["by_type"], ident="type"),
-        "by_country": charts.bars("Inquiries by country (top 15)", stats["by_country"], ident="country"),
-        "by_language": charts.bars("Inquiries by conversation language", stats["by_language"], ident="language"),
-        "by_affiliate": charts.bars("Inquiries by affiliate", by_affiliate, ident="affiliate"),
-        "time_to_accept": charts.bars("Median days to acceptance", [(names.get(a, a), d) for a, d in stats["time_to_accept"]],
-                                      ident="accept", unit=" d"),
+        "funnel": charts.grouped(title(N_("Funnel per week")), stats["weeks"], funnel, ident="funnel", locale=locale),
+        "by_type": charts.bars(title(N_("Inquiries by partnership type")), by_type, ident="type", locale=locale),
+        "by_country": charts.bars(title(N_("Inquiries by country (top 15)")), by_country, ident="country",
+                                  locale=locale),
+        "by_language": charts.bars(title(N_("Inquiries by conversation language")), by_language, ident="language",
+                                   locale=locale),
+        "by_affiliate": charts.bars(title(N_("Inquiries by affiliate")), by_affiliate, ident="affiliate", locale=locale),
+        "time_to_accept": charts.bars(title(N_("Median days to acceptance")), time_to_accept, ident="accept",
+                                      unit=title(N_(" d")), locale=locale),
     }
     if stats["staff"]:
-        svg["drop_off"] = charts.bars("Where partners left the form", stats["drop_off"], ident="drop")
-        svg["fallback"] = charts.bars("Fallback rate per week", stats["fallback_rate"], ident="fallback", unit=" %")
-        svg["handoffs"] = charts.grouped("Hand-offs to a person per week", stats["weeks"],
-                                         stats["handoffs"]["weeks"], ident="handoffs")
+        svg["drop_off"] = charts.bars(title(N_("Where partners left the form")), stats["drop_off"], ident="drop",
+                                      locale=locale)
+        svg["fallback"] = charts.bars(title(N_("Fallback rate per week")), stats["fallback_rate"], ident="fallback",
+                                      unit=" %", locale=locale)
+        svg["handoffs"] = charts.grouped(title(N_("Hand-offs to a person per week")), stats["weeks"], handoff_weeks,
+                                         ident="handoffs", locale=locale)
     # Read fresh, never cached: staff act on it (`intake endpoints enable`).
     disabled = await db.read(request, list_disabled_endpoints) if user.is_staff else []
     return await render(request, "dashboard.html", {"section": "dashboard", "stats": stats, "svg": svg,
                                                    "by_affiliate": by_affiliate, "count": count,
+                                                   "by_type": by_type, "by_country": by_country,
+                                                   "by_language": by_language, "time_to_accept": time_to_accept,
+                                                   "funnel": funnel, "handoff_weeks": handoff_weeks,
                                                    "ranges": RANGES,
                                                    "disabled": disabled, "names": names,
                                                    "duration": duration})

@@ -33,17 +33,18 @@ from bot.store.clock import utcnow
 from bot.store.console.handoff_inbox import InboxChanges, inbox_changes, visible_handoff
 from bot.store.handoffs import Answerer, HandoffStatus, heartbeat, leave
 from integrations.console import db
+from integrations.console.i18n import N_
 from integrations.console.keys import HANDOFF_STREAMS
 from integrations.console.pages.handoff_views import (
     SHOWN_TURNS,
-    STATUS_LABELS,
     answerer_of,
     claimed_by,
     row_view,
+    status_label,
     turn_view,
 )
 from integrations.console.pages.login import PREFIX
-from integrations.console.pages.render import secure
+from integrations.console.pages.render import locale_of, secure, text_for
 from integrations.console.pages.session import still_signed_in, viewer
 from integrations.console.streams import Streams
 
@@ -80,10 +81,10 @@ def _after(request: web.Request) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 19 else 0
 
 
-def _status_view(handoff: dict[str, Any] | None) -> dict[str, Any] | None:
+def _status_view(handoff: dict[str, Any] | None, locale: str) -> dict[str, Any] | None:
     if handoff is None:
         return None
-    return {"status": handoff["status"], "status_label": STATUS_LABELS.get(handoff["status"], handoff["status"]),
+    return {"status": handoff["status"], "status_label": status_label(handoff["status"], locale),
             "open": handoff["status"] in (HandoffStatus.WAITING.value, HandoffStatus.WITH_PERSON.value),
             "claimed_by": claimed_by(handoff)}
 
@@ -94,7 +95,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     conversation_id = request.query.get("conversation") or None
     if conversation_id is not None and await db.read(
             request, visible_handoff, conversation_id=conversation_id, who=who) is None:
-        raise web.HTTPNotFound(text="No such hand-off.")
+        raise web.HTTPNotFound(text=text_for(request, N_("No such hand-off.")))
     streams = request.app[HANDOFF_STREAMS]
     response = web.StreamResponse(headers={"X-Accel-Buffering": "no"})  # no proxy buffering
     response.content_type = "text/event-stream"
@@ -116,6 +117,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 async def _run(request: web.Request, response: web.StreamResponse, streams: Streams, *, who: Answerer, user_id: int,
                conversation_id: str | None) -> None:
     after = _after(request)
+    locale = locale_of(request)  # the stream's rows and turns read like the page's
     sent_rows: list[dict[str, Any]] | None = None
     sent_status: dict[str, Any] | None = None
     next_beat = 0.0
@@ -130,7 +132,7 @@ async def _run(request: web.Request, response: web.StreamResponse, streams: Stre
         changes: InboxChanges = await db.read(request, inbox_changes, who=who, conversation_id=conversation_id,
                                               after_id=after)
         now = utcnow()
-        rows = [row_view(row, now=now) for row in changes.handoffs]
+        rows = [row_view(row, now=now, locale=locale) for row in changes.handoffs]
         if rows != sent_rows:
             waiting = sum(1 for row in rows if row["status"] == HandoffStatus.WAITING.value)
             await _send(response, _event("list", {"rows": rows, "waiting": waiting}))
@@ -138,10 +140,10 @@ async def _run(request: web.Request, response: web.StreamResponse, streams: Stre
         if conversation_id is not None:
             for turn in turns(changes.new_events, show_contacts=False):
                 if turn.kind in SHOWN_TURNS:
-                    await _send(response, _event("turn", turn_view(turn), event_id=turn.event_id))
+                    await _send(response, _event("turn", turn_view(turn, locale), event_id=turn.event_id))
             if changes.new_events:
                 after = changes.new_events[-1][0]
-            status = _status_view(changes.current)
+            status = _status_view(changes.current, locale)
             if status != sent_status:
                 await _send(response, _event("status", status or {"status": "gone", "open": False}))
                 sent_status = status

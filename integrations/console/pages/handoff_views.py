@@ -23,19 +23,26 @@ from bot.staff.accounts import User
 from bot.staff.transcript import Turn
 from bot.store.clock import as_utc, iso_utc
 from bot.store.handoffs import Answerer, HandoffStatus, claimed_by_them
+from integrations.console.i18n import N_, translate, translate_plural
 
 #: The turns the inbox shows in its transcript: what was said, and where a person took over or
 #: handed back (the answers are listed apart; form and slot bookkeeping is left out).
 SHOWN_TURNS = ("partner", "bot", "person", "handoff")
-#: Who said a turn, as the transcript labels it.
-SPEAKERS = {"partner": "Partner", "bot": "Assistant", "person": "Person", "handoff": ""}
+#: Who said a turn, as the transcript labels it (English; shown translated).
+SPEAKERS = {"partner": N_("Partner"), "bot": N_("Assistant"), "person": N_("Person")}
+#: A hand-off's status as the inbox says it (English; shown translated with `status_label`).
 STATUS_LABELS = {
-    HandoffStatus.WAITING.value: "waiting for a person",
-    HandoffStatus.WITH_PERSON.value: "with a person",
-    HandoffStatus.RELEASED.value: "handed back to the assistant",
-    HandoffStatus.CLOSED.value: "closed",
-    HandoffStatus.MISSED.value: "nobody was available",
+    HandoffStatus.WAITING.value: N_("waiting for a person"),
+    HandoffStatus.WITH_PERSON.value: N_("with a person"),
+    HandoffStatus.RELEASED.value: N_("handed back to the assistant"),
+    HandoffStatus.CLOSED.value: N_("closed"),
+    HandoffStatus.MISSED.value: N_("nobody was available"),
 }
+
+
+def status_label(status: str, locale: str = DEFAULT_LANGUAGE) -> str:
+    """A hand-off's status in `locale`; an unknown one as it is."""
+    return translate(locale, STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 def answerer_of(user: User) -> Answerer:
@@ -53,46 +60,48 @@ def claimed_by_someone_else(handoff: dict[str, Any], who: Answerer) -> bool:
     return handoff.get("status") == HandoffStatus.WITH_PERSON.value and not claimed_by_them(handoff, who)
 
 
-def duration(seconds: float) -> str:
-    """A wait as people say it: "under a minute", "7 min", "1 h 05 min", "2 days"."""
+def duration(seconds: float, locale: str = DEFAULT_LANGUAGE) -> str:
+    """A wait as people say it in `locale`: "under a minute", "7 min", "1 h 05 min", "2 days"."""
     minutes = int(max(seconds, 0) // 60)
     if minutes < 1:
-        return "under a minute"
+        return translate(locale, N_("under a minute"))
     if minutes < 60:
-        return f"{minutes} min"
+        return translate(locale, N_("%(minutes)s min")) % {"minutes": minutes}
     if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes // (24 * 60)} days"
+        return translate(locale, N_("%(hours)s h %(minutes)s min")) % {"hours": minutes // 60,
+                                                                          "minutes": f"{minutes % 60:02d}"}
+    days = minutes // (24 * 60)
+    return translate_plural(locale, "%(num)s day", "%(num)s days", days) % {"num": days}
 
 
-def waited(handoff: dict[str, Any], *, now: datetime) -> str:
+def waited(handoff: dict[str, Any], *, now: datetime, locale: str = DEFAULT_LANGUAGE) -> str:
     """How long the partner has waited for a person (until someone claimed it, if someone did)."""
     until = handoff.get("claimed_at") or handoff.get("ended_at") or now
-    return duration((as_utc(until) - as_utc(handoff["requested_at"])).total_seconds())
+    return duration((as_utc(until) - as_utc(handoff["requested_at"])).total_seconds(), locale)
 
 
-def row_view(handoff: dict[str, Any], *, now: datetime) -> dict[str, Any]:
-    """A hand-off as a row of the inbox (JSON-ready: the live stream sends these)."""
+def row_view(handoff: dict[str, Any], *, now: datetime, locale: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """A hand-off as a row of the inbox in the viewer's `locale` (JSON-ready: the live stream sends these)."""
     language = str(handoff.get("language") or "")
     return {
         "conversation_id": handoff["conversation_id"],
         "status": handoff["status"],
-        "status_label": STATUS_LABELS.get(handoff["status"], handoff["status"]),
+        "status_label": status_label(handoff["status"], locale),
         "language": language,
-        "language_name": language_name(language) if language else "unknown",
+        "language_name": language_name(language, locale) if language else translate(locale, N_("unknown")),
         "requested_at": iso_utc(handoff["requested_at"]),
-        "waited": waited(handoff, now=now),
+        "waited": waited(handoff, now=now, locale=locale),
         "claimed_by": claimed_by(handoff),
         "affiliate_id": handoff.get("affiliate_id"),
     }
 
 
-def turn_view(turn: Turn) -> dict[str, Any]:
-    """A transcript turn as the inbox shows it (the live stream's `turn` event)."""
+def turn_view(turn: Turn, locale: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """A transcript turn as the inbox shows it in `locale` (the live stream's `turn` event)."""
     return {
         "id": turn.event_id,
         "from": turn.kind,
-        "who": SPEAKERS.get(turn.kind, turn.kind),
+        "who": translate(locale, SPEAKERS[turn.kind]) if turn.kind in SPEAKERS else "",
         "text": turn.text,
         "buttons": list(turn.buttons),
         "at": iso_utc(turn.at),
@@ -105,10 +114,11 @@ ANSWER_SLOTS = (PARTNERSHIP_TYPE, ORGANIZATION_NAME, ORGANIZATION_TYPE, COUNTRY,
                 PROJECT_DESCRIPTION, CONSENT, CONTACT_NAME, CONTACT_EMAIL)
 
 
-def answers(turns: list[Turn]) -> dict[str, Any]:
-    """The answers given so far, labelled and with their values' titles, in the form's order
-    (contact details withheld as the transcript withholds them)."""
-    catalog = load_catalog(DEFAULT_LANGUAGE)
+def answers(turns: list[Turn], locale: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """The answers given so far, labelled and with their values' titles in `locale` (the
+    assistant's own catalogue, bot/i18n), in the form's order (contact details withheld as the
+    transcript withholds them)."""
+    catalog = load_catalog(locale)
     found: dict[str, Any] = {}
     for turn in turns:
         if turn.kind == "slot" and turn.slot in ANSWER_SLOTS:
@@ -121,9 +131,9 @@ def answers(turns: list[Turn]) -> dict[str, Any]:
         if isinstance(value, bool):
             value = catalog.label("yes" if value else "no")
         elif name == COUNTRY:
-            value = country_name(str(value), DEFAULT_LANGUAGE)
+            value = country_name(str(value), locale)
         elif name == CONTENT_LANGUAGE:
-            value = language_name(str(value), DEFAULT_LANGUAGE)
+            value = language_name(str(value), locale)
         elif name in (PARTNERSHIP_TYPE, ORGANIZATION_TYPE, LICENCE):
             value = catalog.value_title(name, str(value))
         shown[catalog.label(name)] = value

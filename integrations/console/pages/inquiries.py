@@ -20,7 +20,7 @@ from integrations.console import db, labels, params
 from integrations.console.i18n import N_
 from integrations.console.keys import DIRECTORY
 from integrations.console.pages.login import PREFIX
-from integrations.console.pages.render import message, paging, render
+from integrations.console.pages.render import locale_of, message, paging, render
 from integrations.console.pages.session import viewer
 
 LIST = PREFIX + "/inquiries"
@@ -41,7 +41,13 @@ SORT_NAMES = {"created": N_("creation date"), "organisation": N_("organisation")
 
 
 class BadFilter(ValueError):
-    """A query parameter the list cannot use: shown as a 400 page saying which."""
+    """A query parameter the list cannot use: shown as a 400 page saying which. `text` is English
+    (marked with N_, shown in the page's language) with %(name)s filled from `values`."""
+
+    def __init__(self, text: str, **values: object) -> None:
+        super().__init__(text % values)
+        self.text = text
+        self.values = values
 
 
 def add_routes(app: web.Application) -> None:
@@ -57,7 +63,7 @@ def parse_filters(query: Mapping[str, str], *, directory: Directory, unknown: di
     def choice(name: str, allowed: set[str]) -> str | None:
         value = (query.get(name) or "").strip()
         if value and value not in allowed:
-            raise BadFilter(f"Unknown {name.replace('_', ' ')}: {value!r}.")
+            raise BadFilter(N_("Unknown %(parameter)s: “%(value)s”."), parameter=name, value=value)
         return value or None
 
     def day(name: str) -> date | None:
@@ -65,8 +71,8 @@ def parse_filters(query: Mapping[str, str], *, directory: Directory, unknown: di
         try:
             return params.day(value) if value else None
         except ValueError:
-            raise BadFilter(f"{name.replace('_', ' ').capitalize()} must be a date like 2026-11-24 "
-                            f"(between {params.FIRST_DAY.year} and {params.LAST_DAY.year}).") from None
+            raise BadFilter(N_("“%(parameter)s” must be a date like 2026-11-24 (between %(first)s and %(last)s)."),
+                            parameter=name, first=params.FIRST_DAY.year, last=params.LAST_DAY.year) from None
 
     def named(name: str, lookup: Callable[[str], str]) -> str | None:
         """A code typed as a code or a name; an unknown one is noted and not filtered by."""
@@ -81,10 +87,10 @@ def parse_filters(query: Mapping[str, str], *, directory: Directory, unknown: di
 
     page = params.whole_number(query.get("page"), default=1, low=1, high=params.MAX_PAGE)
     if page is None:
-        raise BadFilter(f"Page must be a number from 1 to {params.MAX_PAGE}.")
+        raise BadFilter(N_("Page must be a number from 1 to %(last)s."), last=params.MAX_PAGE)
     sort = query.get("sort") or "created"
     if sort not in SORTS:
-        raise BadFilter(f"Unknown sort: {sort!r}.")
+        raise BadFilter(N_("Unknown sort: “%(value)s”."), value=sort)
     return InquiryFilters(
         status=choice("status", {s.value for s in Status}),
         partnership_type=choice("partnership_type", {p.value for p in PartnershipType}),
@@ -100,7 +106,8 @@ def parse_filters(query: Mapping[str, str], *, directory: Directory, unknown: di
 
 
 async def _filters(request: web.Request, unknown: dict[str, str] | None = None) -> InquiryFilters:
-    filters = parse_filters(request.query, directory=request.app[DIRECTORY], unknown={} if unknown is None else unknown)
+    filters = parse_filters(request.query, directory=request.app[DIRECTORY], unknown={} if unknown is None else unknown,
+                            locale=locale_of(request))
     if viewer(request).affiliate_scope is not None:
         filters = replace(filters, affiliate=None)  # an affiliate's list is theirs already
     return filters
@@ -112,7 +119,7 @@ async def inquiry_list(request: web.Request) -> web.Response:
     try:
         filters = await _filters(request, unknown)
     except BadFilter as error:
-        return await message(request, "Cannot filter like that", str(error), status=400)
+        return await message(request, N_("Cannot filter like that"), error.text, values=error.values, status=400)
     total, rows = await db.read(request, search_inquiries, filters=filters, scope=viewer(request).affiliate_scope)
     pager = paging(request, LIST, page=filters.page, total=total, page_size=PAGE_SIZE)
     here = pager["here"]
@@ -138,7 +145,7 @@ async def inquiry_csv(request: web.Request) -> web.Response:
     try:
         filters = await _filters(request)
     except BadFilter as error:
-        return await message(request, "Cannot filter like that", str(error), status=400)
+        return await message(request, N_("Cannot filter like that"), error.text, values=error.values, status=400)
     rows = await db.read(request, export_inquiries, filters=filters, scope=viewer(request).affiliate_scope)
     out = io.StringIO()
     out.write("\ufeff")

@@ -15,16 +15,22 @@ from bot.staff.accounts import User
 from bot.store.console.inquiries import NOTE_VISIBILITIES, add_note, inquiry_detail
 from bot.store.partnerships import OUTCOME_FIELDS, Outcome, PartnershipStatus, save_partnership
 from integrations.console import closing, db, edge
+from integrations.console.i18n import N_
 from integrations.console.keys import DIRECTORY, ENDPOINTS
 from integrations.console.pages.affiliate_choice import reassign_choices, resolve
 from integrations.console.pages.inquiries import LIST
-from integrations.console.pages.render import message, render
+from integrations.console.pages.render import message, render, text_for
 from integrations.console.pages.session import viewer
 
 MAX_TEXT = 2000
-#: The outcome shown after a form, by the `done` query parameter of the redirect.
-DONE = {"note": "Note added.", "reassigned": "Re-assigned.", "accepted": "Accepted.", "declined": "Declined.",
-        "closed": "Closed.", "partnership": "Partnership saved."}
+#: The outcome shown after a form, by the `done` query parameter of the redirect (shown translated).
+DONE = {"note": N_("Note added."), "reassigned": N_("Re-assigned."), "accepted": N_("Accepted."),
+        "declined": N_("Declined."), "closed": N_("Closed."), "partnership": N_("Partnership saved.")}
+#: What a form says when its text field (`note` or `reason`) is left empty.
+REQUIRED = {"note": N_("Please write the note."), "reason": N_("Please give a reason.")}
+#: Why a handover (re-assigning) was refused, by its error code.
+HANDOVER_REFUSALS = {"closed": N_("A deflected or closed inquiry cannot be re-assigned."),
+                     "same_affiliate": N_("The inquiry is already with this affiliate.")}
 
 
 def add_routes(app: web.Application) -> None:
@@ -42,7 +48,7 @@ async def _load(request: web.Request) -> dict[str, Any]:
     found = await db.read(request, inquiry_detail, reference=request.match_info["reference"],
                           scope=viewer(request).affiliate_scope)
     if found is None:
-        raise web.HTTPNotFound(text="No such inquiry.")
+        raise web.HTTPNotFound(text=text_for(request, N_("No such inquiry.")))
     return found
 
 
@@ -87,7 +93,7 @@ async def close_form(request: web.Request) -> web.Response:
         await closing.close(request, reference=inquiry["reference"], scope=user.affiliate_scope, actor=actor,
                             reason=form.get("reason"), duplicate_of=form.get("duplicate_of"), note=form.get("note"))
     except closing.Refused as refused:
-        return await message(request, "Not closed", refused.text, status=refused.status)
+        return await message(request, N_("Not closed"), refused.text, status=refused.status)
     raise _back(inquiry, "closed")
 
 
@@ -95,9 +101,9 @@ async def _text(request: web.Request, name: str, *, required: bool) -> str:
     form = await edge.form_of(request)
     text = str(form.get(name) or "").strip()
     if required and not text:
-        raise web.HTTPBadRequest(text=f"Please fill in the {name}.")
+        raise web.HTTPBadRequest(text=text_for(request, REQUIRED[name]))
     if len(text) > MAX_TEXT:
-        raise web.HTTPBadRequest(text=f"The {name} is longer than {MAX_TEXT} characters.")
+        raise web.HTTPBadRequest(text=text_for(request, N_("The text is longer than %(max)s characters."), max=MAX_TEXT))
     return text
 
 
@@ -121,7 +127,7 @@ async def _visibility(request: web.Request, user: User) -> str:
         return "shared"
     chosen = str((await edge.form_of(request)).get("visibility") or "staff")
     if chosen not in NOTE_VISIBILITIES:
-        raise web.HTTPBadRequest(text="A note is staff-only or shared with the affiliate.")
+        raise web.HTTPBadRequest(text=text_for(request, N_("A note is staff-only or shared with the affiliate.")))
     return chosen
 
 
@@ -129,11 +135,11 @@ async def reassign_form(request: web.Request) -> web.Response:
     inquiry = await _load(request)
     user = viewer(request)
     if not user.is_staff:
-        return await message(request, "Not allowed", "Only staff re-assign inquiries.", status=403)
+        return await message(request, N_("Not allowed"), N_("Only staff re-assign inquiries."), status=403)
     form = await edge.form_of(request)
     target = resolve(request.app[DIRECTORY], str(form.get("affiliate") or ""))
     if target is None:
-        return await message(request, "Not re-assigned", "Choose an affiliate from the list (type part of its name).",
+        return await message(request, N_("Not re-assigned"), N_("Choose an affiliate from the list (type part of its name)."),
                              status=400)
     reason = await _text(request, "reason", required=True)
     if form.get("confirm") != "yes":
@@ -147,9 +153,8 @@ async def reassign_form(request: web.Request) -> web.Response:
     handover = await db.write(request, reassign, endpoints=request.app[ENDPOINTS], reference=inquiry["reference"],
                               affiliate_id=target.id, actor=f"staff:{user.email}", reason=reason)
     if handover.error:
-        text = {"closed": "A deflected or closed inquiry cannot be re-assigned.",
-                "same_affiliate": "The inquiry is already with this affiliate."}.get(handover.error, handover.error)
-        return await message(request, "Not re-assigned", text, status=409)
+        return await message(request, N_("Not re-assigned"), HANDOVER_REFUSALS.get(handover.error, handover.error),
+                             status=409)
     raise _back(inquiry, "reassigned")
 
 
@@ -157,14 +162,15 @@ async def accept_form(request: web.Request) -> web.Response:
     inquiry = await _load(request)
     user = viewer(request)
     if not _holds(user, inquiry):
-        return await message(request, "Cannot accept", "Only the affiliate holding a routed inquiry accepts it.", status=409)
+        return await message(request, N_("Cannot accept"), N_("Only the affiliate holding a routed inquiry accepts it."),
+                             status=409)
     form = await edge.form_of(request)
     if form.get("confirm") != "yes":
         return await _confirm_answer(request, inquiry, "accept")
     done = await db.write(request, accept, reference=inquiry["reference"], affiliate_id=user.affiliate_id,
                           actor=f"affiliate:{user.affiliate_id}:{user.email}")
     if not done:
-        return await message(request, "Cannot accept", "The inquiry has moved on in the meantime.", status=409)
+        return await message(request, N_("Cannot accept"), N_("The inquiry has moved on in the meantime."), status=409)
     raise _back(inquiry, "accepted")
 
 
@@ -172,7 +178,8 @@ async def decline_form(request: web.Request) -> web.Response:
     inquiry = await _load(request)
     user = viewer(request)
     if not _holds(user, inquiry):
-        return await message(request, "Cannot decline", "Only the affiliate holding a routed inquiry declines it.", status=409)
+        return await message(request, N_("Cannot decline"), N_("Only the affiliate holding a routed inquiry declines it."),
+                             status=409)
     reason = await _text(request, "reason", required=True)
     form = await edge.form_of(request)
     if form.get("confirm") != "yes":
@@ -180,7 +187,7 @@ async def decline_form(request: web.Request) -> web.Response:
     handover = await db.write(request, move_on, endpoints=request.app[ENDPOINTS], reference=inquiry["reference"],
                               actor=f"affiliate:{user.affiliate_id}:{user.email}", reason=reason)
     if handover.error:
-        return await message(request, "Cannot decline", "The inquiry has moved on in the meantime.", status=409)
+        return await message(request, N_("Cannot decline"), N_("The inquiry has moved on in the meantime."), status=409)
     raise _back(inquiry, "declined")
 
 
@@ -222,16 +229,17 @@ async def partnership_form(request: web.Request) -> web.Response:
     inquiry = await _load(request)
     user = viewer(request)
     if not _records(user, inquiry):
-        return await message(request, "Not allowed", "Only the affiliate that accepted the inquiry, and staff, record "
-                             "its partnership.", status=403)
+        return await message(request, N_("Not allowed"), N_("Only the affiliate that accepted the inquiry, and staff, "
+                                                                "record its partnership."), status=403)
     form = await edge.form_of(request)
     try:
         outcome = Outcome.parse({name: str(form.get(name) or "") for name in OUTCOME_FIELDS})
     except ValueError as error:
-        return await message(request, "Not saved", str(error).capitalize() + ".", status=400)
+        # The store's reasons (bot.store.partnerships) are English; shown as they are.
+        return await message(request, N_("Not saved"), str(error).capitalize() + ".", status=400)
     actor = f"staff:{user.email}" if user.is_staff else f"affiliate:{user.affiliate_id}:{user.email}"
     try:
         await db.write(request, save_partnership, inquiry_id=inquiry["id"], outcome=outcome, actor=actor)
     except ValueError as error:  # moved on since the page was loaded
-        return await message(request, "Not saved", str(error).capitalize() + ".", status=409)
+        return await message(request, N_("Not saved"), str(error).capitalize() + ".", status=409)
     raise _back(inquiry, "partnership")

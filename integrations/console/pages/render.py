@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, MutableMapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +48,8 @@ def setup_templates(app: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
         default_helpers=False,
     )
-    env.filters["timestamp"] = timestamp
     i18n.install(env)
     env.globals["labels"] = labels  # names of codes, dates and numbers in the page's `locale`
-
-
-def timestamp(value: float | None) -> str:
-    """A Unix time (Rasa's event timestamps) as UTC date and minute."""
-    if value is None:
-        return "—"
-    return datetime.fromtimestamp(float(value), tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def paging(request: web.Request, path: str, *, page: int, total: int, page_size: int) -> dict[str, Any]:
@@ -107,6 +98,13 @@ def locale_of(request: web.Request) -> str:
     """The language of the page answering `request`: the viewer's setting, else the browser's."""
     user = current_user(request)
     return i18n.request_locale(request, user.language if user else None)
+
+
+def text_for(request: web.Request, message: str, **values: object) -> str:
+    """`message` (English, marked with N_) in the page's language, its %(name)s filled from
+    `values`: for texts a handler sends without a template (plain-text 400 and 404 answers)."""
+    shown = i18n.translate(locale_of(request), message)
+    return shown % values if values else shown
 
 
 async def _waiting(request: web.Request, user: User | None) -> int | None:

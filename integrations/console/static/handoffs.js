@@ -9,6 +9,14 @@
   var conversation = root.getAttribute("data-conversation");
   var transcript = document.getElementById("handoff-transcript");
 
+  // A text of the page's language (templates/handoff_texts.html), its %(name)s filled from `values`.
+  function say(name, values) {
+    var text = root.getAttribute("data-text-" + name) || "";
+    return text.replace(/%\((\w+)\)s/g, function (whole, key) {
+      return values && values[key] !== undefined ? values[key] : whole;
+    });
+  }
+
   function element(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
@@ -58,7 +66,7 @@
     body.textContent = "";
     if (!data.rows.length) {
       var empty = element("tr");
-      var cell = element("td", "", "Nobody is waiting for a person.");
+      var cell = element("td", "", say("nobody"));
       cell.colSpan = 4;
       empty.appendChild(cell);
       body.appendChild(empty);
@@ -86,14 +94,16 @@
   function showStatus(state) {
     var line = document.getElementById("handoff-status");
     if (line && state.status_label) {
-      line.textContent = "Status: " + state.status_label + (state.claimed_by ? "; claimed by " + state.claimed_by : "") + ".";
+      line.textContent = state.claimed_by
+        ? say("status-claimed", {status: state.status_label, who: state.claimed_by})
+        : say("status", {status: state.status_label});
     }
     var claim = document.getElementById("handoff-claim");
     if (claim && state.status !== "waiting") { claim.hidden = true; }
     var actions = document.getElementById("handoff-actions");
     if (actions && !state.open) {
       actions.hidden = true;
-      notice("This hand-off has ended" + (state.status_label ? ": " + state.status_label : "") + ".");
+      notice(say("ended", {status: state.status_label || ""}));
     }
   }
 
@@ -108,13 +118,13 @@
   source.addEventListener("status", function (e) { showStatus(JSON.parse(e.data)); });
   source.addEventListener("signed_out", function () {
     source.close();
-    notice("Your session has ended: log in again to keep answering (you no longer count as available).");
+    notice(say("signed-out"));
   });
   source.addEventListener("error", function () {
     // EventSource reconnects by itself; it gives up only when the server refused the stream.
     notice(source.readyState === EventSource.CLOSED
-      ? "Live updates stopped: reload the page."
-      : "Reconnecting…");
+      ? say("stopped")
+      : say("reconnecting"));
   });
 
   // The reply form by fetch: the reply appears in the transcript through the stream.
@@ -130,14 +140,14 @@
                           headers: {"Accept": "application/json"}})
         .then(function (answer) {
           return answer.json().then(function (body) {
-            if (!answer.ok) { throw new Error(body.error || "The reply was not sent."); }
+            if (!answer.ok) { throw new Error(body.error || say("not-sent")); }
             box.value = "";
             var claim = document.getElementById("handoff-claim");
             if (claim) { claim.hidden = true; }
           });
         })
         .catch(function (error) {
-          showError(error instanceof SyntaxError ? "The reply was not sent: please reload the page." : error.message);
+          showError(error instanceof SyntaxError ? say("reload") : error.message);
         })
         .then(function () { button.disabled = false; box.focus(); });
     });

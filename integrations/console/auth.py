@@ -8,6 +8,7 @@ routed to that affiliate. The scope is in `request[API_SCOPE]` (None: everything
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from bot.store.accounts.api_tokens import token_scope, touch_token
 from integrations.console import db
 from integrations.console.openapi import PATH as OPENAPI_PATH
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -52,20 +55,24 @@ def bearer_auth_middleware(
     touched: dict[int, float] = {}
 
     def lookup(*, session: Session, raw: str) -> tuple[int, str | None] | None:
-        found = token_scope(session=session, raw=raw)
-        if found and time.monotonic() - touched.get(found[0], -TOUCH_EVERY_S) >= TOUCH_EVERY_S:
-            touched[found[0]] = time.monotonic()
-            touch_token(session=session, token_id=found[0])
-        return found
+        return token_scope(session=session, raw=raw)
 
     async def scope_of(request: web.Request, given: str) -> tuple[bool, str | None]:
         if expected and hmac.compare_digest(given.encode("utf-8"), expected):
             return True, None
         if not token_table or not given:
             return False, None
-        # A read transaction although it may touch last_used_at: every API request looks its
-        # token up, and the rare touch is not worth taking the write lock up front each time.
         found = await db.read(request, lookup, raw=given)
+        if found and time.monotonic() - touched.get(found[0], -TOUCH_EVERY_S) >= TOUCH_EVERY_S:
+            touched[found[0]] = time.monotonic()
+            # Its own write transaction, never the read's upgraded: on SQLite a read transaction
+            # that turns into a write after another connection committed fails at once ("database
+            # is locked", no busy wait), which answered a valid request 503 under concurrent writes.
+            # last_used_at is a hint for staff, so a touch that fails is not the request's failure.
+            try:
+                await db.write(request, touch_token, token_id=found[0])
+            except Exception as error:  # noqa: BLE001 - best effort, logged without the token
+                log.warning("could not record a token's last use (%s)", type(error).__name__)
         return (True, found[1]) if found else (False, None)
 
     @web.middleware

@@ -25,6 +25,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -110,8 +111,10 @@ class Worker:
         next_purge = time.monotonic()
         # Its own loop: a Wikidata that hangs until the client's timeout, for each organisation
         # of a batch, must not hold up the deliveries.
-        identifying = asyncio.create_task(self._identify_loop(stop)) if self.wikidata is not None else None
-        reporting = asyncio.create_task(self._report_loop(stop)) if self.recognition is not None else None
+        identifying = asyncio.create_task(_every(stop, self.wikidata.interval, self.identify_organisations,
+                                                 "Wikidata lookups")) if self.wikidata is not None else None
+        reporting = asyncio.create_task(_every(stop, self.recognition.interval, self.send_recognition_reports,
+                                               "recognition reports")) if self.recognition is not None else None
         while not stop.is_set():
             try:
                 if self.retention is not None and time.monotonic() >= next_purge:
@@ -135,30 +138,6 @@ class Worker:
             if task is not None:
                 await task
         log.info("delivery worker %s stopped", self.worker_id)
-
-    async def _identify_loop(self, stop: asyncio.Event) -> None:
-        assert self.wikidata is not None
-        while not stop.is_set():
-            try:
-                await self.identify_organisations()
-            except Exception:  # a broken run must not end the loop; the leases run out
-                log.exception("Wikidata lookups failed")
-            try:
-                await asyncio.wait_for(stop.wait(), self.wikidata.interval)
-            except asyncio.TimeoutError:
-                pass
-
-    async def _report_loop(self, stop: asyncio.Event) -> None:
-        assert self.recognition is not None
-        while not stop.is_set():
-            try:
-                await self.send_recognition_reports()
-            except Exception:  # a broken run must not end the loop; its claims run out
-                log.exception("recognition reports failed")
-            try:
-                await asyncio.wait_for(stop.wait(), self.recognition.interval)
-            except asyncio.TimeoutError:
-                pass
 
     async def send_recognition_reports(self, now: datetime | None = None) -> dict[str, int]:
         """Send a few of the partners' due recognition reports (recognition_reports.py)."""
@@ -364,3 +343,17 @@ class Worker:
             await self.smtp.send(message)
         else:
             raise DeliveryError(f"unknown channel {job.channel!r}")
+
+
+async def _every(stop: asyncio.Event, interval: float, run: Callable[[], Awaitable[object]], what: str) -> None:
+    """`run` every `interval` seconds until `stop`, beside the delivery rounds: a broken run
+    must not end the loop (the leases and claims it held run out)."""
+    while not stop.is_set():
+        try:
+            await run()
+        except Exception:
+            log.exception("%s failed", what)
+        try:
+            await asyncio.wait_for(stop.wait(), interval)
+        except asyncio.TimeoutError:
+            pass

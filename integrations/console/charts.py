@@ -6,6 +6,10 @@ and colours with at least 3:1 contrast against white. Every text is escaped.
 Charts are drawn in a 360-unit-wide viewBox and scale to their container (the style sheet gives
 them the container's width, up to a maximum): a phone shows them at about their drawn size, so
 their 13-unit text stays readable. Labels are never cut: a long one wraps onto more lines.
+
+Right to left (Arabic) a chart is drawn mirrored: labels and bars start at the right edge and
+grow leftwards, as the page reads. Every x is computed left to right and mirrored where written
+(`_Canvas`); a text's x is where it starts, which is its right end in a right-to-left chart.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.i18n.catalog import DEFAULT_LANGUAGE
-from integrations.console.i18n import N_, translate
+from integrations.console.i18n import N_, direction, translate
 
 #: Series colours (Wikimedia design palette), each ≥ 3:1 against white.
 COLOURS = ("#3366cc", "#14866d", "#ac6600", "#b32424", "#6b4ba1", "#54595d")
@@ -30,9 +34,30 @@ WEEK_LABEL = 72
 NO_DATA = N_("no data")
 
 
-def _svg(height: int, title: str, desc: str, body: list[str], ident: str) -> str:
+class _Canvas:
+    """A chart's elements, positioned left to right and written mirrored for a right-to-left locale."""
+
+    def __init__(self, locale: str) -> None:
+        self.rtl = direction(locale) == "rtl"
+        self.body: list[str] = []
+
+    def text(self, x: float, y: float, text: str) -> None:
+        at = WIDTH - x if self.rtl else x
+        self.body.append(f'<text x="{at}" y="{y}" font-size="{FONT}" fill="#202122">{escape(text)}</text>')
+
+    def rect(self, x: float, y: float, width: float, height: float, fill: str, title: str = "") -> None:
+        at = WIDTH - x - width if self.rtl else x
+        tip = f"<title>{escape(title)}</title>" if title else ""
+        self.body.append(f'<rect x="{at}" y="{y}" width="{width}" height="{height}" fill="{fill}">{tip}</rect>')
+
+    def svg(self, height: int, title: str, desc: str, ident: str) -> str:
+        # The direction is the svg's own, not inherited: a text's start is its right end in Arabic.
+        return _svg(height, title, desc, self.body, ident, "rtl" if self.rtl else "ltr")
+
+
+def _svg(height: int, title: str, desc: str, body: list[str], ident: str, writing: str) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" direction="{writing}" '
         f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{ident}-t {ident}-d" class="chart">'
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
         + "".join(body) + "</svg>"
@@ -64,19 +89,18 @@ def bars(title: str, items: Sequence[tuple[str, float]], *, ident: str, unit: st
     """Horizontal bars, one per (label, value): the label above its bar, the value after it.
     `title`, labels and `unit` come translated; `locale` is for the chart's own words."""
     top = max((value for _, value in items), default=0) or 1
-    body = []
+    canvas = _Canvas(locale)
     y = 0
     for label, value in items:
         for line in wrap(label):
             y += LINE
-            body.append(f'<text x="0" y="{y - 4}" font-size="{FONT}" fill="#202122">{escape(line)}</text>')
-        width = round((WIDTH - VALUE_ROOM) * value / top)
-        body.append(f'<rect x="0" y="{y}" width="{max(width, 1)}" height="{BAR}" fill="{COLOURS[0]}"/>')
-        body.append(f'<text x="{max(width, 1) + 5}" y="{y + BAR - 1}" font-size="{FONT}" fill="#202122">'
-                    f'{escape(_number(value))}{escape(unit)}</text>')
+            canvas.text(0, y - 4, line)
+        width = max(round((WIDTH - VALUE_ROOM) * value / top), 1)
+        canvas.rect(0, y, width, BAR, COLOURS[0])
+        canvas.text(width + 5, y + BAR - 1, f"{_number(value)}{unit}")
         y += BAR + 6
     desc = "; ".join(f"{label}: {_number(value)}{unit}" for label, value in items) or translate(locale, NO_DATA)
-    return _svg(max(LINE, y), title, desc, body, ident)
+    return canvas.svg(max(LINE, y), title, desc, ident)
 
 
 def grouped(title: str, groups: Sequence[str], series: dict[str, Sequence[float]], *, ident: str,
@@ -85,33 +109,30 @@ def grouped(title: str, groups: Sequence[str], series: dict[str, Sequence[float]
     from the longest to the shortest, so every bar shows; a legend above wraps to the width."""
     names = list(series)
     top = max((v for values in series.values() for v in values), default=0) or 1
-    body = []
+    canvas = _Canvas(locale)
     x = y = 0
     for s, name in enumerate(names):
         room = 18 + 7 * len(name) + 12
         if x and x + room > WIDTH:
             x, y = 0, y + LINE
-        body.append(f'<rect x="{x}" y="{y + 3}" width="12" height="12" fill="{COLOURS[s % len(COLOURS)]}"/>')
-        body.append(f'<text x="{x + 16}" y="{y + 13}" font-size="{FONT}" fill="#202122">{escape(name)}</text>')
+        canvas.rect(x, y + 3, 12, 12, COLOURS[s % len(COLOURS)])
+        canvas.text(x + 16, y + 13, name)
         x += room
     y += LINE + 8
     plot = WIDTH - WEEK_LABEL - VALUE_ROOM // 2
     for g, group in enumerate(groups):
-        body.append(f'<text x="0" y="{y + BAR + 1}" font-size="{FONT}" fill="#202122">{escape(group)}</text>')
+        canvas.text(0, y + BAR + 1, group)
         order = sorted(range(len(names)), key=lambda s: -series[names[s]][g])
         for s in order:
             value = series[names[s]][g]
-            width = round(plot * value / top)
-            body.append(f'<rect x="{WEEK_LABEL}" y="{y + 2}" width="{width}" height="{BAR + 2}" '
-                        f'fill="{COLOURS[s % len(COLOURS)]}"><title>'
-                        f'{escape(f"{group}, {names[s]}: {_number(value)}")}</title></rect>')
+            canvas.rect(WEEK_LABEL, y + 2, round(plot * value / top), BAR + 2, COLOURS[s % len(COLOURS)],
+                        title=f"{group}, {names[s]}: {_number(value)}")
         largest = max((series[n][g] for n in names), default=0)
-        body.append(f'<text x="{WEEK_LABEL + round(plot * largest / top) + 5}" y="{y + BAR + 1}" font-size="{FONT}" '
-                    f'fill="#202122">{escape(_number(largest))}</text>')
+        canvas.text(WEEK_LABEL + round(plot * largest / top) + 5, y + BAR + 1, _number(largest))
         y += BAR + 8
     desc = "; ".join(f"{group}: " + ", ".join(f"{n} {_number(series[n][g])}" for n in names)
                      for g, group in enumerate(groups)) or translate(locale, NO_DATA)
-    return _svg(max(LINE, y), title, desc, body, ident)
+    return canvas.svg(max(LINE, y), title, desc, ident)
 
 
 def _number(value: float) -> str:

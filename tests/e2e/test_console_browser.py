@@ -61,11 +61,16 @@ def shot(page, name):
 def test_staff_filter_open_a_transcript_flag_a_turn_and_see_the_dashboard(browser, stack, people):
     context, page = log_in(browser, stack, STAFF)
     try:
+        # The rarer filters are folded away until asked for, and stay open while one is in use.
+        assert not page.locator("input[name=country]").is_visible()
+        page.click("form.filters details.more summary")
         page.fill("input[name=country]", "FR")
         page.select_option("select[name=status]", "routed")
         page.click("form.filters button[type=submit]")
         page.wait_for_url("**country=FR**")
         assert page.locator(f"a:text('{people['reference']}')").count() == 1
+        assert page.locator("input[name=country]").is_visible()
+        assert page.locator("form.filters details.more summary").inner_text() == "More filters (in use: 1)"
         shot(page, "inquiries")
         page.click(f"a:text('{people['reference']}')")
         page.wait_for_selector("h1")

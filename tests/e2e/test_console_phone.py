@@ -6,6 +6,7 @@ Screenshots are kept in test-artifacts/console/phone-*.png (and desk-*.png at 12
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from rasa_events import bot, create_events_table, session_started, slot, user, w
 from sqlalchemy import select
 from widget_driver import ARTIFACTS
 
+from bot.delivery.lifecycle import create_response_links
+from bot.delivery.signing import sign_link
 from bot.intake.model import Inquiry, OrganizationType, PartnershipType, qualify
 from bot.settings import Settings
 from bot.staff.passwords import hash_password
@@ -24,7 +27,7 @@ from bot.store.accounts.password_resets import create_reset
 from bot.store.accounts.users import add_user
 from bot.store.clock import utcnow
 from bot.store.handoffs import request_handoff
-from bot.store.tables import users
+from bot.store.tables import inquiries, routing_decisions, users
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +36,9 @@ AXE = ROOT / "integrations" / "webchat" / "node_modules" / "axe-core" / "axe.min
 PASSWORD = "a long enough password"
 #: Long enough to push a careless header off a phone's screen.
 STAFF, FR = "partnerships.staff@console-phone.example", "benevole.france@console-phone.example"
+#: A volunteer of the same affiliate who chose Arabic on the account page.
+AR = "mutatawwi.arabi@console-phone.example"
+LINK_SECRET = "a-link-secret-for-the-phone-tests-0123456789"
 SHOTS = ARTIFACTS.parent / "console"
 PHONE, DESK = {"width": 360, "height": 740}, {"width": 1280, "height": 900}
 T0 = 1_790_000_000.0
@@ -50,10 +56,13 @@ def console(tmp_path_factory):
     sessionmaker = make_sessionmaker(engine)
     refs = {}
     with sessionmaker.begin() as session:
-        for email, affiliate in ((STAFF, None), (FR, "wm-fr")):
+        for email, affiliate in ((STAFF, None), (FR, "wm-fr"), (AR, "wm-fr")):
             add_user(session=session, email=email, role="affiliate" if affiliate else "staff", affiliate_id=affiliate,
                      password_hash=hash_password(PASSWORD))
-        for key, name in (("lyon", LONG_NAME), ("nice", "Bibliothèque municipale de Nice")):
+        session.execute(users.update().where(users.c.email == AR).values(language="ar"))
+        # lyon and nice for the pages; arles only for the confirmation pages, never answered.
+        for key, name in (("lyon", LONG_NAME), ("nice", "Bibliothèque municipale de Nice"),
+                          ("arles", "Musée de l'Arles antique")):
             inquiry = Inquiry(conversation_id=f"phone-conversation-{key}-0123456789abcdef0123456789abcdef",
                               partnership_type=PartnershipType.CONTENT_DONATION, organization_name=name,
                               organization_type=OrganizationType.MUSEUM, country="FR",
@@ -65,15 +74,27 @@ def console(tmp_path_factory):
                         language="fr", now=utcnow(), live=False)
         staff_id = session.scalar(select(users.c.id).where(users.c.email == STAFF))
         reset_token = create_reset(session=session, user_id=staff_id, lifetime=timedelta(hours=1))
+        organisations = {key: session.scalar(select(inquiries.c.organization_id).where(inquiries.c.reference == ref))
+                         for key, ref in refs.items()}
+        inquiry_id, decision_id = session.execute(
+            select(inquiries.c.id, routing_decisions.c.id)
+            .join(routing_decisions, routing_decisions.c.inquiry_id == inquiries.c.id)
+            .where(inquiries.c.reference == refs["arles"])).one()
+        links = create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
+                                      affiliate_id="wm-fr", expires_at=utcnow() + timedelta(days=3))
     for key in refs:
         write_events(engine, f"phone-conversation-{key}-0123456789abcdef0123456789abcdef", [
             session_started(t=T0), user("We are a museum in Lyon and want to donate photos", "start_intake", t=T0 + 1),
             slot("organization_name", LONG_NAME, t=T0 + 2),
             bot("What is the name of your organisation?", t=T0 + 3, buttons=[{"title": "A museum", "payload": "/inform"}]),
             user(LONG_NAME, "inform", t=T0 + 9)])
-    with live_console(Settings(database_url=url, session_secret="a-session-secret-for-phone-tests")) as base:
-        yield {"url": base, "refs": refs, "reset": reset_token,
-               "conversation": "phone-conversation-lyon-0123456789abcdef0123456789abcdef"}
+    until = int(time.time()) + 3 * 86400
+    respond = {action: "/respond/" + sign_link(links[action], action, until, LINK_SECRET) for action in links}
+    with live_console(Settings(database_url=url, session_secret="a-session-secret-for-phone-tests",
+                               link_secret=LINK_SECRET)) as base:
+        yield {"url": base, "refs": refs, "reset": reset_token, "organisations": organisations, "respond": respond,
+               "conversation": "phone-conversation-lyon-0123456789abcdef0123456789abcdef",
+               "handoff": "phone-conversation-nice-0123456789abcdef0123456789abcdef"}
     engine.dispose()
 
 
@@ -82,9 +103,13 @@ def pages(console, staff: bool) -> dict[str, str]:
     ref = console["refs"]["lyon"]
     out = {"home": "/console/", "inquiries": "/console/inquiries", "inquiry": f"/console/inquiries/{ref}",
            "conversations": "/console/conversations", "transcript": f"/console/conversations/{console['conversation']}",
-           "dashboard": "/console/dashboard", "handoffs": "/console/handoffs", "account": "/console/account"}
+           "dashboard": "/console/dashboard", "handoffs": "/console/handoffs",
+           "handoff": f"/console/handoffs/{console['handoff']}", "organisations": "/console/organisations",
+           "organisation": f"/console/organisations/{console['organisations']['lyon']}", "account": "/console/account",
+           "not-found": "/console/inquiries/NOT-A-REFERENCE"}
     if staff:
         out["transcript-detail"] = out["transcript"] + "?detail=1"
+        out["proposals"] = "/console/organisations/proposals"
     return out
 
 
@@ -114,8 +139,10 @@ def too_wide(page, width: int) -> list[str]:
             // Visually hidden text (a phone's table header, .sr) sits off-screen inside a clipped box.
             let hidden = false;
             for (let up = el; up && !hidden; up = up.parentElement) hidden = getComputedStyle(up).position === 'absolute';
-            if (box.width && box.right > width + 0.5 && !hidden)
-                out.push(el.tagName.toLowerCase() + '.' + el.className + ' right=' + Math.round(box.right));
+            // A right-to-left page overflows on the left.
+            if (box.width && (box.right > width + 0.5 || box.left < -0.5) && !hidden)
+                out.push(el.tagName.toLowerCase() + '.' + el.className + ' left=' + Math.round(box.left)
+                         + ' right=' + Math.round(box.right));
         }
         return out.slice(0, 12);
     }""", width)
@@ -131,15 +158,20 @@ def serious_violations(page) -> list[tuple[str, str, str, list[str]]]:
 
 def check_page(page, url: str, name: str, viewport: dict, problems: dict) -> None:
     page.goto(url)
+    check_loaded(page, name, viewport, problems)
+
+
+def check_loaded(page, name: str, viewport: dict, problems: dict) -> None:
+    """The page now shown: fits, keeps "Log out" in reach (when it has one), passes axe; a screenshot."""
     page.wait_for_selector("main")
     width = viewport["width"]
     wide = too_wide(page, width)
     if width <= 360 and wide:
         problems.setdefault("too wide", []).append((name, wide))
-    logout = page.locator("header button:has-text('Log out')")
+    logout = page.locator("header form[action$='/logout'] button")  # in the page's language
     if page.locator("header").count() and logout.count():
-        box = logout.bounding_box()
-        if not (logout.is_visible() and box and box["x"] >= 0 and box["x"] + box["width"] <= width
+        box = logout.first.bounding_box()
+        if not (logout.first.is_visible() and box and box["x"] >= 0 and box["x"] + box["width"] <= width
                 and box["y"] + box["height"] <= viewport["height"]):
             problems.setdefault("log out out of reach", []).append((name, box))
     violations = serious_violations(page)
@@ -162,6 +194,9 @@ def test_every_page_fits_keeps_log_out_in_reach_and_passes_axe(browser, console,
         if viewport == PHONE:
             # A stacked card names each value: the header row is hidden, each cell says its column.
             page.goto(console["url"] + "/console/inquiries")
+            # The rarer filters are folded: the first inquiry starts on the first screen.
+            first_card = page.locator("table.list tbody tr").first.bounding_box()
+            assert first_card and first_card["y"] < PHONE["height"], first_card
             cell = page.locator("table.list tbody tr").first.locator("td").nth(1)
             label = cell.evaluate("td => getComputedStyle(td, '::before').content")
             assert label == '"Created"', label
@@ -185,6 +220,74 @@ def test_the_pages_before_logging_in_fit_and_pass_axe(browser, console, viewport
     finally:
         context.close()
     assert problems == {}, json.dumps(problems, indent=1, default=str)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["360px", "1280px"])
+def test_confirmations_and_the_e_mailed_link_pages_fit_and_pass_axe(browser, console, viewport):
+    """The pages between a click and a change (re-assign, merge, accept, decline: nothing is
+    confirmed here) and those opened from an e-mail without logging in."""
+    problems: dict = {}
+    arles = console["url"] + f"/console/inquiries/{console['refs']['arles']}"
+    context, page = log_in(browser, console, STAFF, viewport)
+    try:
+        page.goto(arles)
+        page.fill("#reassign-to", "wikimedia argentina")
+        page.fill("#reassign-reason", "the partner moved to Buenos Aires")
+        page.click("button:has-text('Re-assign…')")
+        page.wait_for_selector("h1:has-text('to Wikimedia Argentina?')")
+        check_loaded(page, "staff-reassign-confirm", viewport, problems)
+        page.goto(console["url"] + f"/console/organisations/{console['organisations']['arles']}")
+        page.fill("#merge-other", str(console["organisations"]["nice"]))
+        page.click("form[action$='/merge'] button[type=submit]")
+        page.wait_for_selector("h1:has-text('Merge')")
+        check_loaded(page, "staff-merge-confirm", viewport, problems)
+    finally:
+        context.close()
+    context, page = log_in(browser, console, FR, viewport)
+    try:
+        page.goto(arles)
+        page.click("button:has-text('Accept this inquiry…')")
+        page.wait_for_selector("h1:has-text('Accept')")
+        check_loaded(page, "affiliate-accept-confirm", viewport, problems)
+        page.goto(arles)
+        page.fill("#decline-reason", "No volunteer is free for this in the coming months.")
+        page.click("button:has-text('Decline…')")
+        page.wait_for_selector("h1:has-text('Decline')")
+        check_loaded(page, "affiliate-decline-confirm", viewport, problems)
+    finally:
+        context.close()
+    context = browser.new_context(viewport=viewport, bypass_csp=True)
+    page = context.new_page()
+    try:
+        for name, path in (("respond-accept", console["respond"]["accept"]),
+                           ("respond-decline", console["respond"]["decline"]),
+                           ("respond-invalid", "/respond/not.a.token"),
+                           ("reports-stop-invalid", "/reports/stop/not.a.token")):
+            check_page(page, console["url"] + path, name, viewport, problems)
+    finally:
+        context.close()
+    assert problems == {}, json.dumps(problems, indent=1, default=str)
+
+
+def test_an_arabic_volunteer_s_pages_fit_a_phone_right_to_left(browser, console):
+    """Every page an affiliate opens, in Arabic (the account's language) at 360 px: right to left,
+    nothing reaching past either edge, "Log out" (in Arabic) on the first screen, axe clean."""
+    context, page = log_in(browser, console, AR, PHONE)
+    problems: dict = {}
+    try:
+        for name, path in pages(console, staff=False).items():
+            page.goto(console["url"] + path)
+            assert page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]") == \
+                ["ar", "rtl"], name
+            check_loaded(page, f"affiliate-ar-{name}", PHONE, problems)
+        assert problems == {}, json.dumps(problems, indent=1, default=str)
+        page.goto(console["url"] + "/console/")
+        logout = page.locator("header form[action$='/logout'] button")
+        assert logout.inner_text().strip() == "تسجيل الخروج", logout.inner_text()
+        logout.click()
+        page.wait_for_url("**/console/login**")
+    finally:
+        context.close()
 
 
 def focused(page) -> dict:

@@ -170,6 +170,22 @@ def test_chart_labels_wrap_instead_of_being_cut_and_charts_scale_to_a_phone():
     assert {"2026-W47", "2026-W48"} <= set(_texts(weeks))  # whole week labels, not "W47"
 
 
+def test_charts_are_drawn_mirrored_right_to_left():
+    """In Arabic the labels and bars start at the right edge (they ran off the left of a phone's
+    screen when drawn left to right in a right-to-left page)."""
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    for make in (lambda locale: charts.bars("حسب البلد", [("فرنسا", 3), ("ألمانيا", 1)], ident="c", locale=locale),
+                 lambda locale: charts.grouped("Funnel", ["2026-W47"], {"مُحال": [3], "مقبول": [1]}, ident="f",
+                                               locale=locale)):
+        left, right = ET.fromstring(make("fr")), ET.fromstring(make("ar"))
+        assert left.get("direction") == "ltr" and right.get("direction") == "rtl"
+        for a, b in zip(left.iter(svg_ns + "text"), right.iter(svg_ns + "text"), strict=True):
+            assert float(b.get("x")) == charts.WIDTH - float(a.get("x"))  # where the text starts
+        for a, b in zip(left.iter(svg_ns + "rect"), right.iter(svg_ns + "rect"), strict=True):
+            assert float(b.get("x")) + float(b.get("width")) == charts.WIDTH - float(a.get("x"))
+        assert all(0 <= float(r.get("x")) <= charts.WIDTH for r in right.iter(svg_ns + "rect"))
+
+
 @pytest.mark.asyncio
 async def test_only_weeks_with_data_are_shown_in_the_range_picked(handed_off, db_url):
     client = await console_client(db_url)

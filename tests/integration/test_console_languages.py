@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 import pytest_asyncio
@@ -144,7 +145,7 @@ async def test_an_inquiry_its_answers_and_its_refusals_are_in_the_viewers_langua
     assert refused.status == 403 and "Un affilié ne clôture qu'une demande qu'il a acceptée" in (
         await refused.text()).replace("&#39;", "'")
     empty = await client.post(f"{base}/notes", data={"csrf_token": token, "note": " "})
-    assert empty.status == 400 and "Merci d'écrire la note." in await empty.text()
+    assert empty.status == 400 and "Merci d'écrire la note." in unescape(await empty.text())
     missing = await client.get("/console/inquiries/WMP-NOPE")
     assert missing.status == 404 and "Demande introuvable." in await missing.text()
     # A bad filter, said in Arabic with what was typed.
@@ -200,7 +201,7 @@ async def test_the_organisation_pages_are_in_the_viewers_language(client, world)
     assert "Partnership history" not in page
     token = await csrf_token(client, f"/console/organisations/{found.group(1)}")
     refused = await client.post(f"/console/organisations/{found.group(1)}/merge", data={"csrf_token": token, "other": "1"})
-    assert refused.status == 403 and "Seule l'équipe Wikimedia gère les fiches des organisations." in await refused.text()
+    assert refused.status == 403 and "Seule l'équipe Wikimedia gère les fiches des organisations." in unescape(await refused.text())
     missing = await client.get("/console/organisations/0", headers={"Accept-Language": "ar"})
     assert missing.status == 404 and "Organisation introuvable." in await missing.text()
     # A country typed in the viewer's language filters.
@@ -271,7 +272,7 @@ async def test_the_handoff_inbox_and_a_handoff_are_in_the_viewers_language(clien
     assert "Musée" in page.split("Réponses jusqu")[1]  # the answer's value in the assistant's French
     token = await csrf_token(client, "/console/handoffs")
     bad = await client.post("/console/handoffs/availability", data={"csrf_token": token, "hours": "99"})
-    assert bad.status == 400 and "Choisissez pendant combien d'heures vous êtes disponible." in await bad.text()
+    assert bad.status == 400 and "Choisissez pendant combien d'heures vous êtes disponible." in unescape(await bad.text())
     missing = await client.get("/console/handoffs/nobody")
     assert missing.status == 404 and "Mise en relation introuvable." in await missing.text()
 

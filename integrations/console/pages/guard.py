@@ -32,6 +32,9 @@ STATIC = PREFIX + "/static/"
 #: is in STATIC, the reset links under RESET.
 PUBLIC = frozenset({LOGIN, PREFIX, FORGOT})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The title of the page shown for a handler's plain-text refusal, whose text (already in the
+#: page's language: render.text_for) becomes the page's text.
+_ERROR_TITLES = {400: N_("Not saved"), 403: N_("Not allowed"), 404: N_("Not found")}
 
 
 def is_console(path: str) -> bool:
@@ -53,9 +56,13 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await _guarded(request, handler, is_static)
     except web.HTTPException as exc:
-        secure(exc.headers, cache=is_static)
-        apply_cookie(request, exc)
-        raise
+        if is_static or exc.status not in _ERROR_TITLES or exc.content_type != "text/plain":
+            secure(exc.headers, cache=is_static)
+            apply_cookie(request, exc)
+            raise
+        # A person who followed a stale link (or sent a form short of something) gets a page with
+        # the console's navigation and their way back, not a bare line of text.
+        response = await message(request, _ERROR_TITLES[exc.status], exc.text or "", status=exc.status)
     except Exception as exc:
         # An HTML page rather than the JSON API's error; no details (they may hold personal data).
         if unreachable(exc):  # an outage, not a bug: 503, and when to try again

@@ -42,3 +42,14 @@ def canonical_reference(text: str) -> str:
 
 
 _CROCKFORD_READS = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
+#: Words of a search kept: enough for any name, and a bound on the query's conditions.
+MAX_SEARCH_WORDS = 8
+
+
+def search_words(query: str | None) -> list[str]:
+    """The distinct words of a search, folded like names: "Médiathèque  BREST" -> ["mediatheque",
+    "brest"]. Each must appear (in any order) for a record to match: people type the words they
+    remember of a name, not a contiguous part of it."""
+    return list(dict.fromkeys(normalize_org_name(query).split()))[:MAX_SEARCH_WORDS]

@@ -28,6 +28,8 @@ from bot.store.accounts.users import add_user
 from bot.store.clock import utcnow
 from bot.store.handoffs import request_handoff
 from bot.store.tables import inquiries, routing_decisions, users
+from integrations.console import labels
+from integrations.console.i18n import translate
 
 pytestmark = pytest.mark.e2e
 
@@ -60,9 +62,11 @@ def console(tmp_path_factory):
             add_user(session=session, email=email, role="affiliate" if affiliate else "staff", affiliate_id=affiliate,
                      password_hash=hash_password(PASSWORD))
         session.execute(users.update().where(users.c.email == AR).values(language="ar"))
-        # lyon and nice for the pages; arles only for the confirmation pages, never answered.
+        # lyon and nice for the pages; arles only for the confirmation pages, never answered;
+        # toulouse and brest for the whole jobs on a phone.
         for key, name in (("lyon", LONG_NAME), ("nice", "Bibliothèque municipale de Nice"),
-                          ("arles", "Musée de l'Arles antique")):
+                          ("arles", "Musée de l'Arles antique"), ("toulouse", "Muséum de Toulouse"),
+                          ("brest", "Médiathèque François-Mitterrand de Brest")):
             inquiry = Inquiry(conversation_id=f"phone-conversation-{key}-0123456789abcdef0123456789abcdef",
                               partnership_type=PartnershipType.CONTENT_DONATION, organization_name=name,
                               organization_type=OrganizationType.MUSEUM, country="FR",
@@ -113,8 +117,9 @@ def pages(console, staff: bool) -> dict[str, str]:
     return out
 
 
-def log_in(browser, console, email, viewport):
-    context = browser.new_context(viewport=viewport, bypass_csp=True)  # axe is injected inline
+def log_in(browser, console, email, viewport, locale: str = "en-GB"):
+    # axe is injected inline; `locale` is the browser's language (its Accept-Language).
+    context = browser.new_context(viewport=viewport, bypass_csp=True, locale=locale)
     page = context.new_page()
     page.goto(console["url"] + "/console/")
     page.fill("#email", email)
@@ -288,6 +293,61 @@ def test_an_arabic_volunteer_s_pages_fit_a_phone_right_to_left(browser, console)
         page.wait_for_url("**/console/login**")
     finally:
         context.close()
+
+
+def test_a_volunteer_and_staff_do_their_whole_job_on_a_phone_in_their_language(browser, console):
+    """A French volunteer accepts an inquiry from their home page; a Spanish-speaking staff member
+    finds another by typing its name without accents, re-assigns it and closes it as a duplicate:
+    every step at 360 px in the browser's language, fitting the screen and passing axe."""
+    problems: dict = {}
+    toulouse, brest = console["refs"]["toulouse"], console["refs"]["brest"]
+    context, page = log_in(browser, console, FR, PHONE, locale="fr-FR")
+    try:
+        assert page.inner_text("h1") == translate("fr", "What needs your action")
+        check_loaded(page, "job-fr-home", PHONE, problems)
+        page.click(f"table.list a:text('{toulouse}')")  # "Waiting for your answer", with the time left
+        page.wait_for_selector(f"h1:has-text('{toulouse}')")
+        check_loaded(page, "job-fr-inquiry", PHONE, problems)
+        page.click("form[action$='/accept'] button")
+        page.wait_for_selector("input[name=confirm]", state="attached")
+        assert translate("fr", "The partner is told by e-mail that your affiliate accepted it and will contact them.") \
+            in page.inner_text("main")
+        check_loaded(page, "job-fr-accept-confirm", PHONE, problems)
+        page.click("form[action$='/accept'] button")
+        page.wait_for_selector(f"h1:has-text('{toulouse}')")
+        assert labels.text("status", "accepted", "fr") in page.inner_text("main")
+        check_loaded(page, "job-fr-accepted", PHONE, problems)
+    finally:
+        context.close()
+
+    context, page = log_in(browser, console, STAFF, PHONE, locale="es-ES")
+    try:
+        assert page.inner_text("h1") == translate("es", "What needs your action")
+        page.click(f"nav.sections a:text('{translate('es', 'Inquiries')}')")
+        page.fill("input[name=q]", "mediatheque brest")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**q=mediatheque**")
+        check_loaded(page, "job-es-search", PHONE, problems)
+        page.click(f"table.list a:text('{brest}')")
+        page.wait_for_selector(f"h1:has-text('{brest}')")
+        page.fill("#reassign-to", "Wikimedia España")
+        page.fill("#reassign-reason", "La organización trabaja sobre todo con contenidos en español.")
+        page.click("form[action$='/reassign'] button[type=submit]")
+        page.wait_for_selector("input[name=confirm]", state="attached")
+        assert "Wikimedia España" in page.inner_text("h1")
+        check_loaded(page, "job-es-reassign-confirm", PHONE, problems)
+        page.click("form[action$='/reassign'] button[type=submit]")
+        page.wait_for_selector(f"h1:has-text('{brest}')")
+        assert "Wikimedia España" in page.inner_text("main")
+        page.check("input[name=reason][value=duplicate]")
+        page.fill("#duplicate-of", toulouse)
+        page.click("form[action$='/close'] button[type=submit]")
+        page.wait_for_selector(f"main a[href$='/{toulouse}']")  # the duplicate links to its original
+        assert labels.text("status", "closed", "es") in page.inner_text("main")
+        check_loaded(page, "job-es-closed", PHONE, problems)
+    finally:
+        context.close()
+    assert problems == {}, json.dumps(problems, indent=1, default=str)
 
 
 def focused(page) -> dict:

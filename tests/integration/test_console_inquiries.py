@@ -108,7 +108,9 @@ async def test_search_folds_case_accents_and_punctuation(client, references, ses
     await log_in(client, STAFF)
     for typed, found in (("musee", "c-lyon"), ("MUSÉE", "c-lyon"), ("Musée  de lyon", "c-lyon"),
                          ("exposicion", "c-bogota"), ("FOTOGRAFIAS", "c-bogota"), ("museo del oro", "c-bogota"),
-                         ("d'orsay", "c-bogota"), ("ohio state", "c-ohio")):
+                         ("d'orsay", "c-bogota"), ("ohio state", "c-ohio"),
+                         # Every word, in any order, in the name or the description.
+                         ("lyon musee", "c-lyon"), ("oro  Biblioteca", "c-bogota")):
         html = await page(client, f"/console/inquiries?q={quote(typed)}")
         assert references[found] in html and "1 inquiry" in html, typed
     assert "0 inquiries" in await page(client, f"/console/inquiries?q={quote('musée de paris')}")

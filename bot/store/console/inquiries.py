@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from bot.staff.affiliate_view import affiliate_view
 from bot.store.clock import start_of_day, utcnow
 from bot.store.decisions import CURRENT_DECISION
-from bot.store.names import canonical_reference, normalize_org_name
+from bot.store.names import canonical_reference, search_words
 from bot.store.needs_action import needs_condition
 from bot.store.partnerships import owner_of, partnerships_of
 from bot.store.queries import affiliate_filter, decisions_and_history, get_inquiry, opening_of, visible_to
@@ -89,12 +89,14 @@ def _base(filters: InquiryFilters, scope: str | None) -> Select:
         stmt = stmt.where(inquiries.c.created_at < start_of_day(filters.created_to + timedelta(days=1)))
     if filters.q:
         # Both sides folded the same way (case, accents, punctuation to spaces): "MUSÉE d'Orsay"
-        # finds "Musée d’Orsay". Folding turns % and _ into spaces, so the pattern has no
-        # wildcards; a search of punctuation alone folds to nothing and finds nothing.
-        folded = normalize_org_name(filters.q)
-        pattern = f"%{folded}%"
-        stmt = stmt.where(or_(organizations.c.normalized_name.like(pattern),
-                              inquiries.c.description_folded.like(pattern)) if folded else false())
+        # finds "Musée d’Orsay"; every word must appear, in the name or the description
+        # ("mediatheque brest" finds "Médiathèque François-Mitterrand de Brest"). Folding turns %
+        # and _ into spaces, so the patterns have no wildcards; a search of punctuation alone folds
+        # to nothing and finds nothing.
+        words = search_words(filters.q)
+        stmt = stmt.where(and_(*(or_(organizations.c.normalized_name.like(f"%{word}%"),
+                                     inquiries.c.description_folded.like(f"%{word}%")) for word in words))
+                          if words else false())
     return stmt
 
 

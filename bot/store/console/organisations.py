@@ -20,7 +20,7 @@ from bot.intake.model import Status
 from bot.store.clock import iso_utc
 from bot.store.console.inquiries import inquiry_detail
 from bot.store.decisions import CURRENT_DECISION
-from bot.store.names import normalize_org_name
+from bot.store.names import search_words
 from bot.store.organization import root_of, same_organisation_ids
 from bot.store.partnerships import partnerships_of
 from bot.store.queries import visible_to
@@ -69,9 +69,9 @@ def search_organizations(
     stmt = select(o.c.id, o.c.name, o.c.type, o.c.country, o.c.website_domain, o.c.wikidata_id,
                   inquiry_count.label("inquiries"), last.label("last_inquiry_at")).where(
         o.c.merged_into.is_(None), _seen_by(scope))
-    folded = normalize_org_name(q)
-    if folded:
-        pattern = _escaped(folded)
+    # Every word of `q` in the name or in one of the aliases (names.search_words).
+    for word in search_words(q):
+        pattern = _escaped(word)
         stmt = stmt.where(or_(o.c.normalized_name.like(pattern, escape="\\"), exists(select(a.c.id).where(
             a.c.organization_id == o.c.id, a.c.normalized_name.like(pattern, escape="\\")))))
     if country:

@@ -121,7 +121,8 @@ async def measure(url: str) -> None:
     add_accounts(make_sessionmaker(engine), {"staff@bench.example": None, "fr@bench.example": "wm-fr"})
     engine.dispose()
     pages = ["/console/", "/console/inquiries?needs=overdue", "/console/inquiries?needs=answer", "/console/inquiries", "/console/inquiries?q=museum&status=routed",
-             "/console/inquiries?q=MUSEE", "/console/inquiries?q=collection", "/console/inquiries?sort=organisation&page=40",
+             "/console/inquiries?q=MUSEE", "/console/inquiries?q=collection", "/console/inquiries?q=musee+photographs+lyon",
+             "/console/inquiries?sort=organisation&page=40", "/console/organisations", "/console/organisations?q=musee",
              "/console/inquiries/WMP-00000064", "/console/dashboard", "/console/conversations",
              "/console/conversations?outcome=abandoned", "/console/inquiries.csv?country=FR"]
     for who in ("staff@bench.example", "fr@bench.example"):

@@ -40,8 +40,8 @@ $(CONSOLE_LOCALE)/%/LC_MESSAGES/console.mo: $(CONSOLE_LOCALE)/%/LC_MESSAGES/cons
 
 messages: $(CONSOLE_MO) ## compile the console's message catalogues (.po -> .mo) when they changed
 
-messages-extract: install ## extract the console's texts into console.pot and merge them into each language's .po
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k translate:2 -k translate_plural:2,3 --no-location --sort-output -o $(CONSOLE_LOCALE)/console.pot integrations/console
+messages-extract: install ## extract the console's texts (its own and the core's, bot/i18n/wording.py) into console.pot and merge them into each language's .po
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k translate:2 -k translate_plural:2,3 -k Wording -k Refusal --no-location --sort-output -o $(CONSOLE_LOCALE)/console.pot integrations/console bot
 	$(VENV)/bin/pybabel -q update -D console -i $(CONSOLE_LOCALE)/console.pot -d $(CONSOLE_LOCALE) --no-fuzzy-matching --ignore-obsolete
 
 domain: install ## merge the per-language replies into the Rasa domain

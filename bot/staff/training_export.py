@@ -10,11 +10,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from bot.i18n.wording import Refusal, Wording
+
 ANNOTATION = re.compile(r"\[([^\[\]]+)\]\(([a-z_]+)\)")
 
 
-class AnnotationError(ValueError):
-    """An annotated message that does not match the original or names an unknown entity."""
+class AnnotationError(Refusal):
+    """An annotated message that does not match the original or names an unknown entity (the
+    console shows why in its viewer's language)."""
 
 
 def parse_annotated(annotated: str, *, original: str, entity_names: Iterable[str]) -> list[dict[str, Any]]:
@@ -26,13 +29,14 @@ def parse_annotated(annotated: str, *, original: str, entity_names: Iterable[str
         start = sum(len(p) for p in plain)
         words, entity = match.group(1), match.group(2)
         if entity not in known:
-            raise AnnotationError(f"unknown entity {entity!r}; known: {', '.join(sorted(known))}")
+            raise AnnotationError(Wording("unknown entity %(entity)s; known: %(known)s"), entity=repr(entity),
+                                  known=", ".join(sorted(known)))
         plain.append(words)
         entities.append({"start": start, "end": start + len(words), "entity": entity, "value": words})
         last = match.end()
     plain.append(annotated[last:])
     if "".join(plain) != original:
-        raise AnnotationError("the annotated text must be the partner's message with [words](entity) marks added")
+        raise AnnotationError(Wording("the annotated text must be the partner's message with [words](entity) marks added"))
     return entities
 
 

@@ -1,5 +1,8 @@
 """Rasa tracker events turned into what staff read: the turns of a conversation in order, with
-what the assistant understood, what it filled in, and where it stumbled. Pure; no database."""
+what the assistant understood, what it filled in, and where it stumbled. Pure; no database.
+
+The words this module adds itself (a turn that is no message, a problem, a withheld value) are
+marked `Wording`: English here and in the JSON API, in the viewer's language in the console."""
 from __future__ import annotations
 
 import json
@@ -8,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.i18n.wording import Wording
 from bot.privacy.sealing import CONTACT_SLOTS, SEALED
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -31,7 +35,7 @@ class Turn:
     response: str | None = None
     slot: str | None = None
     value: Any = None
-    problem: str | None = None  # "fallback", "not understood", "invalid answer"
+    problem: str | None = None  # Wording: "fallback", "not understood", "invalid answer"
     payload: str | None = None  # a button click: what the widget sent (the title is `text`)
 
     @property
@@ -108,11 +112,11 @@ def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show
         name = intent.get("name")
         return Turn("partner", text=str(event.get("text") or ""), intent=name,
                     confidence=intent.get("confidence"), entities=list(parse.get("entities") or []),
-                    problem="not understood" if name == FALLBACK_INTENT else None, **base)
+                    problem=Wording("not understood") if name == FALLBACK_INTENT else None, **base)
     if kind == "bot":
         data = event.get("data") or {}
         response = (event.get("metadata") or {}).get("utter_action")
-        problem = "invalid answer" if str(response or "").startswith("utter_invalid_") else None
+        problem = Wording("invalid answer") if str(response or "").startswith("utter_invalid_") else None
         buttons = [str(b.get("title")) for b in (data.get("buttons") or data.get("quick_replies") or [])]
         if not event.get("text") and not buttons:
             return None  # a message only for the widget (its language)
@@ -121,20 +125,21 @@ def _turn(event: dict[str, Any], event_id: int, stamp: float, start: float, show
         return Turn("bot", text=str(event.get("text") or ""), buttons=buttons, response=response, problem=problem,
                     **base)
     if kind == "action" and event.get("name") in FALLBACK_ACTIONS:
-        return Turn("bot", text="(fallback)", response=event.get("name"), problem="fallback", **base)
+        return Turn("bot", text=Wording("(fallback)"), response=event.get("name"), problem=Wording("fallback"), **base)
     if kind == "slot" and event.get("name") not in QUIET_SLOTS:
         name, value = event.get("name"), event.get("value")
         if name in CONTACT_SLOTS and SEALED in event:
-            value = "(contact details: kept apart from the transcript)"
+            value = Wording("(contact details: kept apart from the transcript)")
         elif name in CONTACT_SLOTS and value is not None and not show_contacts:
-            value = "(withheld: no consent)"
+            value = Wording("(withheld: no consent)")
         return Turn("slot", slot=name, value=value, **base)
     if kind in ("pause", "resume"):  # Rasa's ConversationPaused / ConversationResumed
-        return Turn("handoff", text="handed to a person" if kind == "pause" else "back with the assistant", **base)
+        return Turn("handoff", text=Wording("handed to a person") if kind == "pause" else Wording("back with the assistant"),
+                    **base)
     if kind == "active_loop":
-        return Turn("form", text="form started" if event.get("name") else "form ended", **base)
+        return Turn("form", text=Wording("form started") if event.get("name") else Wording("form ended"), **base)
     if kind == "session_started":
-        return Turn("session", text="session started", **base)
+        return Turn("session", text=Wording("session started"), **base)
     return None
 
 

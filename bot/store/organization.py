@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.i18n.wording import Refusal
 from bot.organisations.matching import Match, Record, Verdict, decide, matching_key, organisation_domain
 from bot.store.clock import utcnow
 from bot.store.names import normalize_org_name
@@ -145,13 +146,14 @@ def root_of(session: Session, organization_id: int) -> int:
 def merge_organizations(*, session: Session, source_id: int, target_id: int, actor: str) -> int:
     """Merge `source_id` into `target_id`: its inquiries and aliases move, it points to the target,
     open proposals between the two are closed as merged; the id of the history row (for a split).
+    A Refusal when the two cannot be merged (the same record, one gone or merged already).
     """
     if source_id == target_id:
-        raise ValueError("an organisation cannot be merged into itself")
+        raise Refusal("an organisation cannot be merged into itself")
     live = set(session.scalars(select(organizations.c.id).where(
         organizations.c.id.in_([source_id, target_id]), organizations.c.merged_into.is_(None))))
     if live != {source_id, target_id}:
-        raise ValueError("both organisations must exist and not be merged already")
+        raise Refusal("both organisations must exist and not be merged already")
     moved_inquiries = list(session.scalars(
         select(inquiries.c.id).where(inquiries.c.organization_id == source_id).order_by(inquiries.c.id)))
     moved_aliases = list(session.scalars(
@@ -178,12 +180,13 @@ def merge_organizations(*, session: Session, source_id: int, target_id: int, act
 
 def split_organizations(*, session: Session, merge_id: int, actor: str) -> int:
     """Undo a merge from its history row: what it moved goes back (inquiries and aliases still on
-    the target), the source is its own organisation again; the source's id."""
+    the target), the source is its own organisation again; the source's id (a Refusal when it
+    cannot be undone)."""
     merge = session.execute(select(organization_merges).where(organization_merges.c.id == merge_id)).first()
     if merge is None or merge.split_at is not None:
-        raise ValueError("no such merge, or it was split already")
+        raise Refusal("no such merge, or it was split already")
     if root_of(session, merge.target_id) != merge.target_id:
-        raise ValueError("the organisation it went into was merged since: split that merge first")
+        raise Refusal("the organisation it went into was merged since: split that merge first")
     moved: dict[str, Any] = dict(merge.moved or {})
     session.execute(update(inquiries).where(
         inquiries.c.id.in_(moved.get("inquiries", [])), inquiries.c.organization_id == merge.target_id,
@@ -206,11 +209,12 @@ def reject_proposal(*, session: Session, proposal_id: int, actor: str) -> bool:
 
 
 def merge_proposal(*, session: Session, proposal_id: int, actor: str) -> int:
-    """Staff accept an open proposal: the newer record is merged into the older; the merge's id."""
+    """Staff accept an open proposal: the newer record is merged into the older; the merge's id
+    (a Refusal when the proposal is not open or the records cannot be merged)."""
     row = session.execute(select(organization_proposals).where(
         organization_proposals.c.id == proposal_id, organization_proposals.c.status == "open")).first()
     if row is None:
-        raise ValueError("no open proposal with this id")
+        raise Refusal("no open proposal with this id")
     source, target = root_of(session, row.organization_id), root_of(session, row.other_id)
     return merge_organizations(session=session, source_id=max(source, target), target_id=min(source, target),
                                actor=actor)

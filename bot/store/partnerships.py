@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.i18n.wording import Refusal, Wording
 from bot.intake.model import Status
 from bot.store.clock import iso_utc, utcnow
 from bot.store.decisions import CURRENT_DECISION
@@ -25,6 +26,15 @@ from bot.store.tables import inquiries, partnerships, routing_decisions, status_
 SUMMARY_LIMIT = 500
 #: The largest count any outcome takes (a typo guard, far above any real donation).
 MAX_COUNT = 100_000_000
+#: The years a partnership's dates may fall in (a typo guard).
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+#: How a refusal names each field (the console translates them with the sentence).
+FIELD_NAMES = {
+    "started_on": Wording("start date"), "ended_on": Wording("end date"), "files_uploaded": Wording("files uploaded"),
+    "commons_category": Wording("Commons category"), "wikidata_items_created": Wording("Wikidata items created"),
+    "events_held": Wording("events held"), "participants": Wording("participants"),
+    "public_summary": Wording("public summary"),
+}
 
 
 class PartnershipStatus(str, Enum):
@@ -49,16 +59,17 @@ class Outcome:
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Outcome:
-        """An outcome from form or JSON values (strings or typed); ValueError says what is wrong."""
+        """An outcome from form or JSON values (strings or typed); a Refusal says what is wrong."""
         try:
             status = PartnershipStatus(str(raw.get("status") or ""))
         except ValueError:
-            raise ValueError("status must be one of: active, completed, stopped") from None
+            raise Refusal("status must be one of: %(choices)s",
+                          choices=", ".join(s.value for s in PartnershipStatus)) from None
         started, ended = _date(raw, "started_on"), _date(raw, "ended_on")
         if started and ended and ended < started:
-            raise ValueError("the end date is before the start date")
+            raise Refusal("the end date is before the start date")
         if ended and status is PartnershipStatus.ACTIVE:
-            raise ValueError("an active partnership has no end date yet")
+            raise Refusal("an active partnership has no end date yet")
         category = _text(raw, "commons_category", 300)
         if category and category.lower().startswith("category:"):  # the page name, as Commons shows it
             category = category.split(":", 1)[1].strip() or None
@@ -96,10 +107,10 @@ def owner_of(*, session: Session, inquiry_id: int) -> str | None:
 
 def save_partnership(*, session: Session, inquiry_id: int, outcome: Outcome, actor: str) -> None:
     """Create or update the inquiry's partnership. The caller has checked that the actor may
-    (staff, or the affiliate `owner_of` names); ValueError if the inquiry was never accepted."""
+    (staff, or the affiliate `owner_of` names); a Refusal if the inquiry was never accepted."""
     owner = owner_of(session=session, inquiry_id=inquiry_id)
     if owner is None:
-        raise ValueError("only an accepted inquiry becomes a partnership")
+        raise Refusal("only an accepted inquiry becomes a partnership")
     now = utcnow()
     values = {**outcome.values(), "updated_at": now, "updated_by": actor[:320]}
     changed = session.execute(update(partnerships).where(partnerships.c.inquiry_id == inquiry_id)
@@ -151,9 +162,11 @@ def _date(raw: Mapping[str, Any], name: str) -> date | None:
     try:
         parsed = date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValueError(f"{name.replace('_', ' ')} must be a date like 2026-11-24") from None
-    if not 1990 <= parsed.year <= 2100:
-        raise ValueError(f"{name.replace('_', ' ')} must be between 1990 and 2100")
+        raise Refusal("%(field)s must be a date like 2026-11-24", field=FIELD_NAMES[name]) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        # Years as text: a year is not written with a thousands separator.
+        raise Refusal("%(field)s must be between %(first)s and %(last)s", field=FIELD_NAMES[name],
+                      first=str(FIRST_YEAR), last=str(LAST_YEAR))
     return parsed
 
 
@@ -162,13 +175,14 @@ def _count(raw: Mapping[str, Any], name: str) -> int | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{name.replace('_', ' ')} must be a whole number")
+        raise Refusal("%(field)s must be a whole number", field=FIELD_NAMES[name])
     try:
         number = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
-        raise ValueError(f"{name.replace('_', ' ')} must be a whole number") from None
+        raise Refusal("%(field)s must be a whole number", field=FIELD_NAMES[name]) from None
     if not 0 <= number <= MAX_COUNT:
-        raise ValueError(f"{name.replace('_', ' ')} must be between 0 and {MAX_COUNT:,}")
+        raise Refusal("%(field)s must be between %(first)s and %(last)s", field=FIELD_NAMES[name],
+                      first=0, last=MAX_COUNT)
     return number
 
 
@@ -177,8 +191,8 @@ def _text(raw: Mapping[str, Any], name: str, limit: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{name.replace('_', ' ')} must be text")
+        raise Refusal("%(field)s must be text", field=FIELD_NAMES[name])
     text = " ".join(value.split())
     if len(text) > limit:
-        raise ValueError(f"{name.replace('_', ' ')} is longer than {limit} characters")
+        raise Refusal("%(field)s is longer than %(limit)s characters", field=FIELD_NAMES[name], limit=limit)
     return text or None

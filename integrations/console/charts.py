@@ -10,6 +10,8 @@ their 13-unit text stays readable. Labels are never cut: a long one wraps onto m
 Right to left (Arabic) a chart is drawn mirrored: labels and bars start at the right edge and
 grow leftwards, as the page reads. Every x is computed left to right and mirrored where written
 (`_Canvas`); a text's x is where it starts, which is its right end in a right-to-left chart.
+
+Numbers are written as the viewer's locale writes them ("1,234.5", "1.234,5", "1 234,5").
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.i18n.catalog import DEFAULT_LANGUAGE
+from integrations.console import labels
 from integrations.console.i18n import N_, direction, translate
 
 #: Series colours (Wikimedia design palette), each ≥ 3:1 against white.
@@ -87,7 +90,7 @@ def wrap(label: str, limit: int = LABEL_CHARS) -> list[str]:
 def bars(title: str, items: Sequence[tuple[str, float]], *, ident: str, unit: str = "",
          locale: str = DEFAULT_LANGUAGE) -> str:
     """Horizontal bars, one per (label, value): the label above its bar, the value after it.
-    `title`, labels and `unit` come translated; `locale` is for the chart's own words."""
+    `title`, labels and `unit` come translated; `locale` is for the chart's own words and its numbers."""
     top = max((value for _, value in items), default=0) or 1
     canvas = _Canvas(locale)
     y = 0
@@ -97,9 +100,9 @@ def bars(title: str, items: Sequence[tuple[str, float]], *, ident: str, unit: st
             canvas.text(0, y - 4, line)
         width = max(round((WIDTH - VALUE_ROOM) * value / top), 1)
         canvas.rect(0, y, width, BAR, COLOURS[0])
-        canvas.text(width + 5, y + BAR - 1, f"{_number(value)}{unit}")
+        canvas.text(width + 5, y + BAR - 1, f"{_number(value, locale)}{unit}")
         y += BAR + 6
-    desc = "; ".join(f"{label}: {_number(value)}{unit}" for label, value in items) or translate(locale, NO_DATA)
+    desc = "; ".join(f"{label}: {_number(value, locale)}{unit}" for label, value in items) or translate(locale, NO_DATA)
     return canvas.svg(max(LINE, y), title, desc, ident)
 
 
@@ -126,14 +129,17 @@ def grouped(title: str, groups: Sequence[str], series: dict[str, Sequence[float]
         for s in order:
             value = series[names[s]][g]
             canvas.rect(WEEK_LABEL, y + 2, round(plot * value / top), BAR + 2, COLOURS[s % len(COLOURS)],
-                        title=f"{group}, {names[s]}: {_number(value)}")
+                        title=f"{group}, {names[s]}: {_number(value, locale)}")
         largest = max((series[n][g] for n in names), default=0)
-        canvas.text(WEEK_LABEL + round(plot * largest / top) + 5, y + BAR + 1, _number(largest))
+        canvas.text(WEEK_LABEL + round(plot * largest / top) + 5, y + BAR + 1, _number(largest, locale))
         y += BAR + 8
-    desc = "; ".join(f"{group}: " + ", ".join(f"{n} {_number(series[n][g])}" for n in names)
+    desc = "; ".join(f"{group}: " + ", ".join(f"{n} {_number(series[n][g], locale)}" for n in names)
                      for g, group in enumerate(groups)) or translate(locale, NO_DATA)
     return canvas.svg(max(LINE, y), title, desc, ident)
 
 
-def _number(value: float) -> str:
-    return f"{value:.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value)}"
+def _number(value: float, locale: str) -> str:
+    """A bar's value in `locale`: a whole number as it is, any other with one decimal."""
+    if isinstance(value, float) and not value.is_integer():
+        return labels.tenths(value, locale)
+    return labels.number(int(value), locale)

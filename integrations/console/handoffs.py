@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.i18n.catalog import load_catalog
+from bot.i18n.wording import Refusal
 from bot.store.clock import utcnow
 from bot.store.handoffs import (
     Answerer,
@@ -83,12 +84,13 @@ async def claim_handoff(request: web.Request | web.Application, *, conversation_
 
 
 async def reply(request: web.Request | web.Application, *, conversation_id: str, who: Answerer, text: str) -> None:
-    """Send a person's reply to the partner (claiming a waiting hand-off first)."""
+    """Send a person's reply to the partner (claiming a waiting hand-off first); a Refusal when
+    it is empty or too long."""
     text = text.strip()
     if not text:
-        raise ValueError("the reply is empty")
+        raise Refusal("the reply is empty")
     if len(text) > MAX_REPLY_CHARS:
-        raise ValueError(f"a reply has at most {MAX_REPLY_CHARS} characters")
+        raise Refusal("a reply has at most %(limit)s characters", limit=MAX_REPLY_CHARS)
     app = request if isinstance(request, web.Application) else request.app
     handoff, claimed_now = await db.write(app, _claim, conversation_id=conversation_id, who=who)
     said: list[tuple[str, dict[str, Any]]] = []

@@ -5,7 +5,8 @@ the codes.
 
 Every label text lives here in English, marked for the console's message catalogues and shown
 in the viewer's language (integrations/console/i18n.py); countries, languages, dates and numbers
-come from Babel's CLDR data in any locale.
+come from Babel's CLDR data in any locale. The core's own wording and refusals
+(bot/i18n/wording.py) are said in the viewer's language here too.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from babel.dates import format_datetime, get_timezone
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
+from bot.i18n.catalog import load_catalog
+from bot.i18n.wording import Refusal, Wording
 from bot.routing.directory import Directory
 from bot.store.names import normalize_org_name
 from integrations.console.i18n import N_, translate
@@ -37,7 +40,28 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "partnership_status": {"active": N_("Active"), "completed": N_("Completed"), "stopped": N_("Stopped")},
     "outcome": {"inquiry": N_("Became an inquiry"), "abandoned": N_("Abandoned"), "deflected": N_("Deflected")},
+    # The console's own names, shorter than the assistant's button titles ("I'm not sure").
+    "organization_type": {
+        "museum": N_("Museum"), "library": N_("Library"), "archive": N_("Archive"), "gallery": N_("Gallery"),
+        "university": N_("University or college"), "school": N_("School"),
+        "research_institute": N_("Research institute"), "government": N_("Government body"),
+        "nonprofit": N_("Non-profit or NGO"), "company": N_("Company"), "media": N_("Media organisation"),
+        "individual": N_("Individual"), "other": N_("Other"),
+    },
+    "licence": {
+        "public_domain": N_("Public domain"), "cc0": "CC0", "cc_by": "CC BY", "cc_by_sa": "CC BY-SA",
+        "restricted": N_("Restricted (non-commercial, no derivatives or all rights reserved)"),
+        "unsure": N_("The partner is not sure"),
+    },
+    # Deliveries (bot/store/outbox.py): their channel, event and status.
+    "channel": {"webhook": N_("Webhook"), "email": N_("E-mail"), "partner_email": N_("E-mail to the partner")},
+    "delivery_event": {"inquiry.routed": N_("Inquiry routed"), "inquiry.accepted": N_("Inquiry accepted"),
+                       "conversation.handoff_requested": N_("Hand-off requested")},
+    "delivery_status": {"pending": N_("Pending"), "delivered": N_("Delivered"), "dead": N_("Given up"),
+                        "cancelled": N_("Cancelled")},
 }
+#: The form's questions (requested slots) the assistant's catalogue has no label for.
+QUESTIONS = {"field": N_("Which answer to change")}
 
 
 def _locale(locale: str) -> Locale:
@@ -53,6 +77,30 @@ def text(kind: str, code: str | None, locale: str = DEFAULT_LOCALE) -> str:
         return "—"
     english = TEXTS[kind].get(code)
     return translate(locale.split("-")[0], english) if english else code
+
+
+def wording(value: object, locale: str = DEFAULT_LOCALE) -> object:
+    """A text of the core marked as its own (bot.i18n.wording.Wording) in `locale`; any other
+    value (a partner's words, a slot's value) as it is."""
+    return translate(locale.split("-")[0], value) if isinstance(value, Wording) else value
+
+
+def refusal(error: Refusal, locale: str = DEFAULT_LOCALE) -> str:
+    """A refusal of the core as a sentence in `locale`: translated, numbers written as `locale`
+    writes them, a capital and a full stop ("the reply is empty" -> "La réponse est vide.")."""
+    said = error.said(lambda text: translate(locale.split("-")[0], text), lambda value: number(value, locale))
+    said = said[:1].upper() + said[1:]
+    return said if said.endswith((".", "!", "?", "؟")) else said + "."
+
+
+def question(slot: str | None, locale: str = DEFAULT_LOCALE) -> str:
+    """The name of one of the form's questions (a slot it asks) in `locale`: the assistant's own
+    label for it (bot/responses), else the console's; an unknown slot as it is."""
+    if not slot:
+        return "—"
+    if slot in QUESTIONS:
+        return translate(locale.split("-")[0], QUESTIONS[slot])
+    return load_catalog(locale.split("-")[0]).label(slot)
 
 
 def number(value: float | int | None, locale: str = DEFAULT_LOCALE) -> str:

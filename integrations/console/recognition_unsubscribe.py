@@ -3,7 +3,8 @@ login, a signed token naming the partnership (INTAKE_LINK_SECRET), valid for STO
 
 GET shows a confirmation button (mail scanners that prefetch links must not unsubscribe anyone);
 POST stops the reports, and is also what mail programs send for the e-mail's one-click
-List-Unsubscribe (RFC 8058). Pages are in the partner's language (their inquiry's).
+List-Unsubscribe (RFC 8058). Pages are in the partner's language (their inquiry's); a link that
+names no partnership is answered in the browser's (Accept-Language).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from aiohttp import web
 from bot.delivery.recognition import RTL, STOP_PATH, stop_claim, texts
 from bot.store.clock import utcnow
 from bot.store.recognition_reports import report_language, stop_reports
-from integrations.console import db
+from integrations.console import db, i18n
 from integrations.console.keys import SETTINGS
 from integrations.console.pages.render import render_bare
 
@@ -42,12 +43,18 @@ def _page(request: web.Request, language: str | None, title: str, text: str = ""
     return render_bare(request, "recognition_stop.html", context, status=status, headers=HEADERS)
 
 
+def _invalid(request: web.Request) -> web.Response:
+    """A link that is not valid (or no longer names a partnership): the browser's language."""
+    language = i18n.request_locale(request)
+    return _page(request, language, texts(language)["invalid_title"], status=410)
+
+
 async def show(request: web.Request) -> web.Response:
     partnership_id = _partnership(request)
     language = None if partnership_id is None else await db.read(request, report_language,
                                                                  partnership_id=partnership_id)
     if language is None:
-        return _page(request, None, texts(None)["invalid_title"], status=410)
+        return _invalid(request)
     t = texts(language)
     return _page(request, language, t["stop_title"], t["stop_text"], t["stop_button"])
 
@@ -55,10 +62,10 @@ async def show(request: web.Request) -> web.Response:
 async def stop(request: web.Request) -> web.Response:
     partnership_id = _partnership(request)
     if partnership_id is None:
-        return _page(request, None, texts(None)["invalid_title"], status=410)
+        return _invalid(request)
     language = await db.read(request, report_language, partnership_id=partnership_id)
     if language is None or not await db.write(request, stop_reports, partnership_id=partnership_id, now=utcnow()):
-        return _page(request, None, texts(None)["invalid_title"], status=410)
+        return _invalid(request)
     log.info("recognition reports of partnership %s stopped by the partner", partnership_id)
     t = texts(language)
     return _page(request, language, t["stopped_title"], t["stopped_text"])

@@ -34,6 +34,15 @@ HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 INVALID = N_("This link is not valid")
 ANSWERED = N_("Already answered")
 THANKS = N_("Thank you")
+#: Why a link could not be used, by the code bot.delivery.lifecycle.use_response_link gives.
+UNUSABLE = {
+    "used": N_("This link has been used already: the inquiry was answered."),
+    "expired": N_("This link has expired."),
+    "superseded": N_("This inquiry has moved on since the link was sent: it is no longer waiting for your answer."),
+    "unknown": N_("We do not know this link."),
+}
+#: A code UNUSABLE has no sentence for (a newer store's).
+UNUSABLE_OTHER = N_("This link cannot be used any more.")
 
 
 def add_routes(app: web.Application) -> None:
@@ -70,10 +79,10 @@ def _summary(inquiry: dict[str, Any], locale: str) -> list[tuple[str, Any]]:
     country = labels.country(inquiry.get("country"), locale)
     rows: list[tuple[str, Any]] = [
         (N_("Reference"), inquiry.get("reference")),
-        (N_("Organisation"), f"{org.get('name') or '—'} ({org.get('type') or '—'})"),
+        (N_("Organisation"), f"{org.get('name') or '—'} ({labels.text('organization_type', org.get('type'), locale)})"),
         (N_("Country"), f"{country} / {inquiry['region']}" if inquiry.get("region") else country),
         (N_("Partnership"), labels.text("partnership_type", inquiry.get("partnership_type"), locale)),
-        (N_("Licence"), inquiry.get("licence") or "—"),
+        (N_("Licence"), labels.text("licence", inquiry.get("licence"), locale)),
         (N_("Conversation language"), labels.language(inquiry.get("language"), locale)),
         (N_("Language of the material"), labels.language(inquiry.get("content_language"), locale)),
         (N_("Description"), inquiry.get("description") or "—"),
@@ -140,7 +149,7 @@ async def answer(request: web.Request) -> web.Response:
         request, _use, token_id=claim.token_id, endpoints=request.app[ENDPOINTS], reason=reason
     )
     if reference is None:
-        return _message(request, ANSWERED, N_("This link cannot be used (%(why)s)."), 410, why=outcome)
+        return _message(request, ANSWERED, UNUSABLE.get(str(outcome), UNUSABLE_OTHER), 410)
     log.info("inquiry %s %s through a response link", reference, outcome if isinstance(outcome, str) else "declined")
     if outcome == "accepted":
         return _message(request, THANKS, N_("Inquiry %(reference)s is yours. The partner has been told who will contact "

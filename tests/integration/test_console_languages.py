@@ -281,3 +281,246 @@ def test_a_handoff_wait_is_said_in_the_viewers_language():
     from integrations.console.pages.handoff_views import duration
     assert [duration(s) for s in (30, 420, 3900, 3 * 86400)] == ["under a minute", "7 min", "1 h 05 min", "3 days"]
     assert duration(3900, "de") == "1 Std. 05 Min." and duration(3 * 86400, "ar") == "3 أيام"
+
+
+# --- The last English texts (issue 16, item 8): the core's refusals, the response links' reasons,
+# the dashboard's hint and chart numbers, labels of codes, the transcript's own words.
+
+def _text(html: str) -> str:
+    """A page's text as a person reads it: the apostrophe that Jinja escapes, unescaped."""
+    return html.replace("&#39;", "'").replace("&#34;", '"')
+
+
+async def _post(client, path: str, form_page: str, data: dict[str, str], headers: dict[str, str] | None = None):
+    token = await csrf_token(client, form_page)
+    return await client.post(path, data={"csrf_token": token, **data}, headers=headers, allow_redirects=False)
+
+
+@pytest.mark.asyncio
+async def test_a_refused_partnership_is_said_in_the_viewers_language_with_its_field(client, world, sessionmaker):
+    """bot/store/partnerships.py refuses in English for the API; the French affiliate reads the
+    refusal, the field it names and its numbers in French. The inquiry page names the
+    organisation type and the licence (codes in the store) in French too."""
+    with sessionmaker.begin() as session:
+        session.execute(update(inquiries).where(inquiries.c.reference == world["reference"])
+                        .values(licence="restricted"))
+    await log_in(client, FR)
+    base = f"/console/inquiries/{world['reference']}"
+    page = _text(await _page(client, base))
+    assert "(Musée)" in page and "(museum)" not in page
+    assert "Restreinte (pas d'utilisation commerciale, pas de modification ou tous droits réservés)" in page
+    assert (await _post(client, f"{base}/accept", base, {"confirm": "yes"})).status == 303
+    late = await _post(client, f"{base}/partnership", base, {"status": "completed", "ended_on": "24/11/2026"})
+    assert late.status == 400
+    assert "Le champ « Date de fin » doit être une date au format 2026-11-24." in _text(await late.text())
+    many = await _post(client, f"{base}/partnership", base, {"status": "active", "files_uploaded": "999999999"})
+    assert many.status == 400
+    assert ("Le champ « Fichiers versés » doit être compris entre 0 et 100\u202f000\u202f000."
+            in _text(await many.text()))
+    # The same refusal in English for an English reader (and the JSON API's `error`).
+    from bot.store.partnerships import Outcome
+    with pytest.raises(ValueError, match="^end date must be a date like 2026-11-24$"):
+        Outcome.parse({"status": "completed", "ended_on": "24/11/2026"})
+
+
+@pytest.mark.asyncio
+async def test_the_handoff_reply_refusals_and_its_turns_are_in_the_viewers_language(client, world, engine,
+                                                                                   sessionmaker):
+    """integrations/console/handoffs.py's refusals (an empty reply, a too long one) in German, on
+    the page and in the JSON the page's script asks for; a hand-over in the transcript in French."""
+    create_events_table(engine)
+    t = utcnow().timestamp() - 600
+    write_events(engine, "c-fr", [session_started(t=t), user("hola", "start_intake", t=t + 1),
+                                  {"event": "pause", "timestamp": t + 2}])
+    with sessionmaker.begin() as session:
+        session.execute(handoffs.insert().values(
+            conversation_id="c-fr", status="waiting", language="es", affiliate_id="wm-fr",
+            requested_at=utcnow() - timedelta(minutes=7), notify_status="sent", notify_attempts=1,
+            notify_next_at=utcnow()))
+    await log_in(client, STAFF)
+    page = "/console/handoffs/c-fr"
+    german = {"Accept-Language": "de"}
+    empty = await _post(client, f"{page}/reply", page, {"text": "   "}, german)
+    assert empty.status == 400 and "Die Antwort ist leer." in await empty.text()
+    long = await _post(client, f"{page}/reply", page, {"text": "x" * 5001}, {**german, "Accept": "application/json"})
+    assert long.status == 400 and (await long.json())["error"] == "Eine Antwort hat höchstens 5.000 Zeichen."
+    french = await client.get(page, headers={"Accept-Language": "fr"})
+    assert "confiée à une personne" in await french.text() and "handed to a person" not in await french.text()
+
+
+@pytest.mark.asyncio
+async def test_organisation_curation_refusals_are_in_the_viewers_language(client, world, sessionmaker):
+    """bot/store/organization.py's refusals (a merge split already, a proposal decided already),
+    in Spanish for staff whose browser asks for it."""
+    with sessionmaker.begin() as session:
+        other = Inquiry(conversation_id="c-es", partnership_type=PartnershipType.EVENT,
+                        organization_name="Museo del Prado", organization_type=OrganizationType.MUSEUM,
+                        country="ES", language="es", description="editatón", consent=False)
+        submit_inquiry(session=session, inquiry=other, qualification=qualify(other),
+                       decision=FakeDecision(affiliate_id="wm-es"))
+        orgs = [row.organization_id for row in session.execute(select(inquiries.c.organization_id)
+                                                                  .order_by(inquiries.c.id))]
+    await log_in(client, STAFF)
+    spanish = {"Accept-Language": "es"}
+    page = f"/console/organisations/{orgs[0]}"
+    assert (await _post(client, f"{page}/merge", page, {"other": str(orgs[1]), "confirm": "yes"})).status == 303
+    merge_id = re.search(r'name="merge" value="(\d+)"', await _page(client, page)).group(1)
+    assert (await _post(client, f"{page}/split", page, {"merge": merge_id})).status == 303
+    again = await _post(client, f"{page}/split", page, {"merge": merge_id}, spanish)
+    assert again.status == 409 and "Esa fusión no existe o ya se separó." in await again.text()
+    decided = await _post(client, "/console/organisations/proposals/999/merge", "/console/organisations/proposals", {},
+                          spanish)
+    assert decided.status == 409 and "No hay ninguna propuesta abierta con este número." in await decided.text()
+    # The organisation's type by name (a code in the store).
+    listing = await client.get("/console/organisations", headers=spanish)
+    assert "Museo" in await listing.text() and ">museum<" not in await listing.text()
+
+
+@pytest.mark.asyncio
+async def test_a_transcript_says_its_own_words_and_a_flag_refusal_in_the_viewers_language(client, world, engine):
+    """The transcript's words that are not a message (a session, a hand-over, the assistant's
+    fallback and the problems it marks) and the refusal of an annotation that does not match the
+    message (bot/staff/training_export.py), in French."""
+    create_events_table(engine)
+    t = utcnow().timestamp() - 600
+    write_events(engine, "c-fr", [session_started(t=t), user("blabla", "nlu_fallback", t=t + 1),
+                                  {"event": "action", "timestamp": t + 2, "name": "action_default_fallback"},
+                                  {"event": "pause", "timestamp": t + 3}])
+    await log_in(client, STAFF)
+    french = {"Accept-Language": "fr"}
+    path = "/console/conversations/c-fr"
+    detail = await client.get(path + "?detail=1", headers=french)
+    html = _text(await detail.text())
+    for said in ("session commencée", "confiée à une personne", "(réponse de repli)", "non compris", "repli"):
+        assert said in html, said
+    for english in ("session started", "handed to a person", "(fallback)", "not understood"):
+        assert english not in html, english
+    event_id = re.search(r'name="event_id" value="(\d+)"', html).group(1)
+    refused = await _post(client, path + "/flags", path, {"event_id": event_id, "intent": "start_intake",
+                                                          "annotated": "autre chose"}, french)
+    assert refused.status == 400
+    assert ("Le texte annoté doit être le message du partenaire, avec seulement des marques [mots](entité) ajoutées."
+            in _text(await refused.text()))
+
+
+@pytest.mark.asyncio
+async def test_the_dashboard_hint_is_a_whole_sentence_and_its_questions_are_named(client, world, engine,
+                                                                                 sessionmaker):
+    """The hint above the charts is one sentence per case (fragments put together cannot be
+    translated); where partners left the form is named by the question, in the viewer's language."""
+    create_events_table(engine)
+    t = utcnow().timestamp() - 3600
+    write_events(engine, "c-left", [session_started(t=t), user("hello", "start_intake", t=t + 1),
+                                    slot("requested_slot", "organization_type", t=t + 2)])
+    await log_in(client, STAFF)
+    french = _text(await _page(client, "/console/dashboard", "fr"))
+    assert "Les 12 dernières semaines ; les semaines sans aucune activité sont omises." in french
+    drop_off = french[french.index("Abandons par question"):]
+    assert "Type d'organisation" in drop_off[:drop_off.index("</table>")] and "organization_type" not in drop_off
+    # No activity at all in the affiliate's range: said as a sentence of its own.
+    with sessionmaker.begin() as session:
+        session.execute(update(inquiries).values(created_at=utcnow() - timedelta(weeks=30)))
+    await client.post("/console/logout", data={"csrf_token": await csrf_token(client, "/console/")})
+    await log_in(client, FR)
+    quiet = _text(await _page(client, "/console/dashboard"))
+    assert ("Les 12 dernières semaines, demandes transmises à votre affilié : aucune n'a eu d'activité." in quiet)
+    assert "(aucune n'en a eu)" not in quiet
+
+
+@pytest.mark.asyncio
+async def test_chart_numbers_are_written_as_the_viewers_locale_writes_them(client, world, engine):
+    """The SVG charts write numbers as Babel does for the page's locale, like the tables beside
+    them: German groups thousands with a dot and writes a decimal comma, Arabic (CLDR's default
+    Latin digits) a comma and a point."""
+    from integrations.console.keys import DASHBOARD_CACHE
+
+    create_events_table(engine)
+    await log_in(client, STAFF)
+    await _page(client, "/console/dashboard")
+    # The numbers are cached for a minute per scope and range: make them large enough to group.
+    _expiry, stats = client.server.app[DASHBOARD_CACHE][(None, 12)]
+    stats["by_type"] = [("content_donation", 12345)]
+    stats["time_to_accept"] = [("wm-fr", 2.5)]
+
+    def chart(html: str, ident: str) -> str:
+        start = html.index(f'<title id="{ident}-t">')
+        return html[start:html.index("</svg>", start)]
+
+    german = await _page(client, "/console/dashboard", "de")
+    assert ">12.345<" in chart(german, "type") and ">2,5" in chart(german, "accept")
+    arabic = await _page(client, "/console/dashboard", "ar")
+    assert ">12,345<" in chart(arabic, "type") and ">2.5" in chart(arabic, "accept")
+
+
+def test_a_chart_writes_its_numbers_in_the_locale():
+    from integrations.console import charts
+    svg = charts.bars("t", [("a", 1234567), ("b", 2.5)], ident="x", locale="fr")
+    assert ">1\u202f234\u202f567<" in svg and ">2,5<" in svg
+    assert "a: 1\u202f234\u202f567" in svg  # the description read by screen readers too
+    grouped = charts.grouped("t", ["2026-W01"], {"Conversations": [2500]}, ident="g", locale="de")
+    assert ">2.500<" in grouped
+
+
+@pytest.mark.asyncio
+async def test_a_used_response_link_says_why_in_the_browsers_language(db_url, engine, world, sessionmaker):
+    """A link that cannot be used says why in a sentence of its own (not a raw code), here in the
+    Spanish of a browser whose affiliate chose no language."""
+    import time
+
+    from bot.delivery.lifecycle import create_response_links
+    from bot.delivery.signing import sign_link
+
+    secret = "s" * 32
+    with sessionmaker.begin() as session:
+        inquiry_id, decision_id = session.execute(
+            select(inquiries.c.id, routing_decisions.c.id).join(routing_decisions,
+                                                                routing_decisions.c.inquiry_id == inquiries.c.id)
+            .where(inquiries.c.reference == world["reference"])).one()
+        ours = create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
+                                     affiliate_id="wm-fr", expires_at=utcnow() + timedelta(days=3))
+        theirs = create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
+                                       affiliate_id="wikiedu", expires_at=utcnow() + timedelta(days=3))
+    until = int(time.time()) + 3 * 86400
+    client = await console_client(db_url, link_secret=secret)
+    try:
+        confirm = await (await client.get("/respond/" + sign_link(ours["accept"], "accept", until, secret))).text()
+        assert "Musée de Lyon (Musée)" in confirm
+        assert (await client.post("/respond/" + sign_link(ours["accept"], "accept", until, secret))).status == 200
+        # One answer per decision: the other links of the decision are used with it.
+        used = await client.post("/respond/" + sign_link(theirs["decline"], "decline", until, secret),
+                                 headers={"Accept-Language": "es"})
+        text = await used.text()
+        assert used.status == 410 and "Este enlace ya se usó: la solicitud ya tiene respuesta." in text
+        assert "(used)" not in text
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_an_invalid_report_unsubscribe_link_speaks_the_browsers_language(client):
+    """A recognition report's unsubscribe link that names no partnership cannot say the partner's
+    language: the browser's, not English."""
+    invalid = await client.get("/reports/stop/not.a.token", headers={"Accept-Language": "de-CH"})
+    html = await invalid.text()
+    assert invalid.status == 410 and "Dieser Link ist nicht gültig" in html
+    assert _HTML.search(html).groups() == ("de", "ltr")
+
+
+@pytest.mark.asyncio
+async def test_the_account_page_names_devices_and_the_conversations_name_questions_in_french(client, world, engine):
+    """A session's device is stored in English ("Firefox on Linux", "unknown device") and said in
+    the viewer's language; an abandoned conversation names its last question, not the slot."""
+    from integrations.console.pages.devices import shown
+
+    await log_in(client, FR)
+    account = await _page(client, "/console/account")
+    assert "appareil inconnu" in account and "unknown device" not in account
+    assert shown("Firefox on Linux", "fr") == "Firefox sur Linux" and shown("Firefox on Linux", "en") == "Firefox on Linux"
+    create_events_table(engine)
+    t = utcnow().timestamp() - 3600
+    write_events(engine, "c-left", [session_started(t=t), user("bonjour", "start_intake", t=t + 1),
+                                    slot("requested_slot", "organization_type", t=t + 2)])
+    await client.post("/console/logout", data={"csrf_token": await csrf_token(client, "/console/")})
+    await log_in(client, STAFF)
+    listing = _text(await _page(client, "/console/conversations", "fr"))
+    assert "abandonnée à la question « Type d'organisation »" in listing and "organization_type" not in listing

@@ -85,7 +85,7 @@ def test_turns_carry_intent_confidence_entities_and_problems():
 async def test_staff_see_every_conversation_including_abandoned_ones(client):
     await log_in(client, STAFF)
     html = await (await client.get("/console/conversations")).text()
-    assert "3 conversations" in html and "abandoned at <code>organization_type</code>" in html
+    assert "3 conversations" in html and "abandoned at the question “Type of organisation”" in html
     abandoned = await (await client.get("/console/conversations?outcome=abandoned")).text()
     assert "conv-gone" in abandoned and "conv-lyon" not in abandoned
     with_fallbacks = await (await client.get("/console/conversations?fallbacks=1")).text()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 from rasa_sdk import Action
 
@@ -116,15 +116,26 @@ CONSOLE = ROOT / "integrations" / "console"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
+def _extraction() -> tuple[dict, list[str]]:
+    """The keywords and the directories of the Makefile's `pybabel extract` (messages-extract),
+    read from its recipe so that this test extracts exactly what the build does."""
+    recipe = next(line.split() for line in (ROOT / "Makefile").read_text().splitlines() if "pybabel extract" in line)
+    keywords = parse_keywords([recipe[i + 1] for i, word in enumerate(recipe) if word == "-k"])
+    return {**DEFAULT_KEYWORDS, **keywords}, recipe[recipe.index("-o") + 2:]
+
+
 def _console_messages() -> set[str]:
-    """The console's texts as `make messages-extract` finds them now (babel.cfg, its keywords)."""
+    """The console's texts as `make messages-extract` finds them now (babel.cfg, its keywords and
+    directories: the console's own texts and the core's wording and refusals it shows)."""
     with (ROOT / "babel.cfg").open() as mapping:
         method_map, options_map = parse_mapping_cfg(mapping)
-    keywords = {**DEFAULT_KEYWORDS, "N_": None, "translate": (2,), "translate_plural": (2, 3)}
+    keywords, directories = _extraction()
+    assert "integrations/console" in directories and "Refusal" in keywords and "Wording" in keywords
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-            str(CONSOLE), method_map, options_map, keywords=keywords):
-        found.add(message[0] if isinstance(message, tuple) else message)
+    for directory in directories:
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                str(ROOT / directory), method_map, options_map, keywords=keywords):
+            found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
 

@@ -27,7 +27,7 @@ from bot.store.accounts.users import credentials_by_email, set_digest, set_langu
 from integrations.console import db, edge
 from integrations.console.i18n import N_, translate
 from integrations.console.keys import SETTINGS
-from integrations.console.pages import throttle
+from integrations.console.pages import devices, throttle
 from integrations.console.pages.login import LOGIN, PREFIX
 from integrations.console.pages.render import locale_of, render
 from integrations.console.pages.session import current_session, idle_timeout, log_out, viewer
@@ -66,6 +66,7 @@ async def show(request: web.Request, *, error: str | None = None, status: int = 
     context: dict[str, Any] = {
         "section": "account",
         "sessions": sessions,
+        "devices": {s.id: devices.shown(s.user_agent, locale) for s in sessions},
         "current": here.id if here else None,
         "done": translate(locale, done) if done else None,
         "error": translate(locale, error) % (values or {}) if error else None,

@@ -110,9 +110,8 @@ async def flag(request: web.Request) -> web.Response:
         entities = parse_annotated(annotated, original=text, entity_names=domain_names("entities")) if annotated \
             else [{k: e[k] for k in ("start", "end", "entity", "value")}
                   for e in (event.get("parse_data") or {}).get("entities") or [] if {"start", "end"} <= set(e)]
-    except AnnotationError as error:
-        # The annotation's own reason (bot.staff.training_export) is English; shown as it is.
-        return await message(request, N_("Cannot flag"), str(error), status=400)
+    except AnnotationError as refused:  # the annotation's own reason, said in the page's language
+        return await message(request, N_("Cannot flag"), refused, status=400)
     # The language the message is written in decides its data/nlu/<lang>/ folder.
     meta = event.get("metadata") or {}
     language = str(meta.get("detected_language") or meta.get("language") or "en").split("-")[0].lower()[:10]

@@ -113,6 +113,7 @@ async def show(request: web.Request) -> web.Response:
     by_type = [(labels.text("partnership_type", code, locale), n) for code, n in stats["by_type"]]
     by_country = [(labels.country(code, locale), n) for code, n in stats["by_country"]]
     by_language = [(labels.language(code, locale), n) for code, n in stats["by_language"]]
+    drop_off = [(labels.question(slot, locale), n) for slot, n in stats.get("drop_off") or []]
     time_to_accept = [(names.get(a, a), d) for a, d in stats["time_to_accept"]]
     funnel = named(stats["funnel"], locale)
     handoff_weeks = named(stats["handoffs"]["weeks"], locale) if stats["staff"] else {}
@@ -132,7 +133,7 @@ async def show(request: web.Request) -> web.Response:
                                       unit=title(N_(" d")), locale=locale),
     }
     if stats["staff"]:
-        svg["drop_off"] = charts.bars(title(N_("Where partners left the form")), stats["drop_off"], ident="drop",
+        svg["drop_off"] = charts.bars(title(N_("Where partners left the form")), drop_off, ident="drop",
                                       locale=locale)
         svg["fallback"] = charts.bars(title(N_("Fallback rate per week")), stats["fallback_rate"], ident="fallback",
                                       unit=" %", locale=locale)
@@ -144,6 +145,7 @@ async def show(request: web.Request) -> web.Response:
                                                    "by_affiliate": by_affiliate, "count": count,
                                                    "by_type": by_type, "by_country": by_country,
                                                    "by_language": by_language, "time_to_accept": time_to_accept,
+                                                   "drop_off": drop_off,
                                                    "funnel": funnel, "handoff_weeks": handoff_weeks,
                                                    "ranges": RANGES,
                                                    "disabled": disabled, "names": names,

@@ -23,6 +23,7 @@ from bot.staff.accounts import User
 from bot.staff.transcript import Turn
 from bot.store.clock import as_utc, iso_utc
 from bot.store.handoffs import Answerer, HandoffStatus, claimed_by_them
+from integrations.console import labels
 from integrations.console.i18n import N_, translate, translate_plural
 
 #: The turns the inbox shows in its transcript: what was said, and where a person took over or
@@ -102,7 +103,8 @@ def turn_view(turn: Turn, locale: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         "id": turn.event_id,
         "from": turn.kind,
         "who": translate(locale, SPEAKERS[turn.kind]) if turn.kind in SPEAKERS else "",
-        "text": turn.text,
+        # A hand-over ("handed to a person") is the transcript's own words, said in `locale`.
+        "text": str(labels.wording(turn.text, locale)),
         "buttons": list(turn.buttons),
         "at": iso_utc(turn.at),
         "time": turn.at.strftime("%H:%M:%S"),

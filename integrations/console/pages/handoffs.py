@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.i18n.wording import Refusal
 from bot.staff.transcript import turns
 from bot.store.clock import utcnow
 from bot.store.console.handoff_inbox import handoff_page, visible_handoff
@@ -27,7 +28,7 @@ from bot.store.handoffs import (
     presence_of,
     switch_availability,
 )
-from integrations.console import db, edge, handoffs
+from integrations.console import db, edge, handoffs, labels
 from integrations.console.i18n import N_, translate
 from integrations.console.pages import handoff_events
 from integrations.console.pages.handoff_views import (
@@ -171,9 +172,8 @@ async def _act(request: web.Request, done: str, call: Any, *, check_taken: bool,
             raise await _conflict(request, who) from None
         except handoffs.RasaUnavailable:
             raise Refused(text_for(request, UNREACHABLE), 503) from None
-        except ValueError as error:  # a reply that cannot be sent (empty, too long)
-            # The store's reason (integrations.console.handoffs) is English; shown as it is.
-            raise Refused(str(error).capitalize() + ".", 400) from None
+        except Refusal as refused:  # a reply that cannot be sent (empty, too long)
+            raise Refused(labels.refusal(refused, locale_of(request)), 400) from None
     except Refused as refused:
         if _wants_json(request):
             return web.json_response({"error": refused.message}, status=refused.status)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bot.delivery.handover import accept, move_on, reassign
 from bot.delivery.lifecycle import candidates_after
+from bot.i18n.wording import Refusal
 from bot.intake.closing import refusal
 from bot.routing import fallback_affiliate
 from bot.routing.directory import Directory
@@ -65,8 +66,9 @@ async def show(request: web.Request) -> web.Response:
     declined = None
     if not user.is_staff and user.affiliate_id and not inquiry.get("holding") and inquiry["status"] == "declined":
         declined = after_decline(inquiry, user.affiliate_id, request.app[DIRECTORY])
+    alternatives = (inquiry.get("routing") or {}).get("alternatives") or []
     return await render(request, "inquiry.html", {
-        "declined": declined,
+        "declined": declined, "alternatives": [names.get(a, a) for a in alternatives],
         "section": "inquiries", "inquiry": inquiry, "names": names,
         "choices": reassign_choices(request.app[DIRECTORY], alternatives=(inquiry.get("routing") or {}).get(
             "alternatives") or [], current=(inquiry.get("routing") or {}).get("affiliate_id")) if user.is_staff else [],
@@ -234,12 +236,11 @@ async def partnership_form(request: web.Request) -> web.Response:
     form = await edge.form_of(request)
     try:
         outcome = Outcome.parse({name: str(form.get(name) or "") for name in OUTCOME_FIELDS})
-    except ValueError as error:
-        # The store's reasons (bot.store.partnerships) are English; shown as they are.
-        return await message(request, N_("Not saved"), str(error).capitalize() + ".", status=400)
+    except Refusal as refused:  # the store's reason, said in the page's language
+        return await message(request, N_("Not saved"), refused, status=400)
     actor = f"staff:{user.email}" if user.is_staff else f"affiliate:{user.affiliate_id}:{user.email}"
     try:
         await db.write(request, save_partnership, inquiry_id=inquiry["id"], outcome=outcome, actor=actor)
-    except ValueError as error:  # moved on since the page was loaded
-        return await message(request, N_("Not saved"), str(error).capitalize() + ".", status=409)
+    except Refusal as refused:  # moved on since the page was loaded
+        return await message(request, N_("Not saved"), refused, status=409)
     raise _back(inquiry, "partnership")

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.i18n.wording import Refusal
 from bot.store.console.organisations import (
     PAGE_SIZE,
     open_proposals,
@@ -119,8 +120,8 @@ async def merge_form(request: web.Request) -> web.Response:
     try:
         await db.write(request, merge_organizations, source_id=other["id"], target_id=record["id"],
                        actor=_actor(request))
-    except ValueError as error:
-        return await message(request, N_("Not merged"), str(error).capitalize() + ".", status=409)
+    except Refusal as refused:
+        return await message(request, N_("Not merged"), refused, status=409)
     raise web.HTTPSeeOther(f"{LIST}/{record['id']}?done=merged")
 
 
@@ -134,8 +135,8 @@ async def split_form(request: web.Request) -> web.Response:
         return await message(request, N_("Not split"), N_("Choose a merge from this organisation's history."), status=400)
     try:
         await db.write(request, split_organizations, merge_id=merge_id, actor=_actor(request))
-    except ValueError as error:
-        return await message(request, N_("Not split"), str(error).capitalize() + ".", status=409)
+    except Refusal as refused:
+        return await message(request, N_("Not split"), refused, status=409)
     raise web.HTTPSeeOther(f"{LIST}/{record['id']}?done=split")
 
 
@@ -152,8 +153,8 @@ async def proposal_merge(request: web.Request) -> web.Response:
     _staff_only(request)
     try:
         await db.write(request, merge_proposal, proposal_id=_id(request, request.match_info["id"]), actor=_actor(request))
-    except ValueError as error:
-        return await message(request, N_("Not merged"), str(error).capitalize() + ".", status=409)
+    except Refusal as refused:
+        return await message(request, N_("Not merged"), refused, status=409)
     raise web.HTTPSeeOther(f"{PROPOSALS}?done=merged")
 
 

@@ -18,6 +18,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from yarl import URL
 
+from bot.i18n.wording import Refusal
 from bot.staff.accounts import User
 from bot.store.console.handoff_inbox import waiting_count
 from integrations.console import db, i18n, labels
@@ -136,15 +137,17 @@ def render_bare(
 
 
 async def message(
-    request: web.Request, title: str, text: str, *, status: int, headers: Mapping[str, str] | None = None,
+    request: web.Request, title: str, text: str | Refusal, *, status: int, headers: Mapping[str, str] | None = None,
     values: Mapping[str, object] | None = None,
 ) -> web.Response:
     """A page that only says something (errors, refusals). `title` and `text` are the English
-    texts (marked with N_), shown in the page's language; `values` fill the text's %(name)s."""
+    texts (marked with N_), shown in the page's language; `values` fill the text's %(name)s.
+    `text` may be a refusal of the core (bot.i18n.wording.Refusal), said in the page's language."""
     locale = locale_of(request)
-    shown = i18n.translate(locale, text)
-    return await render(
-        request, "message.html",
-        {"title": i18n.translate(locale, title), "text": shown % dict(values) if values else shown},
-        status=status, headers=headers,
-    )
+    if isinstance(text, Refusal):
+        shown = labels.refusal(text, locale)
+    else:
+        shown = i18n.translate(locale, text)
+        shown = shown % dict(values) if values else shown
+    return await render(request, "message.html", {"title": i18n.translate(locale, title), "text": shown},
+                        status=status, headers=headers)

@@ -142,7 +142,7 @@ def test_the_affiliate_sees_what_waits_and_confirms_accept_and_decline(browser, 
         shot(page, "decline-confirm")
         page.click("button:has-text('Yes, decline it')")
         page.wait_for_selector("text=Declined by you")
-        assert "moved on to the next affiliate in line" in " ".join(page.inner_text("main").split())
+        assert "moved to Wikimedia CH (Switzerland), the next affiliate in line" in " ".join(page.inner_text("main").split())
         shot(page, "declined")
         page.goto(console["url"] + "/console/inquiries")
         row = page.locator(f"tr:has(a:text('{refs['decline']}'))").inner_text()

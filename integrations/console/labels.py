@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
@@ -153,6 +153,17 @@ def when(value: datetime | str | float | None, locale: str = DEFAULT_LOCALE, zon
     shown = format_datetime(utc, "short", tzinfo=get_timezone(zone), locale=_locale(locale))
     return Markup('<time datetime="{0}" title="{1}">{2}</time>').format(
         iso, utc.strftime("%Y-%m-%d %H:%M UTC"), escape(shown))
+
+
+def day(value: datetime | str | None, locale: str = DEFAULT_LOCALE) -> Markup:
+    """A day in the viewer's locale ("6 Dec 2026", "6 déc. 2026") as a `<time>` with its ISO date
+    on hover: for pages that list dates, not moments (an organisation's history)."""
+    if not value:
+        return Markup("—")
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(
+        value.date().isoformat(), escape(format_date(value.date(), "medium", locale=_locale(locale))))
 
 
 class UnknownName(ValueError):

@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 import pytest_asyncio
+from babel.dates import format_date
 from console_helpers import add_accounts, console_client, csrf_token, log_in
 from fakes import FakeDecision
 from rasa_events import create_events_table, session_started, slot, user, write_events
@@ -199,6 +200,10 @@ async def test_the_organisation_pages_are_in_the_viewers_language(client, world)
     page = await _page(client, f"/console/organisations/{found.group(1)}")
     assert "Historique des partenariats" in page and "Don de contenus" in page and "Transmise" in page
     assert "Partnership history" not in page
+    # Days as the viewer writes them ("6 déc. 2026"), the ISO date on hover; they were ISO text.
+    today = utcnow().date()
+    assert f'title="{today.isoformat()}">{format_date(today, "medium", locale="fr")}</time>' in page
+    assert format_date(today, "medium", locale="fr") in listing
     token = await csrf_token(client, f"/console/organisations/{found.group(1)}")
     refused = await client.post(f"/console/organisations/{found.group(1)}/merge", data={"csrf_token": token, "other": "1"})
     assert refused.status == 403 and "Seule l'équipe Wikimedia gère les fiches des organisations." in unescape(await refused.text())

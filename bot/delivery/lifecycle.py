@@ -35,6 +35,33 @@ LINK_ACTIONS = ("accept", "decline")
 ROUTED, ACCEPTED, DECLINED = Status.ROUTED.value, Status.ACCEPTED.value, Status.DECLINED.value
 CLOSED = Status.CLOSED.value
 rd = routing_decisions
+#: The rules of the decisions written here (the router's are in data/routing.yml).
+REROUTE_RULE, STAFF_RULE = "reroute", "manual:staff"
+
+#: What the lifecycle writes as a decision's reasons and in the status history (English, the
+#: record; the one place of their wording). The console shows them in its viewer's language by
+#: these shapes (integrations/console/recorded.py). {affiliate}/{previous}: affiliate ids;
+#: {actor}: who (staff:<e-mail>, affiliate:<id>...); {reason}/{note}: text a person typed (or one
+#: of CANNED); {close_reason}: a CloseReason value; {original}: an inquiry's reference.
+REASONS: dict[str, str] = {
+    "accepted": "accepted by {affiliate}",
+    "declined": "{affiliate} declined or did not answer",
+    "declined_why": "{affiliate} declined or did not answer: {reason}",
+    "stays": "no alternative left; stays with {affiliate}",
+    "next": "{affiliate} is the next alternative after {previous}.",
+    "rerouted": "re-routed to {affiliate}",
+    "reassigned_by": "Re-assigned by {actor}: {reason}",
+    "reassigned_to": "re-assigned to {affiliate}: {reason}",
+    "closed": "{close_reason}",
+    "closed_note": "{close_reason}: {note}",
+    "duplicate": "{close_reason} of {original}",
+    "duplicate_note": "{close_reason} of {original}: {note}",
+}
+#: Reasons given for a person when none was typed: the response window ran out (the delivery
+#: worker), an affiliate declined by its link without saying why (the console).
+TIMED_OUT = "no answer within the response window"
+NO_REASON_GIVEN = "declined without a reason"
+CANNED = (TIMED_OUT, NO_REASON_GIVEN)
 
 
 @dataclass(frozen=True)
@@ -155,7 +182,7 @@ def accept_inquiry(
         return False
     now = as_utc(now)
     session.execute(update(inquiries).where(inquiries.c.id == inquiry.id).values(status=ACCEPTED))
-    _history(session, inquiry.id, ROUTED, ACCEPTED, actor, f"accepted by {affiliate_id}", now)
+    _history(session, inquiry.id, ROUTED, ACCEPTED, actor, REASONS["accepted"].format(affiliate=affiliate_id), now)
     log.info("inquiry %s accepted by %s", inquiry.reference, affiliate_id)
     return True
 
@@ -192,20 +219,20 @@ def reroute_inquiry(
     now = as_utc(now)
     last_resort = last_resort or fallback_affiliate()
     previous = current.affiliate_id
-    why = f"{previous} declined or did not answer" + (f": {reason}" if reason else "")
+    why = REASONS["declined_why" if reason else "declined"].format(affiliate=previous, reason=reason)
     _history(session, inquiry.id, ROUTED, DECLINED, actor, why, now)
     if previous == last_resort:
-        _history(session, inquiry.id, DECLINED, ROUTED, actor, f"no alternative left; stays with {previous}", now)
+        _history(session, inquiry.id, DECLINED, ROUTED, actor, REASONS["stays"].format(affiliate=previous), now)
         session.execute(update(rd).where(rd.c.id == current.id).values(response_due_at=None))
         log.info("inquiry %s: %s declined or timed out, no alternative left", inquiry.reference, previous)
         return RerouteResult(None, None, inquiry.id, True)
     candidates = _candidates(session, inquiry.id, list(current.alternatives or []), last_resort)
     target, remaining = candidates[0], candidates[1:]
     new_id, cancelled = _replace_decision(
-        session, inquiry.id, current, affiliate_id=target, rule="reroute",
-        reasons=[why, f"{target} is the next alternative after {previous}."], alternatives=remaining, now=now,
+        session, inquiry.id, current, affiliate_id=target, rule=REROUTE_RULE,
+        reasons=[why, REASONS["next"].format(affiliate=target, previous=previous)], alternatives=remaining, now=now,
     )
-    _history(session, inquiry.id, DECLINED, ROUTED, actor, f"re-routed to {target}", now)
+    _history(session, inquiry.id, DECLINED, ROUTED, actor, REASONS["rerouted"].format(affiliate=target), now)
     log.info("inquiry %s: %s -> %s (%d deliveries cancelled)", inquiry.reference, previous, target, cancelled)
     return RerouteResult(target, new_id, inquiry.id, False)
 
@@ -231,11 +258,12 @@ def reassign_inquiry(
     now = as_utc(now)
     alternatives = [a for a in (current.alternatives or []) if a != affiliate_id] if current is not None else []
     new_id, _ = _replace_decision(
-        session, inquiry.id, current, affiliate_id=affiliate_id, rule="manual:staff",
-        reasons=[f"Re-assigned by {actor}: {reason}"], alternatives=alternatives, now=now,
+        session, inquiry.id, current, affiliate_id=affiliate_id, rule=STAFF_RULE,
+        reasons=[REASONS["reassigned_by"].format(actor=actor, reason=reason)], alternatives=alternatives, now=now,
     )
     session.execute(update(inquiries).where(inquiries.c.id == inquiry.id).values(status=ROUTED))
-    _history(session, inquiry.id, inquiry.status, ROUTED, actor, f"re-assigned to {affiliate_id}: {reason}", now)
+    why = REASONS["reassigned_to"].format(affiliate=affiliate_id, reason=reason)
+    _history(session, inquiry.id, inquiry.status, ROUTED, actor, why, now)
     log.info("inquiry %s re-assigned to %s by staff", inquiry.reference, affiliate_id)
     return RerouteResult(affiliate_id, new_id, inquiry.id, False)
 
@@ -356,7 +384,8 @@ def close_inquiry(
             cancel_deliveries(session=session, decision_id=current.id)
     session.execute(update(inquiries).where(inquiries.c.id == inquiry.id).values(
         status=CLOSED, closed_reason=reason.value, duplicate_of=original))
-    why = reason.value + (f" of {original}" if original else "") + (f": {note}" if note else "")
+    said = ("duplicate" if original else "closed") + ("_note" if note else "")
+    why = REASONS[said].format(close_reason=reason.value, original=original, note=note)
     _history(session, inquiry.id, inquiry.status, CLOSED, actor, why, now)
     log.info("inquiry %s closed (%s)", inquiry.reference, reason.value)
     return Closing(None, inquiry.id)

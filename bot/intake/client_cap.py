@@ -26,9 +26,15 @@ def client_hash(address: str, secret: str) -> str:
     return hmac.new(secret.encode("utf-8"), _PURPOSE + address.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def over_cap_reason(cap: int) -> str:
-    """The qualification reason of an inquiry held because its client sent too many."""
-    return f"more than {cap} inquiries from one address in an hour: held for review, not delivered"
+#: The qualification reason added to an inquiry held because its client sent too many, naming
+#: where the assistant would have sent it (English, stored; the console translates it by this shape).
+HELD_REASON = ("more than {cap} inquiries from one address in an hour: held for review, not delivered; "
+               "proposed route: {affiliate} ({rule})")
+
+
+def held_reason(*, cap: int, affiliate_id: str, rule: str) -> str:
+    """The qualification reason of an inquiry held because its client sent more than `cap`."""
+    return HELD_REASON.format(cap=cap, affiliate=affiliate_id, rule=rule)
 
 
 def is_client_hash(value: object) -> bool:

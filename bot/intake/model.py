@@ -168,34 +168,48 @@ def missing_fields(inquiry: Inquiry) -> list[str]:
     return missing
 
 
+#: The qualification's reasons as `qualify()` writes them (English, stored with the inquiry):
+#: the one place of their wording. The console shows them in its viewer's language by these
+#: shapes (integrations/console/recorded.py): change a sentence here and its translation there.
+REASONS: dict[str, str] = {
+    "restricted": (
+        "{target} only accepts material that anyone may reuse, also commercially and with changes; a "
+        "non-commercial, no-derivatives or all-rights-reserved licence does not allow that."
+    ),
+    "licence_unsure": "The partner is not sure which licence applies.",
+    "attribution_data": "Wikidata takes CC0 data only; the data is offered under an attribution licence.",
+    "missing": "Missing: {fields}.",
+    "no_consent": "No consent to store contact details, so the affiliate cannot reply directly.",
+    "complete": "Every required answer was given and consent to be contacted was granted.",
+    "licence_accepted": "The licence ({licence}) is accepted for this kind of donation.",
+}
+#: Where restricted material would have gone (`{target}` of the "restricted" reason).
+TARGETS = {PartnershipType.CONTENT_DONATION: "Wikimedia Commons", PartnershipType.DATA_DONATION: "Wikidata"}
+#: How "Missing: {fields}." separates the fields it names (each a field name with spaces for "_").
+FIELDS_SEPARATOR = ", "
+
+
 def qualify(inquiry: Inquiry) -> Qualification:
     """The qualification tier with its reasons in plain words (ROUTING.md)."""
     ptype, licence = inquiry.partnership_type, inquiry.licence
     if ptype in LICENSED_TYPES and licence is Licence.RESTRICTED:
-        target = "Wikimedia Commons" if ptype is PartnershipType.CONTENT_DONATION else "Wikidata"
-        return Qualification(
-            Tier.NOT_ELIGIBLE,
-            (
-                f"{target} only accepts material that anyone may reuse, also commercially and "
-                "with changes; a non-commercial, no-derivatives or all-rights-reserved licence "
-                "does not allow that.",
-            ),
-        )
+        return Qualification(Tier.NOT_ELIGIBLE, (REASONS["restricted"].format(target=TARGETS[ptype]),))
     review: list[str] = []
     if ptype in LICENSED_TYPES and licence is Licence.UNSURE:
-        review.append("The partner is not sure which licence applies.")
+        review.append(REASONS["licence_unsure"])
     if ptype is PartnershipType.DATA_DONATION and licence in (Licence.CC_BY, Licence.CC_BY_SA):
-        review.append("Wikidata takes CC0 data only; the data is offered under an attribution licence.")
+        review.append(REASONS["attribution_data"])
     if review:
         return Qualification(Tier.NEEDS_REVIEW, tuple(review))
     missing = missing_fields(inquiry)
     if missing:
-        review.append("Missing: " + ", ".join(name.replace("_", " ") for name in missing) + ".")
+        fields = FIELDS_SEPARATOR.join(name.replace("_", " ") for name in missing)
+        review.append(REASONS["missing"].format(fields=fields))
     if not inquiry.consent:
-        review.append("No consent to store contact details, so the affiliate cannot reply directly.")
+        review.append(REASONS["no_consent"])
     if review:
         return Qualification(Tier.NEEDS_REVIEW, tuple(review))
-    reasons = ["Every required answer was given and consent to be contacted was granted."]
+    reasons = [REASONS["complete"]]
     if ptype in LICENSED_TYPES and licence is not None:
-        reasons.append(f"The licence ({licence.value}) is accepted for this kind of donation.")
+        reasons.append(REASONS["licence_accepted"].format(licence=licence.value))
     return Qualification(Tier.QUALIFIED, tuple(reasons))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker as SessionMaker
 
 from bot.delivery.endpoints import EndpointsConfig
 from bot.delivery.handover import dispatch_decision
-from bot.intake.client_cap import is_client_hash, over_cap_reason
+from bot.intake.client_cap import held_reason, is_client_hash
 from bot.intake.model import Inquiry, Qualification, Status, Tier, qualify
 from bot.intake.slots import language_of
 from bot.routing import Affiliate, Decision, Directory, Router
@@ -140,7 +140,7 @@ def submit(
 def _held(qualification: Qualification, *, cap: int, proposed: Decision) -> Qualification:
     """The qualification of an inquiry held by the cap: needs review, saying why and where the
     assistant would have sent it (staff re-assign it there, or elsewhere, to deliver it)."""
-    reason = f"{over_cap_reason(cap)}; proposed route: {proposed.affiliate_id} ({proposed.rule})"
+    reason = held_reason(cap=cap, affiliate_id=proposed.affiliate_id, rule=proposed.rule)
     return Qualification(Tier.NEEDS_REVIEW, (*qualification.reasons, reason))
 
 

@@ -51,6 +51,56 @@ class _Facts:
 #: What a rule produced: its candidates, best first, and the reasons for the first.
 _Match = tuple[tuple[str, ...], tuple[str, ...]]
 
+#: The reasons the matchers write (English, stored with the decision for staff), the one place of
+#: their wording; a fixed route's first reason is its `reason` in data/routing.yml. The console
+#: shows them in its viewer's language by these shapes (integrations/console/recorded.py).
+#: {name}/{others}: affiliate names; {country}: Directory.country_phrase or YOUR_COUNTRY;
+#: {place}: a country phrase or PLACE; {language}: an English language name, {code} its ISO code;
+#: {type}: a partnership type in words; {organization_type}: an organisation type in words with
+#: its article; {topic}: a thematic topic or a partnership topic (routing.yml); {region}: an
+#: ISO 3166-2 code; {wikimedia_region}: a Wikimedia region's name; {why}: one of the "why_" reasons.
+REASONS: dict[str, str] = {
+    "continuity": "{name} has already accepted an inquiry from {organization}, so this one goes to them as well.",
+    "fixed": "The partnership type is {type}.",
+    "fixed_organization": "The partnership type is {type} and the organisation is {organization_type}.",
+    "fixed_country": "The partnership type is {type} and the organisation is in {country}.",
+    "fixed_organization_country": (
+        "The partnership type is {type} and the organisation is {organization_type} "
+        "and the organisation is in {country}."
+    ),
+    "thematic_topic": "{name} is the Wikimedia thematic organisation for {topic}.",
+    "topic_words": "The organisation's name or description mentions {words}.",
+    "thematic_language": "{name} is the Wikimedia thematic organisation for the {language} language.",
+    "content_language": "The content is in {language} ({code}).",
+    "chapter": "{name} is the Wikimedia chapter for {place}.",
+    "language_community": "{name} is the Wikimedia community for {language} in {country}.",
+    "first_by_id": "It comes first by id among {count} matching groups.",
+    "user_group": "{name} is the Wikimedia user group for {place}.",
+    "preferred": "It is preferred over {others} because {why}.",
+    "other_groups": "{count} other matching groups",
+    "why_region": "it declares the region {region}",
+    "why_topic": "it works on {topic}",
+    "why_language": "it works in {language}",
+    "why_id": "its id comes first",
+    "content_community": "{name} is the Wikimedia community for content in {language}.",
+    "none_in_country": "No Wikimedia chapter or user group in {country} matches this inquiry.",
+    "fallback": "No Wikimedia affiliate was found, so the {name} will handle this inquiry.",
+    "fallback_country": "No Wikimedia affiliate was found for {country}, so the {name} will handle this inquiry.",
+    "fallback_language": (
+        "No Wikimedia affiliate was found for content in {language}, so the {name} will handle this inquiry."
+    ),
+    "fallback_country_language": (
+        "No Wikimedia affiliate was found for {country} or content in {language}, so the {name} will handle "
+        "this inquiry."
+    ),
+    "wikimedia_region": "{country} is in the Wikimedia region {wikimedia_region}.",
+}
+#: A region inside its country ({place} of "chapter" and "user_group").
+PLACE = "{region} in {country}"
+#: Stand-ins when the inquiry does not say.
+YOUR_ORGANISATION = "your organisation"
+YOUR_COUNTRY = "your country"
+
 
 def route(
     inquiry: Inquiry, *, directory: Directory, rules: Rules, accepted_affiliate: str | None = None
@@ -114,8 +164,8 @@ def _facts(inquiry: Inquiry, directory: Directory, rules: Rules, accepted: str |
 def _continuity(rule: Rule, f: _Facts) -> _Match | None:
     if f.accepted is None:
         return None
-    name, org = f.directory.get(f.accepted).name, f.organization_name or "your organisation"
-    return (f.accepted,), (f"{name} has already accepted an inquiry from {org}, so this one goes to them as well.",)
+    name, org = f.directory.get(f.accepted).name, f.organization_name or YOUR_ORGANISATION
+    return (f.accepted,), (REASONS["continuity"].format(name=name, organization=org),)
 
 
 def _fixed(rule: Rule, f: _Facts) -> _Match | None:
@@ -127,14 +177,12 @@ def _fixed(rule: Rule, f: _Facts) -> _Match | None:
     ):
         return None
     assert rule.affiliate is not None
-    country = f.directory.country_phrase(f.country) if f.country else "your country"
-    said = [f"The partnership type is {_words(f.partnership_type)}"]
-    if rule.organization_types:
-        said.append(f"the organisation is {_a(_words(f.organization_type or ''))}")
-    if rule.countries:
-        said.append(f"the organisation is in {country}")
+    country = f.directory.country_phrase(f.country) if f.country else YOUR_COUNTRY
+    said = "fixed" + ("_organization" if rule.organization_types else "") + ("_country" if rule.countries else "")
+    facts = REASONS[said].format(type=_words(f.partnership_type), country=country,
+                                 organization_type=_a(_words(f.organization_type or "")))
     headline = rule.reason.format(name=f.directory.get(rule.affiliate).name, country=country)
-    return (rule.affiliate,), (headline, " and ".join(said) + ".")
+    return (rule.affiliate,), (headline, facts)
 
 
 def _thematic_topic(rule: Rule, f: _Facts) -> _Match | None:
@@ -143,8 +191,8 @@ def _thematic_topic(rule: Rule, f: _Facts) -> _Match | None:
         return None
     topic = min(set(found[0].topics) & set(f.topics))
     return _ids(found), (
-        f"{found[0].name} is the Wikimedia thematic organisation for {topic}.",
-        f"The organisation's name or description mentions {', '.join(f.topics[topic])}.",
+        REASONS["thematic_topic"].format(name=found[0].name, topic=topic),
+        REASONS["topic_words"].format(words=", ".join(f.topics[topic])),
     )
 
 
@@ -154,8 +202,8 @@ def _thematic_language(rule: Rule, f: _Facts) -> _Match | None:
         return None
     lang = language_name(f.language)
     return _ids(found), (
-        f"{found[0].name} is the Wikimedia thematic organisation for the {lang} language.",
-        f"The content is in {lang} ({f.language}).",
+        REASONS["thematic_language"].format(name=found[0].name, language=lang),
+        REASONS["content_language"].format(language=lang, code=f.language),
     )
 
 
@@ -163,7 +211,7 @@ def _country_chapter(rule: Rule, f: _Facts) -> _Match | None:
     found = f.directory.covering(AffiliateKind.CHAPTER, f.country, f.region)
     if len(found) != 1:  # none, or several: not decidable by country
         return None
-    return (found[0].id,), (f"{found[0].name} is the Wikimedia chapter for {_place(found[0], f)}.",)
+    return (found[0].id,), (REASONS["chapter"].format(name=found[0].name, place=_place(found[0], f)),)
 
 
 def _country_language_community(rule: Rule, f: _Facts) -> _Match | None:
@@ -173,11 +221,12 @@ def _country_language_community(rule: Rule, f: _Facts) -> _Match | None:
         return None
     lang = language_name(f.language)
     reasons = [
-        f"{found[0].name} is the Wikimedia community for {lang} in {f.directory.country_phrase(f.country)}.",
-        f"The content is in {lang} ({f.language}).",
+        REASONS["language_community"].format(
+            name=found[0].name, language=lang, country=f.directory.country_phrase(f.country)),
+        REASONS["content_language"].format(language=lang, code=f.language),
     ]
     if len(found) > 1:
-        reasons.append(f"It comes first by id among {len(found)} matching groups.")
+        reasons.append(REASONS["first_by_id"].format(count=len(found)))
     return _ids(found), tuple(reasons)
 
 
@@ -193,17 +242,17 @@ def _country_user_group(rule: Rule, f: _Facts) -> _Match | None:
         return (not a.declares(f.region), rank, f.language not in a.languages, a.id)
 
     found.sort(key=key)
-    reasons = [f"{found[0].name} is the Wikimedia user group for {_place(found[0], f)}."]
+    reasons = [REASONS["user_group"].format(name=found[0].name, place=_place(found[0], f))]
     if len(found) > 1:
         first, second = key(found[0]), key(found[1])
         why = (
-            f"it declares the region {f.region}" if first[0] != second[0]
-            else f"it works on {preferred[first[1]]}" if first[1] != second[1]
-            else f"it works in {language_name(f.language)}" if first[2] != second[2]
-            else "its id comes first"
+            REASONS["why_region"].format(region=f.region) if first[0] != second[0]
+            else REASONS["why_topic"].format(topic=preferred[first[1]]) if first[1] != second[1]
+            else REASONS["why_language"].format(language=language_name(f.language)) if first[2] != second[2]
+            else REASONS["why_id"]
         )
-        others = found[1].name if len(found) == 2 else f"{len(found) - 1} other matching groups"
-        reasons.append(f"It is preferred over {others} because {why}.")
+        others = found[1].name if len(found) == 2 else REASONS["other_groups"].format(count=len(found) - 1)
+        reasons.append(REASONS["preferred"].format(others=others, why=why))
     return _ids(found), tuple(reasons)
 
 
@@ -212,25 +261,21 @@ def _language_community(rule: Rule, f: _Facts) -> _Match | None:
     found = [a for a in groups if not a.countries and a.serves_language(f.language)]
     if not found:
         return None
-    reasons = [f"{found[0].name} is the Wikimedia community for content in {language_name(f.language)}."]
+    reasons = [REASONS["content_community"].format(name=found[0].name, language=language_name(f.language))]
     if f.country:
-        reasons.append(
-            f"No Wikimedia chapter or user group in {f.directory.country_phrase(f.country)} matches this inquiry."
-        )
+        reasons.append(REASONS["none_in_country"].format(country=f.directory.country_phrase(f.country)))
     return _ids(found), tuple(reasons)
 
 
 def _fallback(rule: Rule, f: _Facts) -> _Match:
     name = f.directory.get(f.rules.fallback_affiliate).name
-    scope = [f.directory.country_phrase(f.country)] if f.country else []
-    if f.language:
-        scope.append(f"content in {language_name(f.language)}")
-    where = f" for {' or '.join(scope)}" if scope else ""
-    reasons = [f"No Wikimedia affiliate was found{where}, so the {name} will handle this inquiry."]
+    country = f.directory.country_phrase(f.country) if f.country else ""
+    said = "fallback" + ("_country" if f.country else "") + ("_language" if f.language else "")
+    reasons = [REASONS[said].format(name=name, country=country, language=language_name(f.language))]
     region = f.directory.wikimedia_region(f.country)
     if f.country and region:
-        phrase = f.directory.country_phrase(f.country)
-        reasons.append(f"{phrase[:1].upper()}{phrase[1:]} is in the Wikimedia region {region}.")
+        reasons.append(REASONS["wikimedia_region"].format(country=country[:1].upper() + country[1:],
+                                                          wikimedia_region=region))
     return (f.rules.fallback_affiliate,), tuple(reasons)
 
 
@@ -252,7 +297,7 @@ def _ids(found: list[Affiliate]) -> tuple[str, ...]:
 
 def _place(affiliate: Affiliate, f: _Facts) -> str:
     country = f.directory.country_phrase(f.country)
-    return f"{f.region} in {country}" if affiliate.declares(f.region) else country
+    return PLACE.format(region=f.region, country=country) if affiliate.declares(f.region) else country
 
 
 def _words(value: str) -> str:

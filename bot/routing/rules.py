@@ -37,6 +37,9 @@ _DIRECTORY_KEYS = {"id", "topics"}
 _PARTNERSHIP_TYPES = frozenset(p.value for p in PartnershipType)
 _ORGANIZATION_TYPES = frozenset(o.value for o in OrganizationType)
 
+#: The headline of a fixed route whose `reason` the rules file leaves out.
+DEFAULT_REASON = "{name} handles this kind of partnership."
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -188,7 +191,7 @@ def _parse_rule(item: dict[str, Any], where: str) -> Rule:
     bad = sorted(c for c in countries if not re.fullmatch(r"[A-Z]{2}", c))
     if bad:
         raise ValueError(f"{where}: countries must be ISO alpha-2 codes, got {', '.join(bad)}")
-    reason = item.get("reason") or "{name} handles this kind of partnership."
+    reason = item.get("reason") or DEFAULT_REASON
     try:
         reason.format(name="", country="")
     except (AttributeError, KeyError, IndexError, ValueError) as exc:

@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: The status history's reason when a deflected conversation becomes an inquiry (English, the
+#: record; the console translates it by this text, integrations/console/recorded.py).
+AFTER_DEFLECTION = "partnership inquiry after deflection"
 
 #: Attempts at inserting an inquiry; a retry only happens on a (vanishingly rare) reference clash.
 _INSERT_ATTEMPTS = 3
@@ -236,7 +239,7 @@ def _promote(
             .values(status=status_value, organization_id=org_id, **values)
         )
         decision_id = None if decision is None else _insert_decision(session, existing.id, decision)
-        _insert_history(session, existing.id, existing.status.value, status_value, actor, "partnership inquiry after deflection")
+        _insert_history(session, existing.id, existing.status.value, status_value, actor, AFTER_DEFLECTION)
     log.info("deflected conversation %s became an inquiry", existing.reference)
     return StoredInquiry(
         existing.id, existing.reference, existing.conversation_id, Status(status_value), True, decision_id

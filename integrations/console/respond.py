@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from bot.delivery.endpoints import EndpointsConfig
 from bot.delivery.handles import link_details
 from bot.delivery.handover import accept, move_on
-from bot.delivery.lifecycle import use_response_link
+from bot.delivery.lifecycle import NO_REASON_GIVEN, use_response_link
 from bot.delivery.signing import LinkClaim, verify_link
 from bot.store import get_inquiry
 from bot.store.accounts.users import affiliate_language
 from bot.store.queries import opening_of
-from integrations.console import db, edge, i18n, labels
+from integrations.console import db, edge, i18n, labels, recorded
 from integrations.console.i18n import N_
 from integrations.console.keys import ENDPOINTS, SETTINGS
 from integrations.console.pages.render import render_bare
@@ -73,8 +73,9 @@ def _claim(request: web.Request) -> LinkClaim | None:
     return verify_link(request.match_info["token"], secret, now=int(time.time()))
 
 
-def _summary(inquiry: dict[str, Any], locale: str) -> list[tuple[str, Any]]:
-    """The inquiry as the confirmation page lists it: (label, value), both in `locale`."""
+def _summary(inquiry: dict[str, Any], locale: str, viewer: recorded.Viewer | None = None) -> list[tuple[str, Any]]:
+    """The inquiry as the confirmation page lists it: (label, value), both in `locale` (the
+    routing's reason, which the router stored in English, by its shape: `viewer`)."""
     org = inquiry.get("organization") or {}
     country = labels.country(inquiry.get("country"), locale)
     rows: list[tuple[str, Any]] = [
@@ -88,8 +89,7 @@ def _summary(inquiry: dict[str, Any], locale: str) -> list[tuple[str, Any]]:
         (N_("Description"), inquiry.get("description") or "—"),
         *([(N_("First message"), inquiry["opening"])] if inquiry.get("opening") not in (None, inquiry.get("description"))
           else []),
-        # The routing's reason is written by the router in English.
-        (N_("Why you"), ((inquiry.get("routing") or {}).get("reasons") or ["—"])[0]),
+        (N_("Why you"), recorded.shown(((inquiry.get("routing") or {}).get("reasons") or ["—"])[0], locale, viewer)),
     ]
     return [(i18n.translate(locale, label), value) for label, value in rows]
 
@@ -131,7 +131,7 @@ async def show(request: web.Request) -> web.Response:
     action = claim.action
     locale = i18n.request_locale(request)
     title = N_("Accept this partnership inquiry?") if action == "accept" else N_("Decline this partnership inquiry?")
-    context = {"title": i18n.translate(locale, title), "summary": _summary(inquiry, locale), "action": action,
+    context = {"title": i18n.translate(locale, title), "summary": _summary(inquiry, locale, recorded.viewer_of(request, inquiry, locale)), "action": action,
                "max_reason": MAX_REASON}
     return render_bare(request, "respond_confirm.html", context, headers=HEADERS)
 
@@ -144,7 +144,7 @@ async def answer(request: web.Request) -> web.Response:
     details, _inquiry = await db.write(request, _link_and_inquiry, token_id=claim.token_id)
     _choose_language(request, (details or {}).get("language"))
     form = await edge.form_of(request)
-    reason = str(form.get("reason") or "").strip()[:MAX_REASON] or "declined without a reason"
+    reason = str(form.get("reason") or "").strip()[:MAX_REASON] or NO_REASON_GIVEN
     outcome, reference = await db.write(
         request, _use, token_id=claim.token_id, endpoints=request.app[ENDPOINTS], reason=reason
     )

@@ -33,7 +33,7 @@ from typing import Any
 from bot.delivery.endpoints import EndpointsConfig
 from bot.delivery.handles import links_for_decision
 from bot.delivery.handover import move_on
-from bot.delivery.lifecycle import overdue_decisions
+from bot.delivery.lifecycle import TIMED_OUT, overdue_decisions
 from bot.delivery.messages import accepted_email_to_partner, routed_email, webhook_body
 from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed
 from bot.store.clock import as_utc
@@ -280,7 +280,7 @@ class Worker:
             for item in overdue:
                 handover = move_on(
                     session=session, endpoints=self.endpoints, reference=item.reference,
-                    actor="delivery-worker", reason="no answer within the response window", now=now,
+                    actor="delivery-worker", reason=TIMED_OUT, now=now,
                     decision_id=item.decision_id,
                 )
                 log.info("inquiry %s: %s did not answer in time -> %s", item.reference, item.affiliate_id,

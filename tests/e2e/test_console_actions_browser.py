@@ -109,7 +109,7 @@ def test_staff_home_reassign_by_keyboard_with_confirmation_and_close(browser, co
         page.focus("button:has-text('Yes, re-assign to Wikimedia Argentina')")
         page.keyboard.press("Enter")
         page.wait_for_selector("text=Re-assigned.")
-        assert "re-assigned to wm-ar: the partner moved to Buenos Aires" in page.inner_text("main")
+        assert "re-assigned to Wikimedia Argentina: the partner moved to Buenos Aires" in page.inner_text("main")
 
         page.goto(console["url"] + f"/console/inquiries/{refs['spam']}")
         page.check("input[name=reason][value=spam]")

@@ -111,9 +111,11 @@ async def test_after_a_decline_the_affiliate_sees_only_what_it_saw_while_holding
     await _as(client, FR)
     html = await _page(client, path)
     assert "not our region" in html and "not for us, sorry" in html and FR in html  # its own words and people
-    for later in ("ug-fr-glam", "we met them", "later staff note", "staff-only remark", "re-routed to",
+    for later in ("we met them", "later staff note", "staff-only remark", "re-routed to",
                   "Camille Martin", PARTNER, GLAM, STAFF):
         assert later not in html, later
+    # Where its decline sent the inquiry, as the confirmation said (issue 16), and nothing after.
+    assert "moved to ug-fr-glam, the next affiliate in line" in html and html.count("ug-fr-glam") == 1
     assert "no longer with your affiliate" in html
     assert "Accept this inquiry" not in html
 

@@ -172,7 +172,7 @@ async def test_detail_shows_the_decision_and_history_and_takes_notes(client, ref
     await log_in(client, FR)
     base = f"/console/inquiries/{references['c-evil']}"
     html = await page(client, base)
-    assert "country:chapter" in html and "Wikimedia France is the chapter for France." in html
+    assert "by the rule “Chapter of the country”" in html and "country:chapter" not in html and "Wikimedia France is the chapter for France." in html
     assert EVIL not in html and "no consent to be contacted" in html
     token = await csrf_token(client, base)
     response = await client.post(base + "/notes", data={"csrf_token": token, "note": "Called them " + EVIL},
@@ -203,11 +203,12 @@ async def test_the_affiliate_holding_an_inquiry_accepts_or_declines_it(client, r
     declined = await client.post(evil + "/decline", data={**yes, "reason": "not our region"},
                                  allow_redirects=False)
     assert declined.status == 303
-    # Declined: it moved on; wm-fr still sees it as it was while it held it (its own decline, not
-    # where the inquiry went next).
+    # Declined: it moved on; wm-fr still sees it as it was while it held it: its own decline and
+    # where that sent it (as the confirmation said), not the next affiliate's routing decision.
     html = await page(client, evil)
     assert "not our region" in html and "no longer with your affiliate" in html
-    assert "ug-fr-glam" not in html and "re-routed to" not in html
+    assert "moved to ug-fr-glam, the next affiliate in line" in html and html.count("ug-fr-glam") == 1
+    assert "re-routed to" not in html
 
 
 @pytest.mark.asyncio

@@ -529,3 +529,38 @@ async def test_the_account_page_names_devices_and_the_conversations_name_questio
     await log_in(client, STAFF)
     listing = _text(await _page(client, "/console/conversations", "fr"))
     assert "abandonnée à la question « Type d'organisation »" in listing and "organization_type" not in listing
+@pytest.mark.asyncio
+async def test_the_reasons_the_product_recorded_are_shown_in_the_viewers_language(client, sessionmaker):
+    """Qualification and routing reasons, rule codes, alternatives and the status history's whys are
+    stored in English (the record, as the API keeps it) and shown in the viewer's language, with
+    affiliate names for codes and typed text as typed (issue 16, item 8)."""
+    from bot.delivery.lifecycle import reroute_inquiry
+    from bot.intake.model import Licence
+    from bot.routing import default_router
+    from bot.store import get_inquiry
+
+    inquiry = Inquiry(conversation_id="c-reasons", partnership_type=PartnershipType.CONTENT_DONATION,
+                      organization_name="Musée de Brest", organization_type=OrganizationType.MUSEUM, country="FR",
+                      language="fr", licence=Licence.UNSURE, description="cartes postales", consent=True,
+                      contact_email="m@example.org")
+    with sessionmaker.begin() as session:
+        stored = submit_inquiry(session=session, inquiry=inquiry, qualification=qualify(inquiry),
+                                decision=default_router().route(inquiry))
+    await log_in(client, FR)
+    page = unescape(await _page(client, f"/console/inquiries/{stored.reference}", "en"))
+    assert "Le partenaire ne sait pas quelle licence s'applique." in page
+    assert "Wikimédia France est le chapitre Wikimedia compétent (France)." in page
+    assert "selon la règle « Chapitre du pays »" in page and "country:chapter" not in page
+    alternatives = page[page.index("Autres possibilités :"):][:200]
+    assert "Wikimedia Foundation Partnerships team" in alternatives and "wmf-partnerships" not in alternatives
+    # wm-fr declines with its words; staff reading in Arabic see the decline and the new decision.
+    with sessionmaker.begin() as session:
+        reroute_inquiry(session=session, reference=stored.reference, actor="affiliate:wm-fr",
+                        reason="pas de place cette année")
+        assert get_inquiry(session=session, reference=stored.reference)["routing"]["reasons"][0] == (
+            "wm-fr declined or did not answer: pas de place cette année")  # the record stays English
+    await client.post("/console/logout", data={"csrf_token": await csrf_token(client, "/console/")})
+    await log_in(client, STAFF)
+    arabic = unescape(await _page(client, f"/console/inquiries/{stored.reference}", "ar"))
+    assert "رفضت الجهة التابعة Wikimédia France الطلب أو لم تردّ عليه: pas de place cette année" in arabic
+    assert "البديل التالي بعد الرفض" in arabic and "declined or did not answer" not in arabic

@@ -2,6 +2,7 @@
 may do with it — staff re-assign it, the affiliate holding it accepts or declines it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -15,12 +16,12 @@ from bot.routing.directory import Directory
 from bot.staff.accounts import User
 from bot.store.console.inquiries import NOTE_VISIBILITIES, add_note, inquiry_detail
 from bot.store.partnerships import OUTCOME_FIELDS, Outcome, PartnershipStatus, save_partnership
-from integrations.console import closing, db, edge
+from integrations.console import closing, db, edge, recorded
 from integrations.console.i18n import N_
 from integrations.console.keys import DIRECTORY, ENDPOINTS
 from integrations.console.pages.affiliate_choice import reassign_choices, resolve
 from integrations.console.pages.inquiries import LIST
-from integrations.console.pages.render import message, render, text_for
+from integrations.console.pages.render import locale_of, message, render, text_for
 from integrations.console.pages.session import viewer
 
 MAX_TEXT = 2000
@@ -66,9 +67,10 @@ async def show(request: web.Request) -> web.Response:
     declined = None
     if not user.is_staff and user.affiliate_id and not inquiry.get("holding") and inquiry["status"] == "declined":
         declined = after_decline(inquiry, user.affiliate_id, request.app[DIRECTORY])
-    alternatives = (inquiry.get("routing") or {}).get("alternatives") or []
+    shown = recorded_for(request, inquiry)
     return await render(request, "inquiry.html", {
-        "declined": declined, "alternatives": [names.get(a, a) for a in alternatives],
+        "declined": declined, "shown": shown,
+        "alternatives": [names.get(a, a) for a in (inquiry.get("routing") or {}).get("alternatives") or []],
         "section": "inquiries", "inquiry": inquiry, "names": names,
         "choices": reassign_choices(request.app[DIRECTORY], alternatives=(inquiry.get("routing") or {}).get(
             "alternatives") or [], current=(inquiry.get("routing") or {}).get("affiliate_id")) if user.is_staff else [],
@@ -77,6 +79,14 @@ async def show(request: web.Request) -> web.Response:
         "base": f"{LIST}/{inquiry['reference']}", "close_reasons": _close_reasons(user, inquiry),
         "reason_labels": {reason.value: label for reason, label in closing.REASON_LABELS.items()},
     })
+
+
+def recorded_for(request: web.Request, inquiry: dict[str, Any]) -> Callable[[str | None], str]:
+    """The sentences the product stored about `inquiry` (its reasons), as the page shows them:
+    in the viewer's language where the console knows their shape (integrations/console/recorded.py)."""
+    locale = locale_of(request)
+    seen = recorded.viewer_of(request, inquiry, locale)
+    return lambda text: recorded.shown(text, locale, seen)
 
 
 def _close_reasons(user: User, inquiry: dict[str, Any]) -> dict[str, str]:

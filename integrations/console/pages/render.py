@@ -21,7 +21,7 @@ from yarl import URL
 from bot.i18n.wording import Refusal
 from bot.staff.accounts import User
 from bot.store.console.handoff_inbox import waiting_count
-from integrations.console import db, i18n, labels
+from integrations.console import db, i18n, labels, recorded
 from integrations.console.keys import SETTINGS, TEMPLATES
 from integrations.console.pages import csrf
 from integrations.console.pages.session import current_user
@@ -51,6 +51,7 @@ def setup_templates(app: web.Application) -> None:
     )
     i18n.install(env)
     env.globals["labels"] = labels  # names of codes, dates and numbers in the page's `locale`
+    env.globals["recorded"] = recorded  # routing rules' names and actors in the page's `locale`
 
 
 def paging(request: web.Request, path: str, *, page: int, total: int, page_size: int) -> dict[str, Any]:

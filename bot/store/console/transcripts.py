@@ -69,9 +69,15 @@ def list_conversations(*, session: Session, filters: ConversationFilters, scope:
     if filters.unexported_flags:
         stmt = stmt.where(exists(select(review_flags.c.id).where(
             review_flags.c.conversation_id == stats.c.sender_id, review_flags.c.exported_at.is_(None))))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    page = stmt.order_by(stats.c.last.desc()).limit(page_size).offset((max(filters.page, 1) - 1) * page_size)
+    # The total comes with the page (a window count): grouping 500,000 events once, not twice,
+    # halves the page's time. Past the last page there are no rows to carry it: counted apart.
+    page = (stmt.add_columns(func.count().over().label("total_rows")).order_by(stats.c.last.desc())
+            .limit(page_size).offset((max(filters.page, 1) - 1) * page_size))
     rows = [dict(row._mapping) for row in session.execute(page)]
+    total = rows[0]["total_rows"] if rows else (
+        session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one() if filters.page > 1 else 0)
+    for row in rows:
+        del row["total_rows"]
     for row in rows:
         row["last_question"] = None if row["reference"] else last_question(session=session, sender_id=row["sender_id"])
     return int(total), rows

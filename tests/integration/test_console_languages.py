@@ -213,6 +213,21 @@ async def test_the_organisation_pages_are_in_the_viewers_language(client, world)
     assert "1 organisation" in await _page(client, "/console/organisations?country=Allemagne")
 
 
+def _response_links(sessionmaker, reference: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The accept/decline link tokens of the inquiry's current decision for wm-fr (whose people
+    chose French) and for wikiedu (nobody chose a language)."""
+    from bot.delivery.lifecycle import create_response_links
+
+    with sessionmaker.begin() as session:
+        inquiry_id, decision_id = session.execute(
+            select(inquiries.c.id, routing_decisions.c.id).join(routing_decisions,
+                                                                routing_decisions.c.inquiry_id == inquiries.c.id)
+            .where(inquiries.c.reference == reference)).one()
+        return tuple(create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
+                                           affiliate_id=affiliate, expires_at=utcnow() + timedelta(days=3))
+                     for affiliate in ("wm-fr", "wikiedu"))
+
+
 @pytest.mark.asyncio
 async def test_the_response_links_speak_the_affiliates_language_else_the_browsers(db_url, engine, world, sessionmaker):
     """The e-mailed accept / decline pages (issue 16, third group: respond.py): in the language
@@ -220,19 +235,10 @@ async def test_the_response_links_speak_the_affiliates_language_else_the_browser
     affiliate nobody chose one for, in the browser's."""
     import time
 
-    from bot.delivery.lifecycle import create_response_links
     from bot.delivery.signing import sign_link
 
     secret = "s" * 32
-    with sessionmaker.begin() as session:
-        inquiry_id, decision_id = session.execute(
-            select(inquiries.c.id, routing_decisions.c.id).join(routing_decisions,
-                                                                routing_decisions.c.inquiry_id == inquiries.c.id)
-            .where(inquiries.c.reference == world["reference"])).one()
-        ours = create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
-                                     affiliate_id="wm-fr", expires_at=utcnow() + timedelta(days=3))
-        theirs = create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
-                                       affiliate_id="wikiedu", expires_at=utcnow() + timedelta(days=3))
+    ours, theirs = _response_links(sessionmaker, world["reference"])
     until = int(time.time()) + 3 * 86400
 
     def link(tokens: dict[str, str], action: str) -> str:
@@ -472,19 +478,10 @@ async def test_a_used_response_link_says_why_in_the_browsers_language(db_url, en
     Spanish of a browser whose affiliate chose no language."""
     import time
 
-    from bot.delivery.lifecycle import create_response_links
     from bot.delivery.signing import sign_link
 
     secret = "s" * 32
-    with sessionmaker.begin() as session:
-        inquiry_id, decision_id = session.execute(
-            select(inquiries.c.id, routing_decisions.c.id).join(routing_decisions,
-                                                                routing_decisions.c.inquiry_id == inquiries.c.id)
-            .where(inquiries.c.reference == world["reference"])).one()
-        ours = create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
-                                     affiliate_id="wm-fr", expires_at=utcnow() + timedelta(days=3))
-        theirs = create_response_links(session=session, inquiry_id=inquiry_id, decision_id=decision_id,
-                                       affiliate_id="wikiedu", expires_at=utcnow() + timedelta(days=3))
+    ours, theirs = _response_links(sessionmaker, world["reference"])
     until = int(time.time()) + 3 * 86400
     client = await console_client(db_url, link_secret=secret)
     try:

@@ -74,7 +74,7 @@ def test_staff_filter_open_a_transcript_flag_a_turn_and_see_the_dashboard(browse
         shot(page, "inquiries")
         page.click(f"a:text('{people['reference']}')")
         page.wait_for_selector("h1")
-        assert "Wikimédia France" in page.inner_text("main") and "country:chapter" in page.inner_text("main")
+        assert "Wikimédia France" in page.inner_text("main") and "by the rule “Chapter of the country”" in page.inner_text("main")
         page.click("a:text('transcript')")
         page.wait_for_selector("ol.transcript")
         # The people's view: the partner's words and the assistant's, one line each, nothing technical.

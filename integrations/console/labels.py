@@ -144,11 +144,7 @@ def when(value: datetime | str | float | None, locale: str = DEFAULT_LOCALE, zon
     `value` may be ISO 8601 text too (the JSON API shape of an inquiry) or a Unix time (Rasa's events)."""
     if value is None:
         return Markup("—")
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    elif not isinstance(value, datetime):  # a Unix time (Rasa's event timestamps)
-        value = datetime.fromtimestamp(float(value), tz=timezone.utc)
-    utc = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    utc = _utc(value)
     iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     shown = format_datetime(utc, "short", tzinfo=get_timezone(zone), locale=_locale(locale))
     return Markup('<time datetime="{0}" title="{1}">{2}</time>').format(
@@ -160,10 +156,19 @@ def day(value: datetime | str | None, locale: str = DEFAULT_LOCALE) -> Markup:
     on hover: for pages that list dates, not moments (an organisation's history)."""
     if not value:
         return Markup("—")
+    utc = _utc(value).date()
+    return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(
+        utc.isoformat(), escape(format_date(utc, "medium", locale=_locale(locale))))
+
+
+def _utc(value: datetime | str | float) -> datetime:
+    """`value` as an aware UTC datetime: ISO 8601 text (the JSON API's shape), a Unix time (Rasa's
+    events) or a datetime (naive ones are UTC, as the store writes them)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(
-        value.date().isoformat(), escape(format_date(value.date(), "medium", locale=_locale(locale))))
+    elif not isinstance(value, datetime):
+        value = datetime.fromtimestamp(float(value), tz=timezone.utc)
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 class UnknownName(ValueError):

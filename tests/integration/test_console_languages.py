@@ -213,6 +213,19 @@ async def test_the_organisation_pages_are_in_the_viewers_language(client, world)
     assert "1 organisation" in await _page(client, "/console/organisations?country=Allemagne")
 
 
+def _waiting_handoff(engine, sessionmaker, third_event) -> None:
+    """Conversation c-fr (the partner said "hola" in Spanish, then `third_event(t)`), waiting for a
+    person of wm-fr for 7 minutes."""
+    create_events_table(engine)
+    t = utcnow().timestamp() - 600
+    write_events(engine, "c-fr", [session_started(t=t), user("hola", "start_intake", t=t + 1), third_event(t + 2)])
+    with sessionmaker.begin() as session:
+        session.execute(handoffs.insert().values(
+            conversation_id="c-fr", status="waiting", language="es", affiliate_id="wm-fr",
+            requested_at=utcnow() - timedelta(minutes=7), notify_status="sent", notify_attempts=1,
+            notify_next_at=utcnow()))
+
+
 def _response_links(sessionmaker, reference: str) -> tuple[dict[str, str], dict[str, str]]:
     """The accept/decline link tokens of the inquiry's current decision for wm-fr (whose people
     chose French) and for wikiedu (nobody chose a language)."""
@@ -265,15 +278,7 @@ async def test_the_response_links_speak_the_affiliates_language_else_the_browser
 async def test_the_handoff_inbox_and_a_handoff_are_in_the_viewers_language(client, world, engine, sessionmaker):
     """The hand-off inbox, a hand-off's page (its answers named by the assistant's own French
     catalogue), the live script's texts and a refusal (issue 16, third group: hand-offs)."""
-    create_events_table(engine)
-    t = utcnow().timestamp() - 600
-    write_events(engine, "c-fr", [session_started(t=t), user("hola", "start_intake", t=t + 1),
-                                  slot("organization_type", "museum", t=t + 2)])
-    with sessionmaker.begin() as session:
-        session.execute(handoffs.insert().values(
-            conversation_id="c-fr", status="waiting", language="es", affiliate_id="wm-fr",
-            requested_at=utcnow() - timedelta(minutes=7), notify_status="sent", notify_attempts=1,
-            notify_next_at=utcnow()))
+    _waiting_handoff(engine, sessionmaker, lambda t: slot("organization_type", "museum", t=t))
     await log_in(client, FR)
     inbox = await _page(client, "/console/handoffs")
     assert "Votre disponibilité" in inbox and "attend une personne" in inbox and "espagnol" in inbox
@@ -339,15 +344,7 @@ async def test_the_handoff_reply_refusals_and_its_turns_are_in_the_viewers_langu
                                                                                    sessionmaker):
     """integrations/console/handoffs.py's refusals (an empty reply, a too long one) in German, on
     the page and in the JSON the page's script asks for; a hand-over in the transcript in French."""
-    create_events_table(engine)
-    t = utcnow().timestamp() - 600
-    write_events(engine, "c-fr", [session_started(t=t), user("hola", "start_intake", t=t + 1),
-                                  {"event": "pause", "timestamp": t + 2}])
-    with sessionmaker.begin() as session:
-        session.execute(handoffs.insert().values(
-            conversation_id="c-fr", status="waiting", language="es", affiliate_id="wm-fr",
-            requested_at=utcnow() - timedelta(minutes=7), notify_status="sent", notify_attempts=1,
-            notify_next_at=utcnow()))
+    _waiting_handoff(engine, sessionmaker, lambda t: {"event": "pause", "timestamp": t})
     await log_in(client, STAFF)
     page = "/console/handoffs/c-fr"
     german = {"Accept-Language": "de"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,6 +62,9 @@ REASONS: dict[str, str] = {
 TIMED_OUT = "no answer within the response window"
 NO_REASON_GIVEN = "declined without a reason"
 CANNED = (TIMED_OUT, NO_REASON_GIVEN)
+#: Who the status history and the erasure audit name for what the delivery worker did on its own
+#: (a response window ran out, a retention purge).
+WORKER = "delivery-worker"
 
 
 @dataclass(frozen=True)
@@ -332,6 +335,22 @@ def candidates_after(alternatives: Sequence[str], *, tried: Collection[str], las
     tried, always ending with the last resort (the first one is where it goes next). A decline by
     the last resort itself keeps the inquiry there (`reroute_inquiry`)."""
     return [a for a in dict.fromkeys(alternatives) if a not in tried and a != last_resort] + [last_resort]
+
+
+def after_decline(
+    decisions: Sequence[Mapping[str, Any]], affiliate_id: str, *, last_resort: str | None = None
+) -> tuple[str, str | None]:
+    """Where `affiliate_id`'s decline sends (or sent) the inquiry, from the decisions up to its own
+    last one, oldest first (what bot.staff.affiliate_view lets it see; each with `affiliate_id`
+    and `alternatives`): ("stays", None) when it is the last resort itself, ("fallback", the last
+    resort's id), or ("next", the next alternative's id)."""
+    own = [d for d in decisions if d["affiliate_id"] == affiliate_id]
+    last_resort = last_resort or fallback_affiliate()
+    if not own or affiliate_id == last_resort:
+        return "stays", None
+    going = candidates_after(own[-1].get("alternatives") or [], tried={d["affiliate_id"] for d in decisions},
+                             last_resort=last_resort)[0]
+    return ("fallback" if going == last_resort else "next"), going
 
 
 def _history(

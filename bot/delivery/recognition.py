@@ -53,6 +53,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "stopped_title": "Reports stopped",
         "stopped_text": "You will receive no more reports about this partnership. Thank you!",
         "invalid_title": "This link is not valid",
+        "unavailable_title": "We cannot answer right now",
+        "unavailable_text": "Our database cannot be reached at the moment. "
+                            "Please open the link again in a few minutes.",
     },
     "fr": {
         "subject": "Vos fichiers sur Wikimedia Commons : le bilan de {month}",
@@ -76,6 +79,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "stopped_title": "Bilans arrêtés",
         "stopped_text": "Vous ne recevrez plus de bilan sur ce partenariat. Merci !",
         "invalid_title": "Ce lien n’est pas valide",
+        "unavailable_title": "Nous ne pouvons pas répondre pour le moment",
+        "unavailable_text": "Notre base de données est momentanément inaccessible. "
+                            "Veuillez rouvrir le lien dans quelques minutes.",
     },
     "de": {
         "subject": "Ihre Dateien auf Wikimedia Commons: Bericht für {month}",
@@ -99,6 +105,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "stopped_title": "Berichte abbestellt",
         "stopped_text": "Sie erhalten keine weiteren Berichte zu dieser Partnerschaft. Vielen Dank!",
         "invalid_title": "Dieser Link ist nicht gültig",
+        "unavailable_title": "Wir können gerade nicht antworten",
+        "unavailable_text": "Unsere Datenbank ist im Moment nicht erreichbar. "
+                            "Bitte öffnen Sie den Link in einigen Minuten erneut.",
     },
     "es": {
         "subject": "Sus archivos en Wikimedia Commons: informe de {month}",
@@ -122,6 +131,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "stopped_title": "Informes cancelados",
         "stopped_text": "No recibirá más informes sobre esta colaboración. ¡Gracias!",
         "invalid_title": "Este enlace no es válido",
+        "unavailable_title": "No podemos responder en este momento",
+        "unavailable_text": "Nuestra base de datos no está disponible en este momento. "
+                            "Vuelva a abrir el enlace dentro de unos minutos.",
     },
     "pt": {
         "subject": "Os seus ficheiros na Wikimedia Commons: relatório de {month}",
@@ -145,6 +157,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "stopped_title": "Relatórios cancelados",
         "stopped_text": "Não receberá mais relatórios sobre esta parceria. Obrigado!",
         "invalid_title": "Esta ligação não é válida",
+        "unavailable_title": "De momento não conseguimos responder",
+        "unavailable_text": "A nossa base de dados está temporariamente indisponível. "
+                            "Volte a abrir a ligação daqui a alguns minutos.",
     },
     "ar": {
         "subject": "ملفاتكم على ويكيميديا كومنز: تقرير {month}",
@@ -166,6 +181,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "stopped_title": "تم إيقاف التقارير",
         "stopped_text": "لن تصلكم تقارير أخرى عن هذه الشراكة. شكرًا لكم!",
         "invalid_title": "هذا الرابط غير صالح",
+        "unavailable_title": "لا يمكننا الرد الآن",
+        "unavailable_text": "قاعدة بياناتنا غير متاحة حاليًا. يُرجى فتح الرابط مرة أخرى بعد بضع دقائق.",
     },
 }
 

@@ -101,9 +101,26 @@ class Record:
     wikidata_id: str | None = None
 
 
+#: Why two records are or are not one organisation, as stored with a proposal (English; the
+#: console shows them in the viewer's language through integrations.console.recorded).
+REASONS: dict[str, str] = {
+    "same_item": "same Wikidata item {item}",
+    "different_items": "different Wikidata items",
+    "same_domain": "same e-mail domain {domain}",
+    "same_domain_elsewhere": "same e-mail domain {domain}, different countries",
+    "different_countries": "different countries",
+    "no_name": "no name",
+    "different_numbers": "different numbers in the names",
+    "alike_other_types": "names {score} % alike, but different types",
+    "alike": "names {score} % alike",
+    "contains": "one name contains the other",
+    "initials": "one name is the other's initials",
+}
+
+
 @dataclass(frozen=True)
 class Match:
-    """A verdict with its score (0-100) and why, in words staff read."""
+    """A verdict with its score (0-100) and why, in words staff read (REASONS)."""
 
     verdict: Verdict
     score: float
@@ -180,41 +197,41 @@ def decide(a: Record, b: Record) -> Match:
     """Whether two records are one organisation: JOIN (confident), PROPOSE (ask staff), NONE."""
     if a.wikidata_id and b.wikidata_id:
         if a.wikidata_id == b.wikidata_id:
-            return Match(Verdict.JOIN, 100.0, f"same Wikidata item {a.wikidata_id}")
-        return Match(Verdict.NONE, 0.0, "different Wikidata items")
+            return Match(Verdict.JOIN, 100.0, REASONS["same_item"].format(item=a.wikidata_id))
+        return Match(Verdict.NONE, 0.0, REASONS["different_items"])
     same_country = (a.country or None) == (b.country or None)
     webmail, shared = mail_domains()
     if a.domain and a.domain == b.domain and a.domain not in shared and a.domain not in webmail:
         if same_country or not (a.country and b.country):
-            return Match(Verdict.JOIN, 100.0, f"same e-mail domain {a.domain}")
-        return Match(Verdict.PROPOSE, 90.0, f"same e-mail domain {a.domain}, different countries")
+            return Match(Verdict.JOIN, 100.0, REASONS["same_domain"].format(domain=a.domain))
+        return Match(Verdict.PROPOSE, 90.0, REASONS["same_domain_elsewhere"].format(domain=a.domain))
     if not same_country:
-        return Match(Verdict.NONE, 0.0, "different countries")
+        return Match(Verdict.NONE, 0.0, REASONS["different_countries"])
     return _by_name(a, b)
 
 
 def _by_name(a: Record, b: Record) -> Match:
     ka, kb = matching_key(a.name), matching_key(b.name)
     if not ka.text or not kb.text:
-        return Match(Verdict.NONE, 0.0, "no name")
+        return Match(Verdict.NONE, 0.0, REASONS["no_name"])
     types_differ = bool(a.type and b.type and a.type != b.type and "other" not in (a.type, b.type))
     if _numbers(ka) != _numbers(kb):  # "Paris 1" and "Paris 8" are two universities
-        return Match(Verdict.NONE, 0.0, "different numbers in the names")
+        return Match(Verdict.NONE, 0.0, REASONS["different_numbers"])
     score = float(fuzz.token_sort_ratio(ka.text, kb.text, processor=None))
     # "National-Bibliothek" and "Nationalbibliothek": one compound, written apart or together.
     same = ka.text == kb.text or "".join(ka.words) == "".join(kb.words)
     if same or (score >= JOIN_AT and min(len(ka.text), len(kb.text)) >= MIN_FUZZY_KEY
                               and _every_word_matched(ka.tokens, kb.tokens)):
         if types_differ:
-            return Match(Verdict.PROPOSE, score, f"names {score:.0f} % alike, but different types")
-        return Match(Verdict.JOIN, score, f"names {score:.0f} % alike")
+            return Match(Verdict.PROPOSE, score, REASONS["alike_other_types"].format(score=f"{score:.0f}"))
+        return Match(Verdict.JOIN, score, REASONS["alike"].format(score=f"{score:.0f}"))
     if score >= PROPOSE_AT:
-        return Match(Verdict.PROPOSE, score, f"names {score:.0f} % alike")
+        return Match(Verdict.PROPOSE, score, REASONS["alike"].format(score=f"{score:.0f}"))
     if _contains(ka, kb) or _contains(kb, ka):
-        return Match(Verdict.PROPOSE, score, "one name contains the other")
+        return Match(Verdict.PROPOSE, score, REASONS["contains"])
     if _acronym(ka, kb) or _acronym(kb, ka):
-        return Match(Verdict.PROPOSE, score, "one name is the other's initials")
-    return Match(Verdict.NONE, score, f"names {score:.0f} % alike")
+        return Match(Verdict.PROPOSE, score, REASONS["initials"])
+    return Match(Verdict.NONE, score, REASONS["alike"].format(score=f"{score:.0f}"))
 
 
 def _without_arabic_article(word: str) -> str:

@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 #: The status history's reason when a deflected conversation becomes an inquiry (English, the
 #: record; the console translates it by this text, integrations/console/recorded.py).
 AFTER_DEFLECTION = "partnership inquiry after deflection"
+#: Who the status history names for what the assistant itself recorded (the console says it
+#: in the viewer's language: integrations.console.recorded.ACTORS).
+ASSISTANT = "assistant"
 
 #: Attempts at inserting an inquiry; a retry only happens on a (vanishingly rare) reference clash.
 _INSERT_ATTEMPTS = 3
@@ -86,7 +89,7 @@ def submit_inquiry(
     qualification: Qualification,
     decision: DecisionLike | None,
     status: Status = Status.ROUTED,
-    actor: str = "assistant",
+    actor: str = ASSISTANT,
 ) -> StoredInquiry:
     """Store an inquiry with its organisation, routing decision and first status.
 
@@ -129,7 +132,7 @@ def record_deflection(
     language: str,
     organization_name: str | None = None,
     description: str | None = None,
-    actor: str = "assistant",
+    actor: str = ASSISTANT,
 ) -> StoredInquiry:
     """Record a deflected conversation (not a partnership): status `deflected`, no routing.
 

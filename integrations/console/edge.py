@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -28,6 +29,7 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from bot.store.outage import unreachable
+from integrations.console.i18n import N_
 from integrations.console.keys import SETTINGS
 from integrations.console.observed import REQUEST_ID
 
@@ -91,6 +93,26 @@ async def hardened(request: web.Request, handler: Handler) -> web.StreamResponse
 @web.middleware
 async def database_outage(request: web.Request, handler: Handler) -> web.StreamResponse:
     """503 (not 500) for a page that needed the database while it cannot be reached."""
+    return await _answering_outage(request, handler, lambda _: web.Response(
+        text=f"Service unavailable: {DATABASE_UNAVAILABLE}."))
+
+
+def outage_page(page: Callable[[web.Request], web.StreamResponse]) -> Callable[[Handler], Handler]:
+    """For a page people open from an e-mail, outside the console (an affiliate's answer link, a
+    partner's unsubscribe link): during a database outage, `page(request)` (a page in their
+    language) with Retry-After instead of database_outage's line of English."""
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            return await _answering_outage(request, handler, page)
+        return guarded
+    return wrap
+
+
+async def _answering_outage(request: web.Request, handler: Handler,
+                            page: Callable[[web.Request], web.StreamResponse]) -> web.StreamResponse:
+    """`handler`'s response, or `page(request)` as a 503 with Retry-After when the database could
+    not be reached; any other error goes on."""
     try:
         return await handler(request)
     except Exception as exc:
@@ -98,8 +120,10 @@ async def database_outage(request: web.Request, handler: Handler) -> web.StreamR
             raise
         log.warning("database unreachable (%s) on %s %s", type(exc).__name__, request.method,
                     redacted_path(request.path))
-        return web.Response(text=f"Service unavailable: {DATABASE_UNAVAILABLE}.", status=503,
-                            headers={"Retry-After": str(RETRY_AFTER_S)})
+        response = page(request)
+        response.set_status(503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
 
 
 async def _finish_body(request: web.Request, response: web.StreamResponse) -> None:
@@ -132,4 +156,5 @@ async def form_of(request: web.Request) -> MultiDictProxy[str | bytes | FileFiel
     try:
         return await request.post()
     except (ValueError, AssertionError, UnicodeDecodeError, asyncio.IncompleteReadError):
-        raise web.HTTPBadRequest(text="The form could not be read.") from None
+        # Marked for the catalogues: a console page says it in the viewer's language (pages.guard).
+        raise web.HTTPBadRequest(text=N_("The form could not be read.")) from None

@@ -10,11 +10,11 @@ come from Babel's CLDR data in any locale. The core's own wording and refusals
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, format_interval, get_timezone
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
@@ -22,6 +22,7 @@ from bot.i18n.catalog import load_catalog
 from bot.i18n.wording import Refusal, Wording
 from bot.routing.directory import Directory
 from bot.store.names import normalize_org_name
+from bot.vocab.subdivisions import subdivisions
 from integrations.console.i18n import N_, translate
 
 DEFAULT_LOCALE = "en"
@@ -159,6 +160,26 @@ def day(value: datetime | str | None, locale: str = DEFAULT_LOCALE) -> Markup:
     utc = _utc(value).date()
     return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(
         utc.isoformat(), escape(format_date(utc, "medium", locale=_locale(locale))))
+
+
+def region(code: str | None) -> str:
+    """A subdivision ("US-OH") by its usual name ("Ohio", the first of bot/vocab's table, which
+    holds the countries where routing reads a region); a code the table does not have stays."""
+    if not code:
+        return ""
+    names = subdivisions().get(code.partition("-")[0].upper(), {}).get(code.upper())
+    return names[0] if names else code
+
+
+def week(label: str, locale: str = DEFAULT_LOCALE) -> str:
+    """An ISO week as the dashboard stores it ("2026-W49") said as the days it spans in the
+    viewer's locale ("Nov 30 – Dec 6", "30 nov. – 6 déc."); a label it cannot read stays."""
+    year, _, number = label.partition("-W")
+    try:
+        monday = date.fromisocalendar(int(year), int(number), 1)
+    except ValueError:
+        return label
+    return format_interval(monday, monday + timedelta(days=6), "MMMd", locale=_locale(locale))
 
 
 def _utc(value: datetime | str | float) -> datetime:

@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.delivery.recognition import RTL, STOP_PATH, stop_claim, texts
 from bot.store.clock import utcnow
 from bot.store.recognition_reports import report_language, stop_reports
-from integrations.console import db, i18n
+from integrations.console import db, edge, i18n
 from integrations.console.keys import SETTINGS
 from integrations.console.pages.render import render_bare
 
@@ -49,6 +49,14 @@ def _invalid(request: web.Request) -> web.Response:
     return _page(request, language, texts(language)["invalid_title"], status=410)
 
 
+def _unavailable(request: web.Request) -> web.Response:
+    """The database cannot be reached: the browser's language (the partner's is in the database)."""
+    language = i18n.request_locale(request)
+    t = texts(language)
+    return _page(request, language, t["unavailable_title"], t["unavailable_text"], status=503)
+
+
+@edge.outage_page(_unavailable)
 async def show(request: web.Request) -> web.Response:
     partnership_id = _partnership(request)
     language = None if partnership_id is None else await db.read(request, report_language,
@@ -59,6 +67,7 @@ async def show(request: web.Request) -> web.Response:
     return _page(request, language, t["stop_title"], t["stop_text"], t["stop_button"])
 
 
+@edge.outage_page(_unavailable)
 async def stop(request: web.Request) -> web.Response:
     partnership_id = _partnership(request)
     if partnership_id is None:

@@ -3,13 +3,14 @@ status history's whys), shown in the viewer's language.
 
 The record stays English: the JSON API and the CSV show it as stored. The producers keep each
 sentence's English shape in one table next to the code that writes it (bot.intake.model.REASONS,
-bot.intake.client_cap.HELD_REASON, bot.routing.engine.REASONS and the `reason`s of
-data/routing.yml, bot.delivery.lifecycle.REASONS, bot.store.repository.AFTER_DEFLECTION); this
-module turns each shape into a pattern with named parts and pairs it with its translation here
-(the same English with %(name)s placeholders, marked for the console's catalogues). A stored text
-that matches a shape is shown translated, its parts rendered for the viewer: affiliate ids and
-rule codes become names, field names, licences, types, countries and languages are said in the
-viewer's language; what a person typed (a reason, a note) and affiliate names stay as written.
+bot.intake.client_cap.HELD_REASON, bot.routing.engine.REASONS and the `reason`s of data/routing.yml,
+bot.delivery.lifecycle.REASONS, bot.store.repository.AFTER_DEFLECTION,
+bot.organisations.matching.REASONS); this module turns each shape into a pattern with named parts
+and pairs it with its translation here (the same English with %(name)s placeholders, marked for the
+console's catalogues). A stored text that matches a shape is shown translated, its parts rendered
+for the viewer: affiliate ids and rule codes become names, field names, licences, types, countries
+and languages are said in the viewer's language; what a person typed (a reason, a note) and
+affiliate names stay as written.
 A text no shape matches (a note, an older wording) is shown as stored.
 
 tests/unit/test_recorded.py checks that every producer's shape has its translation here and in
@@ -31,6 +32,7 @@ from bot.delivery import lifecycle
 from bot.i18n.catalog import DEFAULT_LANGUAGE, load_catalog
 from bot.intake import client_cap, model
 from bot.intake.closing import CloseReason
+from bot.organisations import matching
 from bot.routing import Rules, default_router, engine, language_name
 from bot.routing.directory import Directory
 from bot.routing.rules import DEFAULT_REASON
@@ -121,6 +123,20 @@ LIFECYCLE = {
     "duplicate": N_("%(close_reason)s of %(original)s"),
     "duplicate_note": N_("%(close_reason)s of %(original)s: %(note)s"),
 }
+#: bot.organisations.matching.REASONS (the possible duplicate organisations staff review)
+MATCHING = {
+    "same_item": N_("same Wikidata item %(item)s"),
+    "different_items": N_("different Wikidata items"),
+    "same_domain": N_("same e-mail domain %(domain)s"),
+    "same_domain_elsewhere": N_("same e-mail domain %(domain)s, different countries"),
+    "different_countries": N_("different countries"),
+    "no_name": N_("no name"),
+    "different_numbers": N_("different numbers in the names"),
+    "alike_other_types": N_("names %(score)s %% alike, but different types"),
+    "alike": N_("names %(score)s %% alike"),
+    "contains": N_("one name contains the other"),
+    "initials": N_("one name is the other's initials"),
+}
 #: bot.store.repository.AFTER_DEFLECTION
 DEFLECTION = N_("partnership inquiry after deflection")
 #: Stand-ins the producers write where a person's words or a fact would be.
@@ -174,8 +190,10 @@ GROUP_TOPICS = {
     "education": N_("education"),
     "events": N_("events"),
 }
-#: Who did it, as an affiliate's view names people of others (bot.staff.affiliate_view).
-ACTORS = {STAFF_LABEL: N_("Wikimedia staff"), OTHER_AFFILIATE_LABEL: N_("another affiliate")}
+#: Who did it: the roles an affiliate's view names others' people by (bot.staff.affiliate_view),
+#: and the product's own parts.
+ACTORS = {STAFF_LABEL: N_("Wikimedia staff"), OTHER_AFFILIATE_LABEL: N_("another affiliate"),
+          repository.ASSISTANT: N_("the assistant"), lifecycle.WORKER: N_("the delivery service")}
 
 # -- shapes ----------------------------------------------------------------------------------
 
@@ -188,6 +206,8 @@ PARTS = {
     "close_reason": "|".join(re.escape(reason.value) for reason in CloseReason),
     "count": r"\d+",
     "cap": r"\d+",
+    "score": r"\d+",
+    "item": r"Q\d+",
     "code": r"[A-Za-z]{2,3}",
     "licence": r"[a-z0-9_]+",
     "rule": r"[A-Za-z0-9_:.-]+",
@@ -252,6 +272,7 @@ def _pairs(headlines: tuple[tuple[str, str], ...]) -> list[tuple[str, str, str]]
     out += [(f"routing:{k}", engine.REASONS[k], ROUTING[k]) for k in engine.REASONS if k in ROUTING]
     out.append(("place", engine.PLACE, PLACE))
     out += [(f"lifecycle:{k}", lifecycle.REASONS[k], LIFECYCLE[k]) for k in lifecycle.REASONS if k in LIFECYCLE]
+    out += [(f"matching:{k}", matching.REASONS[k], MATCHING[k]) for k in matching.REASONS if k in MATCHING]
     out.append(("deflection", repository.AFTER_DEFLECTION, DEFLECTION))
     out.append(("headline:", DEFAULT_REASON, HEADLINES[""]))
     out += [(f"headline:{rule_id}", reason, HEADLINES[rule_id])
@@ -431,6 +452,7 @@ _RENDER: dict[str, Callable[[str, Viewer], str]] = {
     "organization": _canned,
     "country": _country,
     "place": _place,
+    "region": lambda v, viewer: labels.region(v),
     "language": _language,
     "topic": _topic,
     "fields": _fields,
@@ -439,6 +461,7 @@ _RENDER: dict[str, Callable[[str, Viewer], str]] = {
     "licence": lambda v, viewer: load_catalog(viewer.locale).value_title("licence", v),
     "count": lambda v, viewer: labels.number(int(v), viewer.locale),
     "cap": lambda v, viewer: labels.number(int(v), viewer.locale),
+    "score": lambda v, viewer: labels.number(int(v), viewer.locale),
     "rule": lambda v, viewer: rule_label(v, viewer.locale),
     "close_reason": lambda v, viewer: translate(viewer.locale, CLOSE_REASONS[v]) if v in CLOSE_REASONS else v,
     "why": _why,
@@ -447,7 +470,7 @@ _RENDER: dict[str, Callable[[str, Viewer], str]] = {
 
 
 #: The parts said anew in English too (codes become names); the others are English already.
-_IN_ENGLISH = frozenset({"affiliate", "previous", "rule", "licence", "why", "others", "place"})
+_IN_ENGLISH = frozenset({"affiliate", "previous", "rule", "licence", "why", "others", "place", "region"})
 
 
 def _part(name: str, value: str, viewer: Viewer) -> str:

@@ -118,6 +118,14 @@ def _use(
     return ("declined", handover.affiliate_id), use.reference
 
 
+def _outage(request: web.Request) -> web.Response:
+    if i18n.REQUEST_KEY not in request:  # the affiliate's language was not read yet
+        _choose_language(request, None)
+    return _message(request, N_("The database cannot be reached"),
+                    N_("The console cannot reach its database right now. Please try again in a moment."), 503)
+
+
+@edge.outage_page(_outage)
 async def show(request: web.Request) -> web.Response:
     claim = _claim(request)
     if claim is None:
@@ -136,6 +144,7 @@ async def show(request: web.Request) -> web.Response:
     return render_bare(request, "respond_confirm.html", context, headers=HEADERS)
 
 
+@edge.outage_page(_outage)
 async def answer(request: web.Request) -> web.Response:
     claim = _claim(request)
     if claim is None:

@@ -33,7 +33,7 @@ from typing import Any
 from bot.delivery.endpoints import EndpointsConfig
 from bot.delivery.handles import links_for_decision
 from bot.delivery.handover import move_on
-from bot.delivery.lifecycle import TIMED_OUT, overdue_decisions
+from bot.delivery.lifecycle import TIMED_OUT, WORKER, overdue_decisions
 from bot.delivery.messages import accepted_email_to_partner, routed_email, webhook_body
 from bot.store import claim_deliveries, get_inquiry, mark_delivered, mark_failed
 from bot.store.clock import as_utc
@@ -233,7 +233,7 @@ class Worker:
         totals: dict[str, int] = {}
         while True:  # short transactions through a backlog, each with its own audit row
             with self.sessionmaker.begin() as session:
-                result = purge(session=session, policy=policy, actor="delivery-worker", now=now,
+                result = purge(session=session, policy=policy, actor=WORKER, now=now,
                                limit=self.purge_batch, record_empty=False)
             for name, n in result.counts.items():
                 if n:
@@ -280,7 +280,7 @@ class Worker:
             for item in overdue:
                 handover = move_on(
                     session=session, endpoints=self.endpoints, reference=item.reference,
-                    actor="delivery-worker", reason=TIMED_OUT, now=now,
+                    actor=WORKER, reason=TIMED_OUT, now=now,
                     decision_id=item.decision_id,
                 )
                 log.info("inquiry %s: %s did not answer in time -> %s", item.reference, item.affiliate_id,

@@ -146,6 +146,6 @@ def test_the_affiliate_sees_what_waits_and_confirms_accept_and_decline(browser, 
         shot(page, "declined")
         page.goto(console["url"] + "/console/inquiries")
         row = page.locator(f"tr:has(a:text('{refs['decline']}'))").inner_text()
-        assert "declined by you, moved on" in row and "routed" not in row
+        assert "declined by you, moved to Wikimedia CH (Switzerland)" in row and "routed" not in row
     finally:
         context.close()

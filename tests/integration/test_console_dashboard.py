@@ -15,7 +15,7 @@ from bot.intake.model import Inquiry, OrganizationType, PartnershipType, Status,
 from bot.store import change_status, submit_inquiry
 from bot.store.console.stats import dashboard, week_label
 from bot.store.tables import handoffs, inquiries, status_history
-from integrations.console import charts
+from integrations.console import charts, labels
 
 STAFF, FR = "staff@example.org", "fr@example.org"
 NOW = datetime.now(timezone.utc)
@@ -191,11 +191,14 @@ async def test_only_weeks_with_data_are_shown_in_the_range_picked(handed_off, db
     client = await console_client(db_url)
     try:
         await log_in(client, STAFF)
-        html = cells(await (await client.get("/console/dashboard")).text())
+        page = await (await client.get("/console/dashboard")).text()
+        html = cells(page)
         this_week = week_label(NOW.date())
         funnel = html[html.index("<caption class=\"sr\">Funnel per week"):]
         funnel = funnel[:funnel.index("</table>")]
-        assert funnel.count("<tr><td>") == 1 and f"<tr><td>{this_week}</td>" in funnel  # not twelve rows
+        # One row (not twelve), named by its days ("Nov 30 – Dec 6"), its ISO week on hover.
+        assert funnel.count("<tr><td>") == 1 and f"<tr><td>{labels.week(this_week)}</td>" in funnel
+        assert f'<span class="nowrap" title="{this_week}">{labels.week(this_week)}</span>' in page
         for weeks in (4, 12, 26, 52):
             assert f'<option value="{weeks}"' in html
         assert '<option value="12" selected>' in html
@@ -204,7 +207,7 @@ async def test_only_weeks_with_data_are_shown_in_the_range_picked(handed_off, db
         old = week_label((NOW - timedelta(weeks=20)).date())
         handed = wider[wider.index("<caption class=\"sr\">Hand-offs per week"):]
         handed = handed[:handed.index("</table>")]
-        assert handed.count("<tr><td>") == 2 and f"<tr><td>{old}</td><td>1</td><td>1</td></tr>" in handed
+        assert handed.count("<tr><td>") == 2 and f"<tr><td>{labels.week(old)}</td><td>1</td><td>1</td></tr>" in handed
         assert "…" not in wider
     finally:
         await client.close()

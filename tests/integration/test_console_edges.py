@@ -68,6 +68,18 @@ async def test_a_truncated_multipart_post_to_a_respond_link_is_a_400(client):
 
 
 @pytest.mark.asyncio
+async def test_a_console_form_that_cannot_be_read_is_a_page_in_the_viewers_language(client):
+    await log_in(client, "staff@example.org")
+    body = b'--XyZ\r\nContent-Disposition: form-data; name="note"\r\n\r\nunfin'
+    response = await client.post("/console/inquiries/WMP-ABCD1234/note", data=body,
+                                 headers={"Content-Type": "multipart/form-data; boundary=XyZ",
+                                          "Accept-Language": "de"})
+    page = await response.text()
+    assert response.status == 400 and response.content_type == "text/html", page
+    assert "Das Formular konnte nicht gelesen werden." in page and 'lang="de"' in page
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("path", ["/health", "/api/inquiries", "/api/nothing-here", "/respond/x", "/console/login"])
 async def test_every_response_carries_security_headers(client, path):
     response = await client.get(path, headers=AUTH)

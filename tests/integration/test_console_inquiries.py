@@ -36,6 +36,7 @@ def references(sessionmaker) -> dict[str, str]:
         for conv, name, kind, country, affiliate, description, consent in rows:
             inquiry = Inquiry(conversation_id=conv, partnership_type=PartnershipType.CONTENT_DONATION,
                               organization_name=name, organization_type=kind, country=country,
+                              region="US-OH" if country == "US" else None,
                               description=description, contact_name="Alex Example",
                               contact_email="alex@example.org", consent=consent)
             out[conv] = submit_inquiry(session=session, inquiry=inquiry, qualification=qualify(inquiry),
@@ -78,10 +79,11 @@ async def test_staff_list_filters_searches_sorts_and_escapes(client, references)
 async def test_the_list_shows_names_and_filters_take_them(client, references):
     await log_in(client, STAFF)
     html = cells(await page(client, "/console/inquiries"))
-    for label in ("<td>Content donation</td>", "<td>France</td>", "<td>United States</td>", "<td>Routed</td>",
+    for label in ("<td>Content donation</td>", "<td>France</td>", "<td>Routed</td>",
                   "<td>Wikimédia France</td>", "<td>Wiki Education (Wiki Education Foundation)</td>", "<td>English</td>"):
         assert label in html, label
     assert "<td>content_donation</td>" not in html and "<td>wm-fr</td>" not in html
+    assert '<td>United States / <span title="US-OH">Ohio</span></td>' in html  # the region by name, its code on hover
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" title="[^"]+ UTC">', html)
     for typed in ("France", "france", "FRANCE", "fr"):
         found = await page(client, f"/console/inquiries?country={typed}")

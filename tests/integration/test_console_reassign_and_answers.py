@@ -133,7 +133,7 @@ async def test_decline_says_where_it_goes_and_afterwards_declined_by_you_not_rou
     listed = await _get(client, "/console/inquiries")
     row = listed[listed.index(refs["lyon"]):]
     row = row[:row.index("</tr>")]
-    assert "declined by you, moved on" in row and "routed" not in row
+    assert f"declined by you, moved to {htmllib.escape(glam)}" in row and "routed" not in row
 
     # The next one declines too: the last resort is next, and named.
     await client.post("/console/logout", data={"csrf_token": await csrf_token(client, path)})
@@ -142,6 +142,9 @@ async def test_decline_says_where_it_goes_and_afterwards_declined_by_you_not_rou
     assert "It goes to <strong>Wikimedia Foundation Partnerships team</strong>" in asked
     await _post(client, path + "/decline", 303, reason="busy", confirm="yes")
     assert "moved to Wikimedia Foundation Partnerships team" in await _get(client, path)
+    listed = await _get(client, "/console/inquiries")
+    row = listed[listed.index(refs["lyon"]):]
+    assert "declined by you, moved to Wikimedia Foundation Partnerships team" in row[:row.index("</tr>")]
 
 
 @pytest.mark.asyncio

@@ -240,9 +240,12 @@ async def test_staff_merge_with_confirmation_split_and_decide_proposals(client, 
     from bot.store.tables import organization_proposals
     with sessionmaker.begin() as session:
         session.execute(organization_proposals.insert(), [
-            {"organization_id": nantes, "other_id": lyon, "score": 71, "reason": "similar names", "status": "open"}])
+            {"organization_id": nantes, "other_id": lyon, "score": 71, "reason": "names 71 % alike", "status": "open"}])
     proposals = await _page(client, "/console/organisations/proposals")
-    assert "similar names" in proposals and "71 %" in proposals
+    assert "names 71 % alike" in proposals and "71 %" in proposals
+    # The matcher's reason (bot.organisations.matching.REASONS) in the viewer's language.
+    french = await (await client.get("/console/organisations/proposals", headers={"Accept-Language": "fr"})).text()
+    assert "noms semblables à 71 %" in french and "alike" not in french
     proposal_id = proposals.split("/console/organisations/proposals/")[1].split("/")[0]
     await _post(client, f"/console/organisations/proposals/{proposal_id}/reject", "/console/organisations/proposals", {})
     assert "Nothing to review." in await _page(client, "/console/organisations/proposals")

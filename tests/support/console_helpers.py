@@ -13,13 +13,14 @@ from integrations.console.app import create_app
 PASSWORD = "correct horse battery"
 SECRET = "a-session-secret-for-tests-only"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-_NOWRAP = re.compile(r'<span class="nowrap">([^<]*)</span>')
+_NOWRAP = re.compile(r'<span class="nowrap"(?: title="[^"]*")?>([^<]*)</span>')
 _CELL_LABEL = re.compile(r' data-label="[^"]*"')
 
 
 def cells(html: str) -> str:
     """The page without its cells' data-label attributes (their column's name, which a phone
-    shows on each stacked card) nor the spans keeping a week label on one line, for assertions
+    shows on each stacked card) nor the spans keeping a week label on one line (and giving its
+    ISO week on hover), for assertions
     that read a table's cells."""
     return _NOWRAP.sub(r"\1", _CELL_LABEL.sub("", html))
 

@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from bot.delivery import lifecycle
 from bot.intake import client_cap, model
 from bot.intake.model import Inquiry, Licence, OrganizationType, PartnershipType, qualify
+from bot.organisations import matching
 from bot.routing import DEFAULT_DATA_DIR, default_router, engine, load_directory, load_rules, route
 from bot.routing.rules import DEFAULT_REASON
 from bot.store import repository
@@ -39,7 +40,7 @@ def viewer(locale: str, country: str | None = "US", languages: tuple[str, ...] =
 def test_every_producer_table_has_its_translations_and_the_same_wording():
     """Change a sentence in bot/ and this says which translation to change with it."""
     tables = [(model.REASONS, recorded.QUALIFICATION), (engine.REASONS, recorded.ROUTING),
-              (lifecycle.REASONS, recorded.LIFECYCLE)]
+              (lifecycle.REASONS, recorded.LIFECYCLE), (matching.REASONS, recorded.MATCHING)]
     for produced, translated in tables:
         assert set(produced) == set(translated)
         for key, english in produced.items():
@@ -120,6 +121,36 @@ def test_every_qualification_and_routing_reason_the_producers_write_is_recognise
                                "routing:fallback_country"}
 
 
+def test_every_reason_the_organisation_matcher_writes_is_recognised():
+    def record(name: str, **values: str) -> matching.Record:
+        return matching.Record(name=name, **values)
+
+    pairs = [
+        (record("Musée A", wikidata_id="Q1"), record("Musée B", wikidata_id="Q1")),
+        (record("Musée A", wikidata_id="Q1"), record("Musée A", wikidata_id="Q2")),
+        (record("Musée A", domain="musee-a.fr"), record("Musée B", domain="musee-a.fr")),
+        (record("Musée A", domain="musee-a.fr", country="FR"), record("Musée B", domain="musee-a.fr", country="BE")),
+        (record("Musée A", country="FR"), record("Musée A", country="BE")),
+        (record("", country="FR"), record("Musée A", country="FR")),
+        (record("Université Paris 1"), record("Université Paris 8")),
+        (record("Museo Nacional del Prado", type="museum"), record("Museo Nacional del Prado", type="library")),
+        (record("Museo Nacional del Prado"), record("Museo Nacional del Prado")),
+        (record("Museo Nacional del Prado"), record("Museo Nacional de Prado")),
+        (record("Museo Nacional del Prado"), record("Museo del Prado")),
+        (record("Bibliothèque nationale de France"), record("BnF")),
+        (record("Museo del Prado"), record("Rijksmuseum")),
+    ]
+    seen = set()
+    for a, b in pairs:
+        reason = matching.decide(a, b).reason
+        key = recorded.recognised(reason)
+        assert key is not None and key.startswith("matching:"), reason
+        seen.add(key)
+    assert seen == {f"matching:{k}" for k in matching.REASONS}
+    assert recorded.shown("names 87 % alike, but different types", "fr") == (
+        "noms semblables à 87 %, mais de types différents")
+
+
 def test_user_group_preferences_are_recognised(tmp_path):
     """The tie-breaking sentences of country:user-group and country:language-community (the
     ROUTING.md examples meet them only with a directory of many groups)."""
@@ -152,7 +183,8 @@ def _sample(english: str) -> str:
               "country": "the United States", "place": "the United States", "language": "Spanish",
               "fields": "licence, contact email", "topic": "health", "region": "US-OH", "name": "Wikimedia X",
               "others": "Wikimedia Y", "why": "its id comes first", "organization": "Musée de Lyon",
-              "target": "Wikidata", "words": "hospital", "wikimedia_region": "North America"}
+              "target": "Wikidata", "words": "hospital", "wikimedia_region": "North America",
+              "score": "87", "item": "Q42", "domain": "musee-lyon.fr"}
     return english.format(**{name: values[name] for name in recorded.fields_of(english)})
 
 
@@ -170,7 +202,7 @@ def test_each_shape_is_shown_in_french_and_arabic_with_its_parts_said_for_the_vi
         # Codes are not shown; names, references and typed text are, as written.
         assert "wm-fr" not in shown and "country:chapter" not in shown and "cc_by_sa" not in shown
         for kept in ("they run the course", "same museum", "WMP-2024-000001", "Wikimedia X", "Musée de Lyon",
-                     "staff:ana@example.org", "hospital"):
+                     "staff:ana@example.org", "hospital", "Q42", "musee-lyon.fr", "87"):
             if kept in stored:
                 assert kept in shown, (kept, shown)
         if "affiliate" in fields:
@@ -195,10 +227,10 @@ def test_french_and_arabic_examples_read_as_written():
         "أُعيد إسناده إلى Wikimédia France: nous les connaissons")
     assert recorded.shown("duplicate of WMP-1: see the other", "fr", fr) == "doublon de WMP-1 : see the other"
     assert recorded.shown("spam", "ar", ar) == "رسائل مزعجة"
-    # The country named from the inquiry's own code, the region kept.
+    # The country named from the inquiry's own code, the region by its name.
     said = "Wikimedia District of Columbia is the Wikimedia chapter for US-DC in the United States."
     assert recorded.shown(said, "fr", fr) == (
-        "Wikimedia District of Columbia est le chapitre Wikimedia compétent (US-DC, États-Unis).")
+        "Wikimedia District of Columbia est le chapitre Wikimedia compétent (District of Columbia, États-Unis).")
     assert recorded.shown("It is preferred over 3 other matching groups because it works in Spanish.", "fr", fr) == (
         "Il est préféré à 3 autres groupes correspondants, car il travaille en espagnol.")
     # An affiliate's view names staff by their role: that role is said in the viewer's language.
@@ -223,8 +255,12 @@ def test_a_text_of_no_known_shape_is_shown_as_stored(text):
 def test_english_names_the_codes_and_keeps_the_rest_as_stored():
     en = viewer("en")
     assert recorded.shown("re-routed to wm-de", "en", en) == "re-routed to Wikimedia Deutschland"
-    same = "Wikimedia District of Columbia is the Wikimedia chapter for US-DC in the United States."
+    said = "Wikimedia District of Columbia is the Wikimedia chapter for US-DC in the United States."
+    assert recorded.shown(said, "en", en) == said.replace("US-DC", "District of Columbia")
+    same = "Wikimedia X is the Wikimedia chapter for Bavaria in Germany."  # no known code: as stored
     assert recorded.shown(same, "en", en) == same
+    assert recorded.shown("It is preferred over Wikimedia Y because it declares the region NG-LA.", "en", en) == (
+        "It is preferred over Wikimedia Y because it declares the region Lagos.")
     assert recorded.shown("The licence (cc_by) is accepted for this kind of donation.", "en", en) == (
         "The licence (CC BY) is accepted for this kind of donation.")
 
@@ -235,3 +271,5 @@ def test_rule_codes_and_actors_by_name():
     assert recorded.rule_label("something:new", "fr") == "something:new"
     assert recorded.actor("Wikimedia staff", "de") == "Wikimedia-Team"
     assert recorded.actor("staff:ana@example.org", "de") == "staff:ana@example.org"
+    assert recorded.actor(repository.ASSISTANT, "es") == "el asistente"
+    assert recorded.actor(lifecycle.WORKER, "fr") == "le service d’envoi"

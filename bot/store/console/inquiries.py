@@ -15,7 +15,8 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from bot.staff.affiliate_view import affiliate_view
+from bot.delivery.lifecycle import after_decline
+from bot.staff.affiliate_view import DECLINED, affiliate_view
 from bot.store.clock import start_of_day, utcnow
 from bot.store.decisions import CURRENT_DECISION
 from bot.store.names import canonical_reference, search_words
@@ -117,20 +118,24 @@ def export_inquiries(*, session: Session, filters: InquiryFilters, scope: str | 
 
 
 def _scoped_rows(session: Session, rows: list[dict[str, Any]], scope: str | None) -> list[dict[str, Any]]:
-    """The list's flat rows as the affiliate `scope` may see them (staff: unchanged)."""
+    """The list's flat rows as the affiliate `scope` may see them (staff: unchanged). A row the
+    affiliate declined says where its decline sent it, as the inquiry page does: `declined_to`,
+    (kind, affiliate id) of bot.delivery.lifecycle.after_decline."""
     if scope is None:
         return rows
     decisions, history = decisions_and_history(session=session, inquiry_ids=[row["id"] for row in rows])
     out = []
     for row in rows:
-        nested = {"status": row["status"], "contact": {"name": row["contact_name"], "email": row["contact_email"]},
+        nested = {"status": row["status"], "decisions": decisions[row["id"]],
+                  "contact": {"name": row["contact_name"], "email": row["contact_email"]},
                   "routing": {"affiliate_id": row["affiliate_id"], "rule": row["rule"], "reasons": [],
                               "alternatives": []} if row["affiliate_id"] else None}
         view = affiliate_view(nested, affiliate_id=scope, decisions=decisions[row["id"]], history=history[row["id"]])
         routing = view["routing"] or {}
         out.append({**row, "status": view["status"], "contact_name": view["contact"]["name"],
                     "contact_email": view["contact"]["email"], "affiliate_id": routing.get("affiliate_id"),
-                    "rule": routing.get("rule")})
+                    "rule": routing.get("rule"),
+                    "declined_to": after_decline(view["decisions"], scope) if view["status"] == DECLINED else None})
     return out
 
 

@@ -117,12 +117,13 @@ async def show(request: web.Request) -> web.Response:
     time_to_accept = [(names.get(a, a), d) for a, d in stats["time_to_accept"]]
     funnel = named(stats["funnel"], locale)
     handoff_weeks = named(stats["handoffs"]["weeks"], locale) if stats["staff"] else {}
+    weeks = [labels.week(week, locale) for week in stats["weeks"]]  # "Nov 30 – Dec 6", not "2026-W49"
 
     def title(text: str) -> str:
         return translate(locale, text)
 
     svg = {
-        "funnel": charts.grouped(title(N_("Funnel per week")), stats["weeks"], funnel, ident="funnel", locale=locale),
+        "funnel": charts.grouped(title(N_("Funnel per week")), weeks, funnel, ident="funnel", locale=locale),
         "by_type": charts.bars(title(N_("Inquiries by partnership type")), by_type, ident="type", locale=locale),
         "by_country": charts.bars(title(N_("Inquiries by country (top 15)")), by_country, ident="country",
                                   locale=locale),
@@ -135,9 +136,10 @@ async def show(request: web.Request) -> web.Response:
     if stats["staff"]:
         svg["drop_off"] = charts.bars(title(N_("Where partners left the form")), drop_off, ident="drop",
                                       locale=locale)
-        svg["fallback"] = charts.bars(title(N_("Fallback rate per week")), stats["fallback_rate"], ident="fallback",
-                                      unit=" %", locale=locale)
-        svg["handoffs"] = charts.grouped(title(N_("Hand-offs to a person per week")), stats["weeks"], handoff_weeks,
+        svg["fallback"] = charts.bars(title(N_("Fallback rate per week")),
+                                      [(labels.week(week, locale), rate) for week, rate in stats["fallback_rate"]],
+                                      ident="fallback", unit=" %", locale=locale)
+        svg["handoffs"] = charts.grouped(title(N_("Hand-offs to a person per week")), weeks, handoff_weeks,
                                          ident="handoffs", locale=locale)
     # Read fresh, never cached: staff act on it (`intake endpoints enable`).
     disabled = await db.read(request, list_disabled_endpoints) if user.is_staff else []

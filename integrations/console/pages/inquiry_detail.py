@@ -8,15 +8,14 @@ from typing import Any
 from aiohttp import web
 
 from bot.delivery.handover import accept, move_on, reassign
-from bot.delivery.lifecycle import candidates_after
+from bot.delivery.lifecycle import after_decline
 from bot.i18n.wording import Refusal
 from bot.intake.closing import refusal
-from bot.routing import fallback_affiliate
 from bot.routing.directory import Directory
 from bot.staff.accounts import User
 from bot.store.console.inquiries import NOTE_VISIBILITIES, add_note, inquiry_detail
 from bot.store.partnerships import OUTCOME_FIELDS, Outcome, PartnershipStatus, save_partnership
-from integrations.console import closing, db, edge, recorded
+from integrations.console import closing, db, edge, labels, recorded
 from integrations.console.i18n import N_
 from integrations.console.keys import DIRECTORY, ENDPOINTS
 from integrations.console.pages.affiliate_choice import reassign_choices, resolve
@@ -66,7 +65,7 @@ async def show(request: web.Request) -> web.Response:
     names = {affiliate.id: affiliate.name for affiliate in request.app[DIRECTORY]}
     declined = None
     if not user.is_staff and user.affiliate_id and not inquiry.get("holding") and inquiry["status"] == "declined":
-        declined = after_decline(inquiry, user.affiliate_id, request.app[DIRECTORY])
+        declined = declined_to(inquiry, user.affiliate_id, request.app[DIRECTORY])
     shown = recorded_for(request, inquiry)
     return await render(request, "inquiry.html", {
         "declined": declined, "shown": shown,
@@ -207,7 +206,7 @@ async def _confirm_answer(request: web.Request, inquiry: dict[str, Any], action:
     """The page that asks an affiliate to confirm its answer and says what happens next."""
     user = viewer(request)
     assert user.affiliate_id is not None  # only the holding affiliate's users answer
-    where, name = after_decline(inquiry, user.affiliate_id, request.app[DIRECTORY])
+    where, name = declined_to(inquiry, user.affiliate_id, request.app[DIRECTORY])
     return await render(request, "answer_confirm.html", {
         "section": "inquiries", "inquiry": inquiry, "action": action, "reason": reason, "next_kind": where,
         "next_name": name, "base": f"{LIST}/{inquiry['reference']}",
@@ -215,19 +214,11 @@ async def _confirm_answer(request: web.Request, inquiry: dict[str, Any], action:
     })
 
 
-def after_decline(inquiry: dict[str, Any], affiliate_id: str, directory: Directory) -> tuple[str, str | None]:
+def declined_to(inquiry: dict[str, Any], affiliate_id: str, directory: Directory) -> tuple[str, str | None]:
     """Where `affiliate_id`'s decline sends (or sent) the inquiry, from the decisions it sees
-    (bot.staff.affiliate_view: up to its own last one): ("stays", None) when it is the last resort
-    itself, ("fallback", the last resort's name), or ("next", the next alternative's name)."""
-    decisions = inquiry.get("decisions") or []
-    own = [d for d in decisions if d["affiliate_id"] == affiliate_id]
-    last_resort = fallback_affiliate()
-    if not own or affiliate_id == last_resort:
-        return "stays", None
-    going = candidates_after(own[-1].get("alternatives") or [], tried={d["affiliate_id"] for d in decisions},
-                             last_resort=last_resort)[0]
-    name = directory.get(going).name if going in directory else going
-    return ("fallback" if going == last_resort else "next"), name
+    (bot.delivery.lifecycle.after_decline), the affiliate named."""
+    kind, going = after_decline(inquiry.get("decisions") or [], affiliate_id)
+    return kind, None if going is None else labels.affiliate(directory, going)
 
 
 def _records(user: User, inquiry: dict[str, Any]) -> bool:

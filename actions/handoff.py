@@ -67,7 +67,10 @@ class ActionRequestPerson(Action):
             log.warning("a hand-off request could not be recorded (%s)", type(error).__name__)
             handoff, new = {"status": HandoffStatus.MISSED.value, "affiliate_id": None}, True
         if handoff["status"] in OPEN:
-            if not new:
+            # "Already waiting" only when the partner was told so: a hand-off found open while the
+            # conversation does not say so was recorded by an action server that died before
+            # Rasa heard back (the call was sent to another), and the partner was told nothing.
+            if not new and tracker.get_slot(HANDOFF) == HandoffOutcome.WAITING.value:
                 dispatcher.utter_message(response="utter_handoff_already")
             elif affiliate := _affiliate_name(handoff.get("affiliate_id")):
                 dispatcher.utter_message(response="utter_handoff_waiting_affiliate", affiliate=affiliate)

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import handoff
 from actions.ask import AskContactEmail, AskCountry, AskLicence
 from actions.flow import ActionSessionStart, ActionStopIntake
 from actions.intake_form import ValidateIntakeForm
@@ -229,3 +230,16 @@ def test_the_offer_is_answered_in_the_partner_words_and_keeps_what_was_said_befo
     assert values["stage"] == "collecting" and values["country"] == "IE" and values["organization_type"] == "museum"
     values, messages, _ = act(ActionAnswerOffer(), tracker(offered, text="no thanks", intent="deny", active_loop=None))
     assert values["stage"] == "declined" and messages[0]["response"] == "utter_no_problem"
+
+
+@pytest.mark.parametrize(("told", "said"), [(None, "utter_handoff_waiting_team"),
+                                            ("waiting", "utter_handoff_already")])
+def test_a_hand_off_found_open_is_announced_unless_the_partner_was_told(monkeypatch, told, said):
+    """An action server killed after recording the request, before answering: HAProxy sends the
+    call to another, which finds the hand-off open. The partner heard nothing yet, so they are told
+    who will answer, not that they are "already waiting"."""
+    monkeypatch.setattr(handoff, "_request", lambda *args: ({"status": "waiting", "affiliate_id": None}, False))
+    values, messages, events = act(handoff.ActionRequestPerson(),
+                                   tracker({"handoff": told}, text="a person please", active_loop=None))
+    assert [m.get("response") for m in messages] == [said]
+    assert values["handoff"] == "waiting" and any(e.get("event") == "pause" for e in events)

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 #: record; the console translates it by this text, integrations/console/recorded.py).
 AFTER_DEFLECTION = "partnership inquiry after deflection"
 #: Who the status history names for what the assistant itself recorded (the console says it
-#: in the viewer's language: integrations.console.recorded.ACTORS).
+#: in the viewer's language: integrations.console.recorded_texts.ACTORS).
 ASSISTANT = "assistant"
 
 #: Attempts at inserting an inquiry; a retry only happens on a (vanishingly rare) reference clash.

@@ -6,15 +6,15 @@ sentence's English shape in one table next to the code that writes it (bot.intak
 bot.intake.client_cap.HELD_REASON, bot.routing.engine.REASONS and the `reason`s of data/routing.yml,
 bot.delivery.lifecycle.REASONS, bot.store.repository.AFTER_DEFLECTION,
 bot.organisations.matching.REASONS); this module turns each shape into a pattern with named parts
-and pairs it with its translation here (the same English with %(name)s placeholders, marked for the
-console's catalogues). A stored text that matches a shape is shown translated, its parts rendered
-for the viewer: affiliate ids and rule codes become names, field names, licences, types, countries
-and languages are said in the viewer's language; what a person typed (a reason, a note) and
-affiliate names stay as written.
+and pairs it with its translation in integrations.console.recorded_texts (the same English with
+%(name)s placeholders, marked for the console's catalogues). A stored text that matches a shape is
+shown translated, its parts rendered for the viewer: affiliate ids and rule codes become names,
+field names, licences, types, countries and languages are said in the viewer's language; what a
+person typed (a reason, a note) and affiliate names stay as written.
 A text no shape matches (a note, an older wording) is shown as stored.
 
-tests/unit/test_recorded.py checks that every producer's shape has its translation here and in
-every catalogue: change a sentence in bot/ and the test says what to change here.
+tests/unit/test_recorded.py checks that every producer's shape has its translation there and in
+every catalogue: change a sentence in bot/ and the test says what to change there.
 """
 from __future__ import annotations
 
@@ -36,164 +36,11 @@ from bot.organisations import matching
 from bot.routing import Rules, default_router, engine, language_name
 from bot.routing.directory import Directory
 from bot.routing.rules import DEFAULT_REASON
-from bot.staff.affiliate_view import OTHER_AFFILIATE_LABEL, STAFF_LABEL
 from bot.store import repository
 from integrations.console import labels
-from integrations.console.i18n import N_, translate
+from integrations.console import recorded_texts as texts
+from integrations.console.i18n import translate
 from integrations.console.keys import DIRECTORY, SETTINGS
-
-# -- the translations, by the producers' keys ------------------------------------------------
-
-#: bot.intake.model.REASONS
-QUALIFICATION = {
-    "restricted": N_("%(target)s only accepts material that anyone may reuse, also commercially and with "
-                     "changes; a non-commercial, no-derivatives or all-rights-reserved licence does not allow "
-                     "that."),
-    "licence_unsure": N_("The partner is not sure which licence applies."),
-    "attribution_data": N_("Wikidata takes CC0 data only; the data is offered under an attribution licence."),
-    "missing": N_("Missing: %(fields)s."),
-    "no_consent": N_("No consent to store contact details, so the affiliate cannot reply directly."),
-    "complete": N_("Every required answer was given and consent to be contacted was granted."),
-    "licence_accepted": N_("The licence (%(licence)s) is accepted for this kind of donation."),
-}
-#: bot.intake.client_cap.HELD_REASON
-HELD = N_("more than %(cap)s inquiries from one address in an hour: held for review, not delivered; "
-          "proposed route: %(affiliate)s (%(rule)s)")
-#: bot.routing.engine.REASONS
-ROUTING = {
-    "continuity": N_("%(name)s has already accepted an inquiry from %(organization)s, so this one goes to them as "
-                     "well."),
-    "fixed": N_("The partnership type is %(type)s."),
-    "fixed_organization": N_("The partnership type is %(type)s and the organisation is %(organization_type)s."),
-    "fixed_country": N_("The partnership type is %(type)s and the organisation is in %(country)s."),
-    "fixed_organization_country": N_("The partnership type is %(type)s and the organisation is "
-                                     "%(organization_type)s and the organisation is in %(country)s."),
-    "thematic_topic": N_("%(name)s is the Wikimedia thematic organisation for %(topic)s."),
-    "topic_words": N_("The organisation's name or description mentions %(words)s."),
-    "thematic_language": N_("%(name)s is the Wikimedia thematic organisation for the %(language)s language."),
-    "content_language": N_("The content is in %(language)s (%(code)s)."),
-    "chapter": N_("%(name)s is the Wikimedia chapter for %(place)s."),
-    "language_community": N_("%(name)s is the Wikimedia community for %(language)s in %(country)s."),
-    "first_by_id": N_("It comes first by id among %(count)s matching groups."),
-    "user_group": N_("%(name)s is the Wikimedia user group for %(place)s."),
-    "preferred": N_("It is preferred over %(others)s because %(why)s."),
-    "other_groups": N_("%(count)s other matching groups"),
-    "why_region": N_("it declares the region %(region)s"),
-    "why_topic": N_("it works on %(topic)s"),
-    "why_language": N_("it works in %(language)s"),
-    "why_id": N_("its id comes first"),
-    "content_community": N_("%(name)s is the Wikimedia community for content in %(language)s."),
-    "none_in_country": N_("No Wikimedia chapter or user group in %(country)s matches this inquiry."),
-    "fallback": N_("No Wikimedia affiliate was found, so the %(name)s will handle this inquiry."),
-    "fallback_country": N_("No Wikimedia affiliate was found for %(country)s, so the %(name)s will handle this "
-                           "inquiry."),
-    "fallback_language": N_("No Wikimedia affiliate was found for content in %(language)s, so the %(name)s will "
-                            "handle this inquiry."),
-    "fallback_country_language": N_("No Wikimedia affiliate was found for %(country)s or content in "
-                                    "%(language)s, so the %(name)s will handle this inquiry."),
-    "wikimedia_region": N_("%(country)s is in the Wikimedia region %(wikimedia_region)s."),
-}
-#: bot.routing.engine.PLACE
-PLACE = N_("%(region)s in %(country)s")
-#: The `reason` of each fixed route of data/routing.yml, by rule id ("" for rules.DEFAULT_REASON).
-#: A rules file whose reason differs from the one translated here is shown in English.
-HEADLINES = {
-    "": N_("%(name)s handles this kind of partnership."),
-    "team:technology-commercial": N_("%(name)s handles technology partnerships with companies, such as "
-                                     "high-volume access to Wikimedia content."),
-    "team:technology": N_("%(name)s handles technology partnerships."),
-    "team:funding": N_("%(name)s handles offers to give money to, sponsor or donate to Wikimedia."),
-    "team:research": N_("%(name)s handles research collaborations."),
-    "team:media": N_("%(name)s handles requests from the press and journalists."),
-    "education-us-ca": N_("%(name)s runs the Wikipedia education programme for universities in the United States "
-                          "and Canada."),
-}
-#: bot.delivery.lifecycle.REASONS
-LIFECYCLE = {
-    "accepted": N_("accepted by %(affiliate)s"),
-    "declined": N_("%(affiliate)s declined or did not answer"),
-    "declined_why": N_("%(affiliate)s declined or did not answer: %(reason)s"),
-    "stays": N_("no alternative left; stays with %(affiliate)s"),
-    "next": N_("%(affiliate)s is the next alternative after %(previous)s."),
-    "rerouted": N_("re-routed to %(affiliate)s"),
-    "reassigned_by": N_("Re-assigned by %(actor)s: %(reason)s"),
-    "reassigned_to": N_("re-assigned to %(affiliate)s: %(reason)s"),
-    "closed": N_("%(close_reason)s"),
-    "closed_note": N_("%(close_reason)s: %(note)s"),
-    "duplicate": N_("%(close_reason)s of %(original)s"),
-    "duplicate_note": N_("%(close_reason)s of %(original)s: %(note)s"),
-}
-#: bot.organisations.matching.REASONS (the possible duplicate organisations staff review)
-MATCHING = {
-    "same_item": N_("same Wikidata item %(item)s"),
-    "different_items": N_("different Wikidata items"),
-    "same_domain": N_("same e-mail domain %(domain)s"),
-    "same_domain_elsewhere": N_("same e-mail domain %(domain)s, different countries"),
-    "different_countries": N_("different countries"),
-    "no_name": N_("no name"),
-    "different_numbers": N_("different numbers in the names"),
-    "alike_other_types": N_("names %(score)s %% alike, but different types"),
-    "alike": N_("names %(score)s %% alike"),
-    "contains": N_("one name contains the other"),
-    "initials": N_("one name is the other's initials"),
-}
-#: bot.store.repository.AFTER_DEFLECTION
-DEFLECTION = N_("partnership inquiry after deflection")
-#: Stand-ins the producers write where a person's words or a fact would be.
-CANNED = {
-    lifecycle.TIMED_OUT: N_("no answer within the response window"),
-    lifecycle.NO_REASON_GIVEN: N_("declined without a reason"),
-    engine.YOUR_ORGANISATION: N_("your organisation"),
-    engine.YOUR_COUNTRY: N_("your country"),
-}
-
-# -- labels of the codes inside them ---------------------------------------------------------
-
-#: The fields "Missing: ..." names (bot.intake.model.missing_fields, "_" written as spaces).
-FIELDS = {
-    "organization name": N_("name of the organisation"),
-    "organization type": N_("type of organisation"),
-    "description": N_("description"),
-    "licence": N_("licence"),
-    "contact email": N_("contact e-mail address"),
-}
-#: Routing rules by their code: those of data/routing.yml and the lifecycle's.
-RULES = {
-    "continuity": N_("Same affiliate as before"),
-    "team:technology-commercial": N_("Foundation team: technology with a company"),
-    "team:technology": N_("Foundation team: technology"),
-    "team:funding": N_("Foundation team: funding"),
-    "team:research": N_("Foundation team: research"),
-    "team:media": N_("Foundation team: press"),
-    "thematic:topic": N_("Thematic organisation (topic)"),
-    "thematic:language": N_("Thematic organisation (language)"),
-    "education-us-ca": N_("Education in the United States and Canada"),
-    "country:chapter": N_("Chapter of the country"),
-    "country:language-community": N_("Language community in the country"),
-    "country:user-group": N_("User group of the country"),
-    "language-community": N_("Language community"),
-    "fallback": N_("No affiliate found"),
-    lifecycle.REROUTE_RULE: N_("Next alternative after a decline"),
-    lifecycle.STAFF_RULE: N_("Re-assigned by staff"),
-}
-#: Why an inquiry was closed, inside a status history's reason.
-CLOSE_REASONS = {
-    CloseReason.DONE.value: N_("done"),
-    CloseReason.DUPLICATE.value: N_("duplicate"),
-    CloseReason.SPAM.value: N_("spam"),
-    CloseReason.NO_LONGER_INTERESTED.value: N_("no longer interested"),
-}
-#: The topics user groups are preferred by (data/routing.yml's partnership_topics).
-GROUP_TOPICS = {
-    "glam": N_("galleries, libraries, archives and museums"),
-    "data": N_("data"),
-    "education": N_("education"),
-    "events": N_("events"),
-}
-#: Who did it: the roles an affiliate's view names others' people by (bot.staff.affiliate_view),
-#: and the product's own parts.
-ACTORS = {STAFF_LABEL: N_("Wikimedia staff"), OTHER_AFFILIATE_LABEL: N_("another affiliate"),
-          repository.ASSISTANT: N_("the assistant"), lifecycle.WORKER: N_("the delivery service")}
 
 # -- shapes ----------------------------------------------------------------------------------
 
@@ -257,7 +104,7 @@ def pattern(english: str) -> re.Pattern[str]:
 
 def pairs(rules: Rules | None = None) -> list[tuple[str, str, str]]:
     """Every shape as (key, English format string, msgid of its translation); with `rules`, the
-    headlines of its fixed routes that this module translates (HEADLINES)."""
+    headlines of its fixed routes that this module translates (texts.HEADLINES)."""
     return _pairs(headlines(rules))
 
 
@@ -267,16 +114,16 @@ def headlines(rules: Rules | None) -> tuple[tuple[str, str], ...]:
 
 
 def _pairs(headlines: tuple[tuple[str, str], ...]) -> list[tuple[str, str, str]]:
-    out = [(f"qualification:{k}", model.REASONS[k], QUALIFICATION[k]) for k in model.REASONS if k in QUALIFICATION]
-    out.append(("held", client_cap.HELD_REASON, HELD))
-    out += [(f"routing:{k}", engine.REASONS[k], ROUTING[k]) for k in engine.REASONS if k in ROUTING]
-    out.append(("place", engine.PLACE, PLACE))
-    out += [(f"lifecycle:{k}", lifecycle.REASONS[k], LIFECYCLE[k]) for k in lifecycle.REASONS if k in LIFECYCLE]
-    out += [(f"matching:{k}", matching.REASONS[k], MATCHING[k]) for k in matching.REASONS if k in MATCHING]
-    out.append(("deflection", repository.AFTER_DEFLECTION, DEFLECTION))
-    out.append(("headline:", DEFAULT_REASON, HEADLINES[""]))
-    out += [(f"headline:{rule_id}", reason, HEADLINES[rule_id])
-            for rule_id, reason in headlines if rule_id in HEADLINES and reason != DEFAULT_REASON]
+    tables = (("qualification", model.REASONS, texts.QUALIFICATION), ("routing", engine.REASONS, texts.ROUTING),
+              ("lifecycle", lifecycle.REASONS, texts.LIFECYCLE), ("matching", matching.REASONS, texts.MATCHING))
+    out = [(f"{producer}:{k}", english[k], translated[k])
+           for producer, english, translated in tables for k in english if k in translated]
+    out.append(("held", client_cap.HELD_REASON, texts.HELD))
+    out.append(("place", engine.PLACE, texts.PLACE))
+    out.append(("deflection", repository.AFTER_DEFLECTION, texts.DEFLECTION))
+    out.append(("headline:", DEFAULT_REASON, texts.HEADLINES[""]))
+    out += [(f"headline:{rule_id}", reason, texts.HEADLINES[rule_id])
+            for rule_id, reason in headlines if rule_id in texts.HEADLINES and reason != DEFAULT_REASON]
     return out
 
 
@@ -345,13 +192,13 @@ def rule_label(code: str | None, locale: str) -> str:
     unknown code stays as it is."""
     if not code:
         return "—"
-    return translate(locale, RULES[code]) if code in RULES else code
+    return translate(locale, texts.RULES[code]) if code in texts.RULES else code
 
 
 def actor(who: str | None, locale: str) -> str:
     """Who did something, as the status history says: the role an affiliate's view shows for
     others' people in `locale`; anyone else as stored."""
-    return translate(locale, ACTORS[who]) if who in ACTORS else (who or "")
+    return translate(locale, texts.ACTORS[who]) if who in texts.ACTORS else (who or "")
 
 
 def _top(viewer: Viewer) -> Iterable[Shape]:
@@ -377,7 +224,7 @@ def _render(text: str, viewer: Viewer, shapes: Iterable[Shape]) -> str | None:
 
 
 def _canned(value: str, viewer: Viewer) -> str:
-    return translate(viewer.locale, CANNED[value]) if value in CANNED else value
+    return translate(viewer.locale, texts.CANNED[value]) if value in texts.CANNED else value
 
 
 def _affiliate(value: str, viewer: Viewer) -> str:
@@ -387,7 +234,7 @@ def _affiliate(value: str, viewer: Viewer) -> str:
 def _country(value: str, viewer: Viewer) -> str:
     """A country phrase ("the United States", "France") in the viewer's language: by the
     inquiry's own country code when it names that, else by its English name, else as it is."""
-    if value in CANNED:
+    if value in texts.CANNED:
         return _canned(value, viewer)
     folded = value.lower()
     if viewer.country and viewer.directory is not None:
@@ -414,14 +261,15 @@ def _language(value: str, viewer: Viewer) -> str:
 
 
 def _topic(value: str, viewer: Viewer) -> str:
-    if value in GROUP_TOPICS:
-        return translate(viewer.locale, GROUP_TOPICS[value])
+    if value in texts.GROUP_TOPICS:
+        return translate(viewer.locale, texts.GROUP_TOPICS[value])
     catalog = load_catalog(viewer.locale)
     return catalog.value_title("topic", value) if value in catalog.topics() else value
 
 
 def _fields(value: str, viewer: Viewer) -> str:
-    names = [translate(viewer.locale, FIELDS[f]) if f in FIELDS else f for f in value.split(model.FIELDS_SEPARATOR)]
+    names = [translate(viewer.locale, texts.FIELDS[f]) if f in texts.FIELDS else f
+             for f in value.split(model.FIELDS_SEPARATOR)]
     return format_list(names, locale=viewer.locale)
 
 
@@ -463,7 +311,8 @@ _RENDER: dict[str, Callable[[str, Viewer], str]] = {
     "cap": lambda v, viewer: labels.number(int(v), viewer.locale),
     "score": lambda v, viewer: labels.number(int(v), viewer.locale),
     "rule": lambda v, viewer: rule_label(v, viewer.locale),
-    "close_reason": lambda v, viewer: translate(viewer.locale, CLOSE_REASONS[v]) if v in CLOSE_REASONS else v,
+    "close_reason": lambda v, viewer: (translate(viewer.locale, texts.CLOSE_REASONS[v])
+                                       if v in texts.CLOSE_REASONS else v),
     "why": _why,
     "others": _others,
 }

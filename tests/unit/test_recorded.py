@@ -18,7 +18,7 @@ from bot.organisations import matching
 from bot.routing import DEFAULT_DATA_DIR, default_router, engine, load_directory, load_rules, route
 from bot.routing.rules import DEFAULT_REASON
 from bot.store import repository
-from integrations.console import recorded
+from integrations.console import recorded, recorded_texts
 from integrations.console.i18n import LOCALE_DIR, languages
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,33 +39,33 @@ def viewer(locale: str, country: str | None = "US", languages: tuple[str, ...] =
 
 def test_every_producer_table_has_its_translations_and_the_same_wording():
     """Change a sentence in bot/ and this says which translation to change with it."""
-    tables = [(model.REASONS, recorded.QUALIFICATION), (engine.REASONS, recorded.ROUTING),
-              (lifecycle.REASONS, recorded.LIFECYCLE), (matching.REASONS, recorded.MATCHING)]
+    tables = [(model.REASONS, recorded_texts.QUALIFICATION), (engine.REASONS, recorded_texts.ROUTING),
+              (lifecycle.REASONS, recorded_texts.LIFECYCLE), (matching.REASONS, recorded_texts.MATCHING)]
     for produced, translated in tables:
         assert set(produced) == set(translated)
         for key, english in produced.items():
             assert translated[key] == recorded.as_msgid(english), key
-    singles = [(client_cap.HELD_REASON, recorded.HELD), (engine.PLACE, recorded.PLACE),
-               (repository.AFTER_DEFLECTION, recorded.DEFLECTION), (DEFAULT_REASON, recorded.HEADLINES[""])]
+    singles = [(client_cap.HELD_REASON, recorded_texts.HELD), (engine.PLACE, recorded_texts.PLACE),
+               (repository.AFTER_DEFLECTION, recorded_texts.DEFLECTION), (DEFAULT_REASON, recorded_texts.HEADLINES[""])]
     for english, msgid in singles:
         assert msgid == recorded.as_msgid(english)
-    assert {engine.YOUR_COUNTRY, engine.YOUR_ORGANISATION, *lifecycle.CANNED} == set(recorded.CANNED)
-    assert all(recorded.CANNED[text] == text for text in recorded.CANNED)
+    assert {engine.YOUR_COUNTRY, engine.YOUR_ORGANISATION, *lifecycle.CANNED} == set(recorded_texts.CANNED)
+    assert all(recorded_texts.CANNED[text] == text for text in recorded_texts.CANNED)
 
 
 def test_every_fixed_route_of_the_rules_file_has_its_headline_and_every_rule_a_name():
     for rule in ROUTER.rules.rules:
-        assert rule.id in recorded.RULES, rule.id
+        assert rule.id in recorded_texts.RULES, rule.id
         if rule.is_fixed and rule.reason != DEFAULT_REASON:
-            assert recorded.HEADLINES.get(rule.id) == recorded.as_msgid(rule.reason), rule.id
-    assert {lifecycle.REROUTE_RULE, lifecycle.STAFF_RULE} <= set(recorded.RULES)
-    assert set(recorded.HEADLINES) - {""} <= {r.id for r in ROUTER.rules.rules if r.is_fixed}
+            assert recorded_texts.HEADLINES.get(rule.id) == recorded.as_msgid(rule.reason), rule.id
+    assert {lifecycle.REROUTE_RULE, lifecycle.STAFF_RULE} <= set(recorded_texts.RULES)
+    assert set(recorded_texts.HEADLINES) - {""} <= {r.id for r in ROUTER.rules.rules if r.is_fixed}
 
 
 def test_every_shape_is_translated_in_every_catalogue_with_its_placeholders():
     msgids = [msgid for _, _, msgid in recorded.pairs(ROUTER.rules)]
-    msgids += [*recorded.CANNED.values(), *recorded.FIELDS.values(), *recorded.RULES.values(),
-               *recorded.CLOSE_REASONS.values(), *recorded.GROUP_TOPICS.values(), *recorded.ACTORS.values()]
+    msgids += [*recorded_texts.CANNED.values(), *recorded_texts.FIELDS.values(), *recorded_texts.RULES.values(),
+               *recorded_texts.CLOSE_REASONS.values(), *recorded_texts.GROUP_TOPICS.values(), *recorded_texts.ACTORS.values()]
     for lang in languages()[1:]:
         with (LOCALE_DIR / lang / "LC_MESSAGES" / "console.po").open("rb") as po:
             catalogue = read_po(po)

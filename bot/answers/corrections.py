@@ -10,6 +10,7 @@ from bot.answers.readings import Kind, Message, Note, Reading
 from bot.answers.values import first_meant, mentions
 from bot.answers.wording import clauses
 from bot.intake import conversation
+from bot.intake.model import Licence
 from bot.intake.slots import COUNTRY, INTERNATIONAL
 from bot.vocab.contact import normalize_email
 from bot.vocab.countries import city_location
@@ -43,6 +44,10 @@ def read_correction(message: Message, known: Mapping[str, Any], *, exclude: set[
         if slot == "licence":
             found = normalize_licence(text, language)
             value = found.value if found else None
+            if found is Licence.UNSURE and named != "licence":
+                # "ما بعرف" (I don't know) at another question is about that question, not a
+                # change of heart about the licence given earlier.
+                continue
             if value and value != known.get("licence") and (known.get("licence") or named == "licence"):
                 out["licence"] = value
             continue

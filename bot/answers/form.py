@@ -19,7 +19,7 @@ from bot.answers.wording import (
 )
 from bot.intake import conversation
 from bot.intake.model import Licence, OrganizationType, PartnershipType
-from bot.intake.slots import CHOOSING_FIELD, FIELD, INTERNATIONAL, SKIPPED, language_of
+from bot.intake.slots import CHOOSING_FIELD, FIELD, GUESSED, INTERNATIONAL, SKIPPED, language_of
 from bot.vocab.terms import is_answer, languages_in, normalize_licence
 
 #: Intents the dialogue's rules answer (a question about us, a command) rather than the form.
@@ -145,14 +145,18 @@ def _beside(asked: str, text: str, known: Mapping[str, Any], language: str, valu
     """Other answers named beside the one asked ("a museum in Lyon" fills the country), only
     where none was given: words inside a name or description never overwrite an answer. An
     organisation's name tells its type only when the type is unmistakable ("Stadtmuseum", not
-    "Société d'histoire")."""
+    "Société d'histoire"), and then it also replaces a type only guessed from the opening, which
+    is as often about the project as about the organisation ("our lab" at the University of
+    Mombasa, "las clases de bachillerato" of the Universidad de Maracaibo)."""
     if asked in ("project_description", "contact_name", "contact_email", "consent"):
         return {}
     out: dict[str, Any] = {}
-    if asked == "organization_name" and "organization_type" not in values and known.get("organization_type") is None:
+    guessed = "organization_type" in (known.get(GUESSED) or ())
+    if asked == "organization_name" and "organization_type" not in values and (
+            known.get("organization_type") is None or guessed):
         kind, several = read_choice("organization_type", text, language)
         # "Förderverein Stadtmuseum" names two kinds: no guess from it then.
-        if kind in NAMED_TYPES and not several:
+        if kind in NAMED_TYPES and not several and kind != known.get("organization_type"):
             out["organization_type"] = kind
     for slot in ("organization_type", "country"):
         if slot == asked or known.get(slot) is not None or slot in values or slot in out:

@@ -14,6 +14,7 @@ from bot.answers.wording import (
     name_beside_email,
     starts_with_answer,
     strip_prefixes,
+    without_courtesies,
     without_fillers,
 )
 from bot.intake import conversation
@@ -177,7 +178,9 @@ def _yes_or_no(text: str, language: str) -> bool | None:
     bare = without_fillers(text, language)
     # The first clause that is not a filler: "OK, I'd rather you didn't" is a no.
     parts = [c for c in clauses(bare, language) if without_fillers(c, language).strip()]
-    for candidate in (text, bare, parts[0] if parts else ""):
+    # "sí gracias": the answer before the courtesy (a comma would have made it a clause of its own).
+    for candidate in (text, bare, parts[0] if parts else "", without_courtesies(text, language),
+                      without_courtesies(bare, language)):
         if is_answer("yes", candidate, language):
             return True
         if is_answer("no", candidate, language):

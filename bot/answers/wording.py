@@ -44,6 +44,21 @@ def without_fillers(text: str, language: str) -> str:
     return " ".join(parts[start:]) if start else text
 
 
+def without_courtesies(text: str, language: str) -> str:
+    """The answer without the courtesies partners put after it ("yes thanks" -> "yes")."""
+    courtesies = _phrases("courtesies", language)
+    parts = words(text)
+    end = len(parts)
+    while end > 0:
+        for size in (3, 2, 1):
+            if size <= end and fold(" ".join(parts[end - size : end])) in courtesies:
+                end -= size
+                break
+        else:
+            break
+    return " ".join(parts[:end]) if end < len(parts) else text
+
+
 def says(key: str, text: object, language: str) -> bool:
     """Whether the message, fillers aside, is one of the `key` phrases (dont_know, skip)."""
     if not isinstance(text, str) or not text.strip():

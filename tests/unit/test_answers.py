@@ -143,6 +143,26 @@ def test_a_name_is_a_name_even_when_it_names_kinds_of_organisation():
     assert reading.kind is Kind.ANSWER and reading.values == {"organization_name": "Association des Amis du Musée des Arts"}
 
 
+def test_a_name_that_names_its_type_replaces_a_type_only_guessed_from_the_opening():
+    """"Our lab wants to collaborate..." guessed a research institute; "University of Mombasa"
+    says what the organisation is (simulated partners, seeds 4242 and 31337). A type the partner
+    gave, or a name naming two kinds or none ("Whitfield Academy" is a school as often as not),
+    leaves it."""
+    guessed = {"organization_type": "research_institute", "guessed": ["organization_type"]}
+    reading = answer("organization_name", "University of Mombasa", **guessed)
+    assert reading.values["organization_type"] == "university"
+    assert answer("organization_name", "Universidad de Chile", "es", **guessed).values["organization_type"] == "university"
+    given = answer("organization_name", "University of Mombasa", organization_type="research_institute")
+    assert "organization_type" not in given.values
+    school = {"organization_type": "school", "guessed": ["organization_type"]}
+    assert answer("organization_name", "Universidad de Maracaibo", "es", **school).values["organization_type"] == (
+        "university")
+    assert "organization_type" not in answer("organization_name", "Whitfield Academy", **school).values
+    assert "organization_type" not in answer("organization_name", "Whitfield Academy").values
+    for name in ("Mombasa Research Centre", "University of Mombasa Library", "Fort Jesus"):
+        assert "organization_type" not in answer("organization_name", name, **guessed).values, name
+
+
 @pytest.mark.parametrize(
     "asked, text, language, value",
     [("organization_type", "Museo", "es", "museum"), ("organization_type", "musuem", "en", "museum"),
@@ -201,6 +221,20 @@ def test_a_message_said_twice_is_an_answer_the_second_time():
 )
 def test_yes_and_no_in_the_partner_words(text, language, expected):
     assert read_yes_no(text, language) is expected
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [("sí gracias", "es", True), ("yes thanks", "en", True), ("ok thank you", "en", True), ("ja danke", "de", True),
+     ("sim obrigada", "pt", True), ("oui merci beaucoup", "fr", True), ("نعم شكرا", "ar", True),
+     ("no gracias", "es", False), ("nein danke", "de", False), ("não, obrigado", "pt", False)],
+)
+def test_a_yes_or_no_followed_by_thanks_answers_the_consent_question(text, language, expected):
+    """"sí gracias" was taken for a thank-you (a simulated partner, seed 31337): the partner was
+    told "¡De nada!" and asked again."""
+    reading = answer("consent", text, language, intent="thank", confidence=0.95)
+    assert reading.kind is Kind.ANSWER and reading.values["consent"] is expected
+    assert answer("consent", "thanks", intent="thank", confidence=0.95).kind is Kind.CONTROL
 
 
 def test_skipping_and_defaults_say_so():
@@ -270,3 +304,15 @@ def test_more_ways_of_not_knowing(language, text):
 
 def test_a_country_written_with_spaced_dashes_is_one_country():
     assert answer("country", "Congo - Kinshasa.", "fr").values["country"] == "CD"
+
+
+@pytest.mark.parametrize("language, text", [("ar", "ما بعرف"), ("ar", "معرفش"), ("en", "not sure, sorry"),
+                                            ("es", "no estoy seguro")])
+def test_not_knowing_at_one_question_leaves_the_licence_given_earlier(language, text):
+    """"ما بعرف" at the language question changed the licence the opening gave (CC BY-SA) to
+    "unsure" (a simulated partner, seed 9001); only a partner naming the licence unsettles it."""
+    known = {"licence": "cc_by_sa", "country": "LB"}
+    reading = answer("content_language", text, language, **known)
+    assert "licence" not in reading.values, reading
+    named = answer("content_language", "actually I'm not sure about the licence", intent="correct", **known)
+    assert named.kind is Kind.CORRECTION and named.values == {"licence": "unsure"}

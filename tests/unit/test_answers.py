@@ -316,3 +316,11 @@ def test_not_knowing_at_one_question_leaves_the_licence_given_earlier(language, 
     assert "licence" not in reading.values, reading
     named = answer("content_language", "actually I'm not sure about the licence", intent="correct", **known)
     assert named.kind is Kind.CORRECTION and named.values == {"licence": "unsure"}
+
+
+def test_a_german_authority_corrects_the_type_in_passing():
+    """"eine Landesbehörde statt Bibliothek" named no type (German compounds of "Behörde" were
+    missing; a simulated partner, seed 9001): the partner was asked which answer to change."""
+    reading = answer("content_language", "ups, mein Fehler: eine Landesbehörde statt Bibliothek", "de",
+                     intent="correct", organization_type="library", country="CH")
+    assert reading.kind is Kind.CORRECTION and reading.values == {"organization_type": "government"}

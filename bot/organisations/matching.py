@@ -218,20 +218,21 @@ def _by_name(a: Record, b: Record) -> Match:
     if _numbers(ka) != _numbers(kb):  # "Paris 1" and "Paris 8" are two universities
         return Match(Verdict.NONE, 0.0, REASONS["different_numbers"])
     score = float(fuzz.token_sort_ratio(ka.text, kb.text, processor=None))
+    percent = f"{score:.0f}"
     # "National-Bibliothek" and "Nationalbibliothek": one compound, written apart or together.
     same = ka.text == kb.text or "".join(ka.words) == "".join(kb.words)
     if same or (score >= JOIN_AT and min(len(ka.text), len(kb.text)) >= MIN_FUZZY_KEY
                               and _every_word_matched(ka.tokens, kb.tokens)):
         if types_differ:
-            return Match(Verdict.PROPOSE, score, REASONS["alike_other_types"].format(score=f"{score:.0f}"))
-        return Match(Verdict.JOIN, score, REASONS["alike"].format(score=f"{score:.0f}"))
+            return Match(Verdict.PROPOSE, score, REASONS["alike_other_types"].format(score=percent))
+        return Match(Verdict.JOIN, score, REASONS["alike"].format(score=percent))
     if score >= PROPOSE_AT:
-        return Match(Verdict.PROPOSE, score, REASONS["alike"].format(score=f"{score:.0f}"))
+        return Match(Verdict.PROPOSE, score, REASONS["alike"].format(score=percent))
     if _contains(ka, kb) or _contains(kb, ka):
         return Match(Verdict.PROPOSE, score, REASONS["contains"])
     if _acronym(ka, kb) or _acronym(kb, ka):
         return Match(Verdict.PROPOSE, score, REASONS["initials"])
-    return Match(Verdict.NONE, score, REASONS["alike"].format(score=f"{score:.0f}"))
+    return Match(Verdict.NONE, score, REASONS["alike"].format(score=percent))
 
 
 def _without_arabic_article(word: str) -> str:
